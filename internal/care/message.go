@@ -1,0 +1,134 @@
+package care
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Kind is what sort of thing a contact sent.
+type Kind string
+
+// The kinds of inbound message. Only text and choices are understood; the
+// rest get a polite reply saying so.
+const (
+	KindText     Kind = "text"
+	KindChoice   Kind = "choice" // a tapped button; Inbound.Choice holds its id
+	KindImage    Kind = "image"
+	KindVoice    Kind = "voice"
+	KindAudio    Kind = "audio"
+	KindVideo    Kind = "video"
+	KindSticker  Kind = "sticker"
+	KindDocument Kind = "document"
+	KindLocation Kind = "location"
+	KindContact  Kind = "contact_card"
+	KindOther    Kind = "other"
+)
+
+// Understood reports whether Mitra can act on a message of this kind.
+func (k Kind) Understood() bool { return k == KindText || k == KindChoice }
+
+// MaxText is the longest inbound text Mitra reads, in characters; longer
+// text is cut there and the contact is told.
+const MaxText = 4096
+
+// Inbound is one message from a contact, as a channel adapter hands it
+// to the runtime.
+type Inbound struct {
+	Address Address `json:"address"`
+	// MessageID is the platform's id of the message; the same id
+	// delivered twice is processed once.
+	MessageID string    `json:"message_id"`
+	Kind      Kind      `json:"kind"`
+	Text      string    `json:"text,omitempty"`
+	Choice    string    `json:"choice,omitempty"`
+	Name      string    `json:"name,omitempty"` // display name the platform gives
+	At        time.Time `json:"at"`
+}
+
+// MaxMessageID bounds a platform message id.
+const MaxMessageID = 128
+
+// Validate reports why in cannot be processed at all. Text problems are
+// not errors: Clean repairs them.
+func (in Inbound) Validate() error {
+	if err := in.Address.Validate(); err != nil {
+		return err
+	}
+	if in.MessageID == "" || len(in.MessageID) > MaxMessageID {
+		return Errorf(EInvalid, "message id must be 1 to %d bytes", MaxMessageID)
+	}
+	if in.Kind == "" {
+		return Errorf(EInvalid, "message kind is empty")
+	}
+	return nil
+}
+
+// Clean repairs the text of in: invalid UTF-8 is replaced, control
+// characters other than newlines dropped, surrounding space trimmed and
+// text longer than MaxText cut. It reports whether the text was cut.
+func (in *Inbound) Clean() (truncated bool) {
+	in.Text, truncated = CleanText(in.Text, MaxText)
+	in.Name, _ = CleanText(in.Name, 64)
+	in.Choice, _ = CleanText(in.Choice, 64)
+	return truncated
+}
+
+// CleanText makes s valid, printable UTF-8 of at most max characters.
+func CleanText(s string, max int) (string, bool) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	n, cut := 0, false
+	for _, r := range s {
+		if r < ' ' && r != '\n' && r != '\t' || r == 0x7f {
+			continue
+		}
+		if n == max {
+			cut = true
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String()), cut
+}
+
+// Class says why a message goes out; the gate applies different rules to
+// each.
+type Class string
+
+// The classes of outbound message.
+const (
+	// Reply answers the contact's own message.
+	Reply Class = "reply"
+	// Transactional is about the contact's own order.
+	Transactional Class = "transactional"
+	// Promotional is anything the shop wants to sell.
+	Promotional Class = "promotional"
+)
+
+// Choice is an option offered with a question.
+type Choice struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// Outbound is one message to a contact. Every outbound message, whoever
+// composes it, is queued in the outbox and crosses the gate.
+type Outbound struct {
+	// ID is unique and stable: the same step retried yields the same id,
+	// so a message is sent at most once.
+	ID        string    `json:"id"`
+	Contact   ContactID `json:"contact"`
+	Address   Address   `json:"address"`
+	Class     Class     `json:"class"`
+	Text      string    `json:"text"`
+	Choices   []Choice  `json:"choices,omitempty"`
+	Lang      string    `json:"lang,omitempty"`
+	Campaign  string    `json:"campaign,omitempty"`
+	Order     string    `json:"order,omitempty"`
+	InReplyTo string    `json:"in_reply_to,omitempty"` // the inbound message id
+	Created   time.Time `json:"created"`
+}

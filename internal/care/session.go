@@ -1,0 +1,38 @@
+package care
+
+import "time"
+
+// Session is where a contact's conversation stands. It is stored as a
+// whole after every message and must stay small.
+type Session struct {
+	// Version counts stores; a store succeeds only over the version that
+	// was loaded (compare-and-set).
+	Version int64 `json:"-"`
+	// Flow and Step locate the conversation; both empty means it has not
+	// started or has ended.
+	Flow string `json:"f,omitempty"`
+	Step string `json:"s,omitempty"`
+	// Return is "flow/step" to go back to after a detour (the fallback).
+	Return string `json:"r,omitempty"`
+	// Vars are the values the flows set, by name.
+	Vars map[string]string `json:"v,omitempty"`
+	// Misses counts consecutive messages that were not understood.
+	Misses int `json:"m,omitempty"`
+	// Lang is the language the contact is spoken to in.
+	Lang string `json:"l,omitempty"`
+	// StaffUntil, when in the future, means a person holds the
+	// conversation and the flows stay silent until then.
+	StaffUntil time.Time `json:"h,omitzero"`
+	// Updated is when the session was last stored.
+	Updated time.Time `json:"u"`
+}
+
+// Contact is what Mitra keeps about a person.
+type Contact struct {
+	ID          ContactID `json:"id"`
+	Address     Address   `json:"address"`
+	Name        string    `json:"name,omitempty"`
+	Lang        string    `json:"lang,omitempty"`
+	FirstSeen   time.Time `json:"first_seen"`
+	LastInbound time.Time `json:"last_inbound"`
+}
