@@ -1,0 +1,41 @@
+// Package sim is the web simulator's channel: messages to simulated
+// contacts are kept for the simulator page instead of going to a
+// platform. Everything before it — runtime, outbox, gate, sender — is the
+// same path a WhatsApp or Telegram message takes.
+package sim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// Channel delivers to simulated contacts.
+type Channel struct {
+	inbox care.SimInbox
+	now   func() time.Time
+}
+
+var _ care.Sender = (*Channel)(nil)
+
+// New returns a channel keeping messages in inbox.
+func New(inbox care.SimInbox, now func() time.Time) *Channel {
+	if now == nil {
+		now = time.Now
+	}
+	return &Channel{inbox: inbox, now: now}
+}
+
+// Send implements care.Sender.
+func (c *Channel) Send(ctx context.Context, m care.Outbound) error {
+	if !m.Address.Simulated() {
+		return care.Errorf(care.EInvalid, "simulator: %s is not a simulated contact", m.Address)
+	}
+	if _, err := c.inbox.Append(ctx, m.Contact, care.SimMessage{Text: m.Text, Choices: m.Choices, Class: m.Class, At: c.now()}); err != nil {
+		// The inbox is in Redis; a failed append stored nothing.
+		return fmt.Errorf("simulator send %s: %w: %w", m.ID, care.Errorf(care.EUnavailable, "simulator inbox unavailable"), err)
+	}
+	return nil
+}

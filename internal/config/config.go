@@ -1,0 +1,240 @@
+// Package config reads Mitra's configuration from the environment and
+// checks it before anything starts, so a bad setting fails at start-up
+// with a clear message instead of at 3 a.m.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `mitra serve` and `mitra demo` need to know.
+type Config struct {
+	// RedisURL is where sessions and records live. Secret: it may hold a
+	// password, so it is read from MITRA_REDIS_URL_FILE too and never logged
+	// whole (see RedactedRedisURL).
+	RedisURL string
+	// RedisPrefix starts every key Mitra writes.
+	RedisPrefix string
+	// HTTPAddr is where the HTTP server listens.
+	HTTPAddr string
+	// FlowsDir, when set, replaces the shipped flows.
+	FlowsDir string
+	// TimeZone is the shop's time zone, the default for contacts.
+	TimeZone *time.Location
+	// Lang is the language contacts are spoken to in until they pick one.
+	Lang string
+	// SessionTTL is how long an idle conversation is remembered.
+	SessionTTL time.Duration
+	// StaffHold is how long the bot stays silent after handing a
+	// conversation to a person.
+	StaffHold time.Duration
+	// Simulator serves the web chat simulator.
+	Simulator bool
+	// LogFormat is "text" or "json"; LogLevel is debug, info, warn or error.
+	LogFormat string
+	LogLevel  string
+}
+
+// Defaults are the values used for settings left unset.
+func Defaults() Config {
+	loc, _ := time.LoadLocation("Asia/Jakarta")
+	return Config{
+		RedisPrefix: "mitra",
+		HTTPAddr:    "127.0.0.1:8080",
+		TimeZone:    loc,
+		Lang:        "id",
+		SessionTTL:  30 * 24 * time.Hour,
+		StaffHold:   4 * time.Hour,
+		LogFormat:   "text",
+		LogLevel:    "info",
+	}
+}
+
+// Var documents one environment variable, for --help and the README.
+type Var struct {
+	Name, Default, Help string
+	Secret              bool
+}
+
+// Vars lists every variable Mitra reads.
+var Vars = []Var{
+	{Name: "MITRA_REDIS_URL", Help: "Redis to keep sessions and records in: redis://[user:pass@]host:port/db, rediss:// for TLS, or host1:port,host2:port for a cluster (required by serve)", Secret: true},
+	{Name: "MITRA_REDIS_PREFIX", Default: "mitra", Help: "prefix of every Redis key"},
+	{Name: "MITRA_HTTP_ADDR", Default: "127.0.0.1:8080", Help: "address of the HTTP server (simulator, health, metrics)"},
+	{Name: "MITRA_FLOWS_DIR", Help: "directory of flow files replacing the shipped ones"},
+	{Name: "MITRA_TIMEZONE", Default: "Asia/Jakarta", Help: "the shop's time zone (IANA name)"},
+	{Name: "MITRA_LANG", Default: "id", Help: "language for contacts who have not picked one (a language of the flows)"},
+	{Name: "MITRA_SESSION_TTL", Default: "720h", Help: "how long an idle conversation is remembered"},
+	{Name: "MITRA_STAFF_HOLD", Default: "4h", Help: "how long the bot stays silent after handing a conversation to a person"},
+	{Name: "MITRA_SIMULATOR", Default: "off (on in demo)", Help: "serve the web chat simulator at / (on/off)"},
+	{Name: "MITRA_LOG_FORMAT", Default: "text", Help: "log format: text or json"},
+	{Name: "MITRA_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn or error"},
+}
+
+// FromEnv reads the configuration through getenv (os.Getenv in
+// production), starting from base. Every problem is reported, not just
+// the first.
+func FromEnv(base Config, getenv func(string) string) (Config, error) {
+	c := base
+	var errs []error
+	get := func(name string) string {
+		v, err := lookup(name, getenv)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return v
+	}
+	if v := get("MITRA_REDIS_URL"); v != "" {
+		c.RedisURL = v
+	}
+	if v := get("MITRA_REDIS_PREFIX"); v != "" {
+		c.RedisPrefix = v
+	}
+	if v := get("MITRA_HTTP_ADDR"); v != "" {
+		c.HTTPAddr = v
+	}
+	if v := get("MITRA_FLOWS_DIR"); v != "" {
+		c.FlowsDir = v
+	}
+	if v := get("MITRA_TIMEZONE"); v != "" {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MITRA_TIMEZONE=%q: not a time zone name like Asia/Jakarta", v))
+		} else {
+			c.TimeZone = loc
+		}
+	}
+	if v := get("MITRA_LANG"); v != "" {
+		c.Lang = v
+	}
+	duration := func(name string, dst *time.Duration) {
+		if v := get(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a positive duration like 720h or 30m", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	duration("MITRA_SESSION_TTL", &c.SessionTTL)
+	duration("MITRA_STAFF_HOLD", &c.StaffHold)
+	if v := get("MITRA_SIMULATOR"); v != "" {
+		b, err := parseSwitch(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MITRA_SIMULATOR=%q: %w", v, err))
+		}
+		c.Simulator = b
+	}
+	if v := get("MITRA_LOG_FORMAT"); v != "" {
+		c.LogFormat = v
+	}
+	if v := get("MITRA_LOG_LEVEL"); v != "" {
+		c.LogLevel = v
+	}
+	if err := c.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// maxSecretFile bounds a *_FILE secret; a secret is a line, not a dump.
+const maxSecretFile = 64 << 10
+
+// lookup reads NAME, or the file named by NAME_FILE. Setting both is an
+// error, because which one wins would be a guess.
+func lookup(name string, getenv func(string) string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	if file == "" {
+		return v, nil
+	}
+	if v != "" {
+		return "", fmt.Errorf("%s and %s_FILE are both set: keep one", name, name)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	defer f.Close()
+	buf := make([]byte, maxSecretFile+1)
+	n, _ := f.Read(buf)
+	if n > maxSecretFile {
+		return "", fmt.Errorf("%s_FILE %s: larger than %d bytes", name, file, maxSecretFile)
+	}
+	return strings.TrimSpace(string(buf[:n])), nil
+}
+
+func parseSwitch(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "on", "true", "1", "yes":
+		return true, nil
+	case "off", "false", "0", "no":
+		return false, nil
+	}
+	return false, errors.New("want on or off")
+}
+
+// Validate reports every setting that cannot work, and combinations that
+// contradict each other.
+func (c Config) Validate() error {
+	var errs []error
+	if c.RedisPrefix == "" || strings.ContainsAny(c.RedisPrefix, "{} \t\n") {
+		errs = append(errs, fmt.Errorf("MITRA_REDIS_PREFIX=%q: want a non-empty prefix without spaces or braces", c.RedisPrefix))
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("MITRA_HTTP_ADDR=%q: want host:port like 127.0.0.1:8080", c.HTTPAddr))
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		errs = append(errs, fmt.Errorf("MITRA_HTTP_ADDR=%q: bad port", c.HTTPAddr))
+	}
+	if c.FlowsDir != "" {
+		if st, err := os.Stat(c.FlowsDir); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("MITRA_FLOWS_DIR=%q: not a directory", c.FlowsDir))
+		}
+	}
+	if c.TimeZone == nil {
+		errs = append(errs, errors.New("MITRA_TIMEZONE: no time zone"))
+	}
+	if c.Lang == "" {
+		errs = append(errs, errors.New("MITRA_LANG: empty"))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("MITRA_LOG_FORMAT=%q: want text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("MITRA_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// RequireRedis reports a missing Redis URL, for the commands that need
+// one from the environment.
+func (c Config) RequireRedis() error {
+	if c.RedisURL == "" {
+		return errors.New("MITRA_REDIS_URL is not set: point it at your Redis, e.g. redis://127.0.0.1:6379/0 (or run `mitra demo` to try Mitra without one)")
+	}
+	return nil
+}
+
+// RedactedRedisURL is the Redis URL fit for a log line: any password is
+// replaced by "xxxxx".
+func (c Config) RedactedRedisURL() string {
+	u, err := url.Parse(c.RedisURL)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "(unparsable URL)"
+		}
+		return c.RedisURL
+	}
+	return u.Redacted()
+}

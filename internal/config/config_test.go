@@ -1,0 +1,109 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "redis-url")
+	if err := os.WriteFile(secret, []byte("redis://:s3cret@db:6379/2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(t *testing.T, c Config)
+		wantErr []string
+	}{
+		{
+			name: "defaults",
+			env:  map[string]string{},
+			check: func(t *testing.T, c Config) {
+				if c.HTTPAddr != "127.0.0.1:8080" || c.Lang != "id" || c.TimeZone.String() != "Asia/Jakarta" ||
+					c.SessionTTL != 720*time.Hour || c.Simulator || c.RedisPrefix != "mitra" {
+					t.Errorf("defaults: %+v", c)
+				}
+			},
+		},
+		{
+			name: "values",
+			env: map[string]string{
+				"MITRA_REDIS_URL": "redis://localhost:6390/1", "MITRA_HTTP_ADDR": ":9000", "MITRA_TIMEZONE": "Asia/Makassar",
+				"MITRA_LANG": "en", "MITRA_SESSION_TTL": "48h", "MITRA_SIMULATOR": "on", "MITRA_LOG_FORMAT": "json",
+			},
+			check: func(t *testing.T, c Config) {
+				if c.RedisURL != "redis://localhost:6390/1" || c.HTTPAddr != ":9000" || c.TimeZone.String() != "Asia/Makassar" ||
+					c.Lang != "en" || c.SessionTTL != 48*time.Hour || !c.Simulator || c.LogFormat != "json" {
+					t.Errorf("values: %+v", c)
+				}
+			},
+		},
+		{
+			name: "secret from a file",
+			env:  map[string]string{"MITRA_REDIS_URL_FILE": secret},
+			check: func(t *testing.T, c Config) {
+				if c.RedisURL != "redis://:s3cret@db:6379/2" {
+					t.Errorf("RedisURL = %q", c.RedisURL)
+				}
+				if r := c.RedactedRedisURL(); strings.Contains(r, "s3cret") {
+					t.Errorf("redacted URL shows the password: %s", r)
+				}
+			},
+		},
+		{
+			name:    "both a value and a file",
+			env:     map[string]string{"MITRA_REDIS_URL": "redis://x", "MITRA_REDIS_URL_FILE": secret},
+			wantErr: []string{"MITRA_REDIS_URL and MITRA_REDIS_URL_FILE are both set"},
+		},
+		{
+			name:    "missing secret file",
+			env:     map[string]string{"MITRA_REDIS_URL_FILE": filepath.Join(dir, "nope")},
+			wantErr: []string{"MITRA_REDIS_URL_FILE"},
+		},
+		{
+			name: "every bad value is reported",
+			env: map[string]string{
+				"MITRA_TIMEZONE": "Mars/Olympus", "MITRA_SESSION_TTL": "forever", "MITRA_HTTP_ADDR": "8080",
+				"MITRA_SIMULATOR": "maybe", "MITRA_LOG_FORMAT": "xml", "MITRA_LOG_LEVEL": "loud",
+				"MITRA_FLOWS_DIR": filepath.Join(dir, "none"), "MITRA_REDIS_PREFIX": "a b",
+			},
+			wantErr: []string{"MITRA_TIMEZONE", "MITRA_SESSION_TTL", "MITRA_HTTP_ADDR", "MITRA_SIMULATOR",
+				"MITRA_LOG_FORMAT", "MITRA_LOG_LEVEL", "MITRA_FLOWS_DIR", "MITRA_REDIS_PREFIX"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(Defaults(), env(tt.env))
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("no error, want %v", tt.wantErr)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not mention %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestRequireRedis(t *testing.T) {
+	if err := Defaults().RequireRedis(); err == nil || !strings.Contains(err.Error(), "mitra demo") {
+		t.Errorf("RequireRedis = %v, want a hint at mitra demo", err)
+	}
+}

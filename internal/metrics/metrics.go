@@ -1,0 +1,74 @@
+// Package metrics exposes Mitra's counters in the Prometheus format. It
+// is the only package that imports the Prometheus client; the runtime and
+// the sender record through small interfaces of their own.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// Metrics holds every series Mitra exports, on a registry of its own so
+// tests and several instances in one process do not collide.
+type Metrics struct {
+	reg       *prometheus.Registry
+	inbound   *prometheus.CounterVec
+	processed *prometheus.CounterVec
+	latency   prometheus.Histogram
+	outbound  *prometheus.CounterVec
+}
+
+// New registers Mitra's series and the Go runtime's.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mitra_messages_in_total",
+			Help: "Inbound messages received, by channel and kind.",
+		}, []string{"channel", "kind"}),
+		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mitra_messages_processed_total",
+			Help: "Inbound messages by outcome: stored, duplicate, invalid, failed.",
+		}, []string{"outcome"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "mitra_processing_seconds",
+			Help:    "Time from receiving an inbound message to its effect and replies being stored.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}),
+		outbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mitra_messages_out_total",
+			Help: "Outbound messages by channel, class and what the gate and channel made of them (sent, deferred, refused, failed).",
+		}, []string{"channel", "class", "result"}),
+	}
+	m.reg.MustRegister(m.inbound, m.processed, m.latency, m.outbound,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the series for /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Received counts an inbound message.
+func (m *Metrics) Received(in care.Inbound) {
+	m.inbound.WithLabelValues(string(in.Address.Channel), string(in.Kind)).Inc()
+}
+
+// Processed records how handling an inbound message ended and how long it
+// took.
+func (m *Metrics) Processed(outcome string, d time.Duration) {
+	m.processed.WithLabelValues(outcome).Inc()
+	m.latency.Observe(d.Seconds())
+}
+
+// Delivered counts an outbound message by what became of it.
+func (m *Metrics) Delivered(o care.Outbound, result string) {
+	m.outbound.WithLabelValues(string(o.Address.Channel), string(o.Class), result).Inc()
+}
