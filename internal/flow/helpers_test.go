@@ -1,0 +1,99 @@
+package flow
+
+import (
+	"testing"
+	"testing/fstest"
+)
+
+// base is a small valid set of flows that tests change file by file.
+var base = map[string]string{
+	"shop.yaml": `languages: [id, en]
+shop:
+  name: Warung
+  hours: {id: pagi, en: morning}
+texts:
+  not_text: {id: hanya teks, en: text only}
+  truncated: {id: terlalu panjang, en: too long}
+  staff_hold: {id: tunggu staf, en: wait for staff}
+`,
+	"welcome.yaml": `flow: welcome
+steps:
+  - id: hi
+    say: {id: "Halo {{contact.name|Kak}}", en: "Hi {{contact.name|there}}"}
+    flow: menu
+`,
+	"menu.yaml": `flow: menu
+steps:
+  - id: show
+    ask: {id: "Mau apa?", en: "What?"}
+    choices:
+      - id: hours
+        label: {id: Jam buka, en: Hours}
+        match: [jam]
+        next: hours
+      - id: bye
+        label: {id: Dadah, en: Bye}
+        end: true
+  - id: hours
+    say: {id: "Buka {{shop.hours}}", en: "Open {{shop.hours}}"}
+    next: show
+`,
+	"help.yaml": `flow: help
+steps:
+  - id: explain
+    say: {id: bantuan, en: help}
+    flow: menu
+`,
+	"fallback.yaml": `flow: fallback
+steps:
+  - id: check
+    branch:
+      - when: {var: misses, in: ["1"]}
+        next: sorry
+      - next: offer
+  - id: sorry
+    say: {id: maaf, en: sorry}
+    return: true
+  - id: offer
+    ask: {id: "staf?", en: "staff?"}
+    choices:
+      - id: "yes"
+        label: {id: Ya, en: "Yes"}
+        next: hand
+      - id: "no"
+        label: {id: Tidak, en: "No"}
+        flow: menu
+  - id: hand
+    do: escalate
+    args: {reason: "{{vars.why|not_understood}}"}
+    next: handed
+  - id: handed
+    say: {id: diteruskan, en: passed on}
+`,
+}
+
+// files is base with changes: a file mapped to "" is removed.
+func files(changes map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for name, data := range base {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	for name, data := range changes {
+		if data == "" {
+			delete(fsys, name)
+			continue
+		}
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return fsys
+}
+
+// load loads base with changes and the escalate action.
+func load(t testing.TB, changes map[string]string) *Set {
+	t.Helper()
+	set, err := Load(files(changes), Options{Actions: []string{"escalate"}})
+	if err != nil {
+		t.Fatalf("load:\n%v", err)
+	}
+	return set
+}
