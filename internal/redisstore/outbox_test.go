@@ -1,0 +1,235 @@
+package redisstore
+
+import (
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+func mustNext(t testing.TB, s *Store, consumer string, max int) []care.Delivery {
+	t.Helper()
+	ds, err := s.Next(ctx, consumer, max, 0)
+	if err != nil {
+		t.Fatalf("next for %s: %v", consumer, err)
+	}
+	return ds
+}
+
+func texts(ds []care.Delivery) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Text)
+	}
+	return out
+}
+
+func TestOutboxLifecycle(t *testing.T) {
+	s, client := newStore(t)
+	mustCommit(t, s, step(alice, "m1", 0, "first", "second"))
+	ds := mustNext(t, s, "w1", 10)
+	if got := texts(ds); len(got) != 2 || got[0] != "first" || got[1] != "second" {
+		t.Fatalf("Next = %q, want [first second]", got)
+	}
+	if ds[0].Contact != alice.ContactID() || ds[0].Ref == "" || !ds[0].Created.Equal(t0) {
+		t.Errorf("delivery = %+v", ds[0])
+	}
+	d := ds[0]
+	steps := []struct {
+		name string
+		do   func() (bool, error)
+		want bool
+	}{
+		{"take", func() (bool, error) { return s.Take(ctx, d) }, true},
+		{"take again", func() (bool, error) { return s.Take(ctx, d) }, false},
+		{"settle", func() (bool, error) {
+			return true, s.Settle(ctx, d, care.Outcome{Verdict: care.Allow, Sent: true, At: t0})
+		}, true},
+		{"settle again", func() (bool, error) {
+			return true, s.Settle(ctx, d, care.Outcome{Verdict: care.Allow, Sent: true, At: t0})
+		}, true},
+		{"take after settle", func() (bool, error) { return s.Take(ctx, d) }, false},
+		{"settle the other untaken", func() (bool, error) {
+			return true, s.Settle(ctx, ds[1], care.Outcome{Verdict: care.Refuse, Reason: "reply window closed"})
+		}, true},
+	}
+	for _, st := range steps {
+		got, err := st.do()
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got != st.want {
+			t.Errorf("%s = %v, want %v", st.name, got, st.want)
+		}
+	}
+	if left := mustNext(t, s, "w1", 10); len(left) != 0 {
+		t.Errorf("Next after settling = %q, want nothing", texts(left))
+	}
+	if n := client.XLen(ctx, s.outbox).Val(); n != 0 {
+		t.Errorf("queue holds %d settled entries", n)
+	}
+	for _, k := range []string{s.key(alice.ContactID(), keyOutbound), s.key(alice.ContactID(), keyTaken)} {
+		if n := client.Exists(ctx, k).Val(); n != 0 {
+			t.Errorf("%s left after settling", k)
+		}
+	}
+	audit := client.XRange(ctx, s.audit, "-", "+").Val()
+	if len(audit) != 3 {
+		t.Fatalf("audit holds %d entries, want 3", len(audit))
+	}
+	want := map[string]any{"m": d.ID, "c": string(alice.ContactID()), "class": "reply", "verdict": "allow",
+		"reason": "", "sent": "true", "error": "", "at": "2026-05-04T09:00:00Z"}
+	for k, v := range want {
+		if audit[0].Values[k] != v {
+			t.Errorf("audit %s = %v, want %v", k, audit[0].Values[k], v)
+		}
+	}
+}
+
+func TestNextLimits(t *testing.T) {
+	s, _ := newStore(t)
+	mustCommit(t, s, step(alice, "m1", 0, "a", "b", "c"))
+	tests := []struct {
+		consumer string
+		max      int
+		want     int
+	}{
+		{"w1", 2, 2},
+		{"w1", 2, 1},
+		{"w1", 2, 0},
+		{"w2", 5, 0},
+	}
+	for _, tt := range tests {
+		if got := mustNext(t, s, tt.consumer, tt.max); len(got) != tt.want {
+			t.Errorf("Next(%s, %d) = %d deliveries, want %d", tt.consumer, tt.max, len(got), tt.want)
+		}
+	}
+	for _, max := range []int{0, -1} {
+		if _, err := s.Next(ctx, "w1", max, 0); care.ErrorCode(err) != care.EInvalid {
+			t.Errorf("Next with max %d = %v, want invalid", max, err)
+		}
+	}
+}
+
+func TestNextBlocks(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	start := time.Now()
+	if ds, err := s.Next(ctx, "w", 1, 200*time.Millisecond); err != nil || len(ds) != 0 {
+		t.Fatalf("Next on an empty queue = %v, %v", ds, err)
+	}
+	if waited := time.Since(start); waited < 150*time.Millisecond || waited > 5*time.Second {
+		t.Errorf("Next waited %s, want about 200ms", waited)
+	}
+	done := make(chan []care.Delivery)
+	go func() {
+		ds, _ := s.Next(ctx, "w", 1, 5*time.Second)
+		done <- ds
+	}()
+	time.Sleep(50 * time.Millisecond)
+	mustCommit(t, s, step(alice, "m1", 0, "a"))
+	select {
+	case ds := <-done:
+		if len(ds) != 1 {
+			t.Errorf("blocked Next = %d deliveries, want 1", len(ds))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("blocked Next did not wake up on a new message")
+	}
+}
+
+func TestReferenceWithoutBody(t *testing.T) {
+	s, client := newStore(t)
+	if _, err := s.Next(ctx, "w", 1, 0); err != nil { // creates the group
+		t.Fatal(err)
+	}
+	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(alice.ContactID()), "m", "gone"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"junk", "1"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	mustCommit(t, s, step(alice, "m1", 0, "real"))
+	if got := texts(mustNext(t, s, "w", 10)); len(got) != 1 || got[0] != "real" {
+		t.Errorf("Next = %q, want [real]", got)
+	}
+	pending := client.XPending(ctx, s.outbox, senders).Val()
+	if pending.Count != 1 {
+		t.Errorf("%d entries pending, want 1 (the real one)", pending.Count)
+	}
+	if n := client.XLen(ctx, s.outbox).Val(); n != 1 {
+		t.Errorf("queue holds %d entries, want 1", n)
+	}
+}
+
+func TestDeadConsumer(t *testing.T) {
+	s, _ := newStore(t, WithClaimTimeout(50*time.Millisecond))
+	mustCommit(t, s, step(alice, "m1", 0, "a"))
+	if got := mustNext(t, s, "dies", 10); len(got) != 1 {
+		t.Fatalf("first consumer got %d deliveries, want 1", len(got))
+	}
+	// The first consumer reads and never settles. Right away the entry
+	// is still its own; after the claim timeout it is the survivor's.
+	if got := mustNext(t, s, "lives", 10); len(got) != 0 {
+		t.Fatalf("entry handed out again before the claim timeout")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := mustNext(t, s, "lives", 10)
+		if len(got) == 1 {
+			if got[0].Text != "a" {
+				t.Errorf("claimed %q, want a", got[0].Text)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the dead consumer's entry was never claimed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRecover(t *testing.T) {
+	s, client := newStore(t)
+	bob := care.Address{Channel: care.Telegram, ID: "42"}
+	mustCommit(t, s, step(alice, "m1", 0, "a1", "a2"))
+	mustCommit(t, s, step(bob, "m1", 0, "b1"))
+	// A crash loses every entry: the queue is emptied behind our back.
+	if err := client.Del(ctx, s.outbox).Err(); err != nil {
+		t.Fatal(err)
+	}
+	mustCommit(t, s, step(alice, "m2", 1, "a3"))
+	tests := []struct {
+		name string
+		want int
+	}{
+		{"lost entries queued", 3},
+		{"nothing more to do", 0},
+	}
+	for _, tt := range tests {
+		n, err := s.Recover(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if n != tt.want {
+			t.Errorf("%s: Recover = %d, want %d", tt.name, n, tt.want)
+		}
+	}
+	got := texts(mustNext(t, s, "w", 10))
+	want := []string{"a3", "a1", "a2", "b1"}
+	if len(got) != len(want) {
+		t.Fatalf("Next = %q, want the texts %q", got, want)
+	}
+	// a3 kept its entry; the lost ones follow in the order they were made.
+	var alices []string
+	for _, g := range got {
+		if g[0] == 'a' {
+			alices = append(alices, g)
+		}
+	}
+	if alices[0] != "a3" || alices[1] != "a1" || alices[2] != "a2" {
+		t.Errorf("alice's messages come out as %q", alices)
+	}
+}

@@ -1,0 +1,243 @@
+// Package redisstore keeps Mitra's conversations, outbox and simulator
+// inbox in Redis. It is the only package that speaks to Redis (besides
+// the test helpers), so the rest of Mitra depends on the interfaces of
+// package care, not on a Redis client.
+//
+// Every key of one contact carries the hash tag {c:<contact id>}, so the
+// Lua scripts that change a contact atomically work on Redis Cluster too;
+// KEYS.md describes the schema.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// Store implements care.ConversationStore, care.Outbox and care.SimInbox
+// over one Redis (standalone or cluster). It is safe for concurrent use.
+type Store struct {
+	client       redis.UniversalClient
+	prefix       string
+	outbox       string // the shared queue of references
+	audit        string // the outcome of every delivery
+	claimTimeout time.Duration
+	now          func() time.Time
+	trips        atomic.Int64
+}
+
+var (
+	_ care.ConversationStore = (*Store)(nil)
+	_ care.Outbox            = (*Store)(nil)
+	_ care.SimInbox          = (*Store)(nil)
+)
+
+// DefaultClaimTimeout is how long a delivery may stay unsettled before
+// another consumer claims it: long enough for a slow platform API, short
+// enough that a crashed sender delays its messages by about a minute.
+const DefaultClaimTimeout = time.Minute
+
+// Option changes a Store made by New.
+type Option func(*Store)
+
+// WithClaimTimeout sets how long a delivery read by a consumer may stay
+// unsettled before Next hands it to another consumer (default
+// DefaultClaimTimeout). Tests shorten it to see a dead consumer's work
+// taken over without waiting a minute.
+func WithClaimTimeout(d time.Duration) Option {
+	return func(s *Store) { s.claimTimeout = d }
+}
+
+// New returns a store keeping its keys under prefix (e.g. "mitra"; it must
+// not contain braces, which would break the hash tags). It installs a hook
+// on client that counts round trips, for RoundTrips.
+func New(client redis.UniversalClient, prefix string, opts ...Option) *Store {
+	s := &Store{
+		client:       client,
+		prefix:       prefix,
+		outbox:       prefix + ":outbox",
+		audit:        prefix + ":audit",
+		claimTimeout: DefaultClaimTimeout,
+		now:          time.Now,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	client.AddHook(tripCounter{&s.trips})
+	return s
+}
+
+// RoundTrips is how many times the client has waited for Redis since New:
+// one per command sent alone, one per pipeline. `mitra bench` divides it
+// by the messages processed, the figure that bounds throughput.
+func (s *Store) RoundTrips() int64 { return s.trips.Load() }
+
+// Ping checks that Redis answers, for start-up and the readiness probe.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+// MemoryUsage reports the bytes Redis spends (MEMORY USAGE) on the
+// contact's session key and on all the contact's keys together, the
+// figures `mitra bench` prints to size a Redis for a number of contacts.
+func (s *Store) MemoryUsage(ctx context.Context, id care.ContactID) (session int64, total int64, err error) {
+	if _, err := id.Address(); err != nil {
+		return 0, 0, fmt.Errorf("memory usage: %w", err)
+	}
+	kinds := []string{keySession, keyProfile, keyInbound, keyOutbound, keyTaken, keySim, keySimSeq}
+	pipe := s.client.Pipeline()
+	cmds := make([]*redis.IntCmd, len(kinds))
+	for i, k := range kinds {
+		cmds[i] = pipe.MemoryUsage(ctx, s.key(id, k))
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, c := range cmds {
+		n, err := c.Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("memory usage of %s: %w", s.key(id, kinds[i]), err)
+		}
+		if kinds[i] == keySession {
+			session = n
+		}
+		total += n
+	}
+	return session, total, nil
+}
+
+// Purge deletes every key under the store's prefix, on every master of a
+// cluster. `mitra bench` uses it to leave a shared Redis as it found it.
+func (s *Store) Purge(ctx context.Context) error {
+	err := s.eachMaster(ctx, func(ctx context.Context, c redis.UniversalClient) error {
+		return scanKeys(ctx, c, globEscape(s.prefix)+":*", "", func(keys []string) error {
+			// One UNLINK per key: a cluster refuses one command on keys
+			// of different slots, even on the same node.
+			pipe := c.Pipeline()
+			for _, k := range keys {
+				pipe.Unlink(ctx, k)
+			}
+			_, err := pipe.Exec(ctx)
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("purge %s:*: %w", s.prefix, err)
+	}
+	return nil
+}
+
+// Key kinds: the last part of a contact's keys.
+const (
+	keySession  = "s"
+	keyProfile  = "p"
+	keyInbound  = "in"
+	keyOutbound = "o"
+	keyTaken    = "t"
+	keySim      = "sim"
+	keySimSeq   = "simseq"
+)
+
+// key is the name of one of the contact's keys: <prefix>:{c:<id>}:<kind>.
+// The braces make Redis Cluster place all of a contact's keys in one
+// slot.
+func (s *Store) key(id care.ContactID, kind string) string {
+	return s.prefix + ":{c:" + string(id) + "}:" + kind
+}
+
+// contactOf recovers the contact id from the name of one of its keys.
+func (s *Store) contactOf(key string) (care.ContactID, bool) {
+	rest, ok := strings.CutPrefix(key, s.prefix+":{c:")
+	if !ok {
+		return "", false
+	}
+	id, _, ok := strings.Cut(rest, "}:")
+	return care.ContactID(id), ok
+}
+
+// eachMaster calls fn with the client itself, or with each master of a
+// cluster in parallel: SCAN sees only the keys of the node it runs on.
+func (s *Store) eachMaster(ctx context.Context, fn func(context.Context, redis.UniversalClient) error) error {
+	if cc, ok := s.client.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return fn(ctx, c) })
+	}
+	return fn(ctx, s.client)
+}
+
+// scanKeys calls fn with each batch of keys matching pattern (and of
+// type typ, unless empty) that SCAN returns.
+func scanKeys(ctx context.Context, c redis.UniversalClient, pattern, typ string, fn func([]string) error) error {
+	var cursor uint64
+	for {
+		keys, next, err := c.ScanType(ctx, cursor, pattern, 1000, typ).Result()
+		if err != nil {
+			return fmt.Errorf("scan %s: %w", pattern, err)
+		}
+		if len(keys) > 0 {
+			if err := fn(keys); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
+}
+
+// globEscape makes s match itself in a SCAN pattern.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// tripCounter is a go-redis hook counting round trips.
+type tripCounter struct{ n *atomic.Int64 }
+
+// DialHook leaves dialing alone: a dial is not a round trip we chose.
+func (h tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+// ProcessHook counts a command sent alone.
+
+func (h tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+// ProcessPipelineHook counts a pipeline once, however many commands.
+func (h tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// firstErr returns the first error among cmds other than redis.Nil (a
+// missing key, which callers expect).
+func firstErr(cmds ...redis.Cmder) error {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+	}
+	return nil
+}
