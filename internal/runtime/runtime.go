@@ -1,0 +1,319 @@
+// Package runtime is the inbound pipeline: it takes a message from a
+// channel, runs the pure flow engine on the contact's session, and stores
+// the new session and the replies together. It never sends anything: the
+// replies go to the outbox, which only the outreach sender reads.
+//
+// Messages of one conversation are processed in order and different
+// conversations in parallel, by a fixed set of workers: a conversation is
+// always handled by the same worker (chosen by a hash of its contact id),
+// so no goroutine waits on an idle conversation.
+package runtime
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/flow"
+)
+
+// Recorder receives the runtime's measurements; the metrics package
+// implements it.
+type Recorder interface {
+	Received(in care.Inbound)
+	Processed(outcome string, d time.Duration)
+}
+
+// Outcomes of processing one message, as recorded.
+const (
+	OutcomeStored    = "stored"
+	OutcomeDuplicate = "duplicate"
+	OutcomeInvalid   = "invalid"
+	OutcomeFailed    = "failed"
+)
+
+// Config tunes the runtime.
+type Config struct {
+	// Workers is how many conversations are processed at once.
+	Workers int
+	// Queue is how many messages may wait for each worker.
+	Queue int
+	// Lang is the language of contacts who have not picked one.
+	Lang string
+	// SessionTTL is how long an idle session is kept.
+	SessionTTL time.Duration
+	// StaffHold is how long a person holds a conversation after the bot
+	// hands it over, unless the contact asks for the menu again.
+	StaffHold time.Duration
+	// Now is the clock; time.Now when nil.
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Recorder Recorder
+}
+
+// Actions lists the flow actions the runtime implements; flows are
+// loaded with it so a flow naming another action fails at load.
+var Actions = []string{ActionEscalate}
+
+// ActionEscalate hands the conversation to a person.
+const ActionEscalate = "escalate"
+
+// Runtime processes inbound messages.
+type Runtime struct {
+	cfg    Config
+	flows  atomic.Pointer[flow.Set]
+	store  care.ConversationStore
+	queues []chan job
+	wg     sync.WaitGroup
+	stop   chan struct{}
+	once   sync.Once
+}
+
+type job struct {
+	ctx  context.Context
+	in   care.Inbound
+	done chan error
+}
+
+// New starts the workers. Close stops them.
+func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = 64
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.StaffHold <= 0 {
+		cfg.StaffHold = 4 * time.Hour
+	}
+	r := &Runtime{cfg: cfg, store: store, stop: make(chan struct{})}
+	r.flows.Store(flows)
+	r.queues = make([]chan job, cfg.Workers)
+	for i := range r.queues {
+		r.queues[i] = make(chan job, cfg.Queue)
+		r.wg.Add(1)
+		go r.work(r.queues[i])
+	}
+	return r
+}
+
+// SetFlows replaces the flows; conversations continue with the new set
+// from their next message.
+func (r *Runtime) SetFlows(s *flow.Set) { r.flows.Store(s) }
+
+// Close stops the workers after the messages already queued.
+func (r *Runtime) Close() {
+	r.once.Do(func() { close(r.stop) })
+	r.wg.Wait()
+}
+
+// ErrClosed is returned by Handle after Close.
+var ErrClosed = errors.New("runtime closed")
+
+// Handle processes one inbound message and returns once its effect (new
+// session, replies) is stored, or it was found to be a duplicate. A
+// channel acknowledges the platform only when Handle returns nil. An
+// error with code care.EInvalid means retrying will not help; any other
+// error means the message was not stored and should be redelivered.
+func (r *Runtime) Handle(ctx context.Context, in care.Inbound) error {
+	if err := in.Validate(); err != nil {
+		if r.cfg.Recorder != nil {
+			r.cfg.Recorder.Processed(OutcomeInvalid, 0)
+		}
+		return fmt.Errorf("inbound message: %w", err)
+	}
+	j := job{ctx: ctx, in: in, done: make(chan error, 1)}
+	q := r.queues[shard(in.Address.ContactID(), len(r.queues))]
+	select {
+	case <-r.stop:
+		return ErrClosed
+	default:
+	}
+	select {
+	case q <- j:
+	case <-ctx.Done():
+		return unavailable(ctx.Err())
+	case <-r.stop:
+		return ErrClosed
+	}
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		// The worker still finishes the job; the caller redelivers and
+		// de-duplication drops the repeat.
+		return unavailable(ctx.Err())
+	}
+}
+
+func unavailable(err error) error {
+	return fmt.Errorf("%w: %w", care.Errorf(care.EUnavailable, "message not stored yet, deliver it again"), err)
+}
+
+func shard(id care.ContactID, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
+}
+
+func (r *Runtime) work(q chan job) {
+	defer r.wg.Done()
+	for {
+		select {
+		case j := <-q:
+			j.done <- r.process(j.ctx, j.in)
+		case <-r.stop:
+			// Finish what is queued so no caller waits forever.
+			for {
+				select {
+				case j := <-q:
+					j.done <- r.process(j.ctx, j.in)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// maxConflicts bounds how often a message is re-run after another
+// process changed the same session meanwhile.
+const maxConflicts = 20
+
+// process runs one message to completion, retrying while Redis is away
+// until ctx ends.
+func (r *Runtime) process(ctx context.Context, in care.Inbound) error {
+	start := time.Now()
+	if r.cfg.Recorder != nil {
+		r.cfg.Recorder.Received(in)
+	}
+	outcome, err := r.retry(ctx, in)
+	if r.cfg.Recorder != nil {
+		r.cfg.Recorder.Processed(outcome, time.Since(start))
+	}
+	return err
+}
+
+func (r *Runtime) retry(ctx context.Context, in care.Inbound) (string, error) {
+	backoff := 20 * time.Millisecond
+	conflicts := 0
+	for {
+		err := r.attempt(ctx, in)
+		switch {
+		case err == nil:
+			return OutcomeStored, nil
+		case errors.Is(err, care.ErrDuplicate):
+			return OutcomeDuplicate, nil
+		case errors.Is(err, care.ErrConflict):
+			conflicts++
+			if conflicts < maxConflicts {
+				continue
+			}
+		}
+		if ctx.Err() != nil {
+			return OutcomeFailed, unavailable(err)
+		}
+		r.cfg.Logger.Warn("storing message failed, retrying", "contact", in.Address.ContactID(), "message", in.MessageID, "in", backoff, "err", err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return OutcomeFailed, unavailable(err)
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+// attempt is one attempt: load, step, commit.
+func (r *Runtime) attempt(ctx context.Context, in care.Inbound) error {
+	id := in.Address.ContactID()
+	conv, err := r.store.Load(ctx, id, in.MessageID)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", id, err)
+	}
+	if conv.Seen {
+		return care.ErrDuplicate
+	}
+	now := r.cfg.Now()
+	c := r.decide(conv, in, now)
+	if err := r.store.Commit(ctx, c); err != nil {
+		return fmt.Errorf("commit %s message %s: %w", id, in.MessageID, err)
+	}
+	return nil
+}
+
+// decide turns a loaded conversation and a message into what to store.
+// It does no I/O.
+func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time) care.Commit {
+	truncated := in.Clean()
+	contact := conv.Contact
+	if contact.ID == "" {
+		contact = care.Contact{ID: in.Address.ContactID(), Address: in.Address, FirstSeen: now}
+	}
+	if in.Name != "" {
+		contact.Name = in.Name
+	}
+	contact.LastInbound = now
+
+	res := r.flows.Load().Step(conv.Session, flow.Input{
+		Kind:      in.Kind,
+		Text:      in.Text,
+		Choice:    in.Choice,
+		Truncated: truncated,
+	}, flow.Env{Now: now, Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}})
+
+	sess := res.Session
+	if res.Staff {
+		r.cfg.Logger.Info("message kept for staff", "contact", contact.ID, "message", in.MessageID)
+	}
+	for _, a := range res.Actions {
+		if a.Name == ActionEscalate {
+			sess.StaffUntil = now.Add(r.cfg.StaffHold)
+			r.cfg.Logger.Info("conversation handed to staff", "contact", contact.ID, "reason", a.Args["reason"])
+		}
+	}
+	sess.Version = conv.Session.Version
+	sess.Updated = now
+	if sess.Lang != "" {
+		contact.Lang = sess.Lang
+	}
+
+	out := make([]care.Outbound, len(res.Messages))
+	base := outboundID(contact.ID, in.MessageID)
+	for i, m := range res.Messages {
+		out[i] = care.Outbound{
+			ID:        base + "." + strconv.Itoa(i),
+			Contact:   contact.ID,
+			Address:   in.Address,
+			Class:     care.Reply,
+			Text:      m.Text,
+			Choices:   m.Choices,
+			Lang:      sess.Lang,
+			InReplyTo: in.MessageID,
+			Created:   now,
+		}
+	}
+	return care.Commit{Inbound: in, Session: sess, Contact: contact, Outbound: out, SessionTTL: r.cfg.SessionTTL}
+}
+
+// outboundID derives the ids of the replies to one inbound message from
+// the contact and the platform's message id, so re-running the same
+// message yields the same ids and the outbox can send each once.
+func outboundID(id care.ContactID, messageID string) string {
+	sum := sha256.Sum256([]byte(string(id) + "\x00" + messageID))
+	return "r" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:10])
+}
