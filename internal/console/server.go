@@ -1,0 +1,144 @@
+// Package console is Mitra's HTTP side: the simulator page and its JSON
+// API, health and readiness probes, and metrics. Later it also serves the
+// staff console, the owner's pages and the channel webhooks.
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// Simulator is what the simulator pages need from the rest of Mitra.
+type Simulator interface {
+	// Submit processes an inbound message and returns once its effect is
+	// stored, like any channel would.
+	Submit(ctx context.Context, in care.Inbound) error
+	// Messages returns what the bot sent to a simulated contact.
+	Messages(ctx context.Context, id care.ContactID, after int64, max int) ([]care.SimMessage, error)
+}
+
+// Config says what the server serves.
+type Config struct {
+	// Simulator, when set, serves the chat simulator at / and /api/sim/.
+	Simulator Simulator
+	// Ready reports whether the server can do its work (Redis reachable).
+	Ready func(ctx context.Context) error
+	// Metrics serves /metrics.
+	Metrics http.Handler
+	// ShopName titles the pages.
+	ShopName string
+	// Now is the clock; time.Now when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Server routes Mitra's HTTP requests.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// maxBody bounds every request body Mitra reads.
+const maxBody = 64 << 10
+
+// New returns the HTTP handler for cfg.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	if cfg.Metrics != nil {
+		s.mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	if cfg.Simulator != nil {
+		s.routeSimulator()
+	} else {
+		s.mux.HandleFunc("GET /{$}", s.home)
+	}
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Ready(ctx); err != nil {
+			s.cfg.Logger.Warn("not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+			return
+		}
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("Mitra is running. The simulator is off (MITRA_SIMULATOR=on turns it on).\n"))
+}
+
+// errorStatus maps an application error code to an HTTP status, in one
+// place for the whole server.
+func errorStatus(err error) int {
+	switch care.ErrorCode(err) {
+	case care.EInvalid:
+		return http.StatusBadRequest
+	case care.ENotFound:
+		return http.StatusNotFound
+	case care.EConflict:
+		return http.StatusConflict
+	case care.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError answers with a JSON error. Internal errors are logged and
+// their text is not shown.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status := errorStatus(err)
+	msg := err.Error()
+	if status >= 500 {
+		s.cfg.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = http.StatusText(status)
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+			msg = "temporarily unavailable, try again"
+		}
+	}
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
