@@ -1,0 +1,30 @@
+# Mitra's two set-up commands are `go run ./cmd/mitra demo` and `make test`.
+GO ?= go
+
+.PHONY: test deps vet build bench run
+
+## test: everything CI checks — vet, the race-enabled tests (real redis-server,
+## real headless Chromium), the flow files and their conversation tests.
+test: deps vet
+	$(GO) test -race -count=1 ./...
+	$(GO) run ./cmd/mitra flows check
+	$(GO) run ./cmd/mitra flows test
+
+## deps: make sure redis-server and Chromium are installed (apt-get as root).
+deps:
+	@bash .ci/deps
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+
+## build: a static binary in ./bin.
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/mitra ./cmd/mitra
+
+## bench: the pipeline benchmark whose figures the README quotes.
+bench: deps
+	$(GO) run ./cmd/mitra bench
+
+run:
+	$(GO) run ./cmd/mitra demo

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mitra-care/mitra/internal/app"
+	"github.com/mitra-care/mitra/internal/config"
+	"github.com/mitra-care/mitra/internal/demo"
+)
+
+func demoCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Try Mitra with nothing installed: in-memory Redis, shipped flows, the chat simulator",
+		Long: "Try Mitra with nothing installed. An in-memory Redis stands in for a real one, so " +
+			"nothing is kept when it stops. Open the printed URL to chat as a customer.\n\n" +
+			"MITRA_HTTP_ADDR (default 127.0.0.1:8080), MITRA_FLOWS_DIR, MITRA_LANG and MITRA_LOG_* are read too.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			base := config.Defaults()
+			base.Simulator = true
+			getenv := func(name string) string {
+				if name == "MITRA_REDIS_URL" || name == "MITRA_REDIS_URL_FILE" {
+					return "" // the demo always uses its own
+				}
+				return os.Getenv(name)
+			}
+			cfg, err := config.FromEnv(base, getenv)
+			if err != nil {
+				return fmt.Errorf("configuration:\n%w", err)
+			}
+			log := app.NewLogger(cfg.LogFormat, cfg.LogLevel, os.Stderr)
+			r, err := demo.StartRedis()
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			cfg.RedisURL = r.URL()
+			log.Warn("demo mode: data is kept in memory only and is gone when mitra stops")
+			a, err := app.New(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "\nMitra demo is running. Open %s/ to chat as a customer. Ctrl-C stops it.\n\n", a.URL())
+			return a.Run(cmd.Context())
+		},
+	}
+}

@@ -1,0 +1,201 @@
+// Package app wires Mitra's parts into one running program. cmd/mitra
+// only parses flags and calls it; end-to-end tests start it whole on port
+// 0 with a Redis of their own.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mitra-care/mitra/flows"
+	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/channel/sim"
+	"github.com/mitra-care/mitra/internal/config"
+	"github.com/mitra-care/mitra/internal/console"
+	"github.com/mitra-care/mitra/internal/flow"
+	"github.com/mitra-care/mitra/internal/metrics"
+	"github.com/mitra-care/mitra/internal/outreach"
+	"github.com/mitra-care/mitra/internal/redisstore"
+	"github.com/mitra-care/mitra/internal/runtime"
+)
+
+// App is a running Mitra: runtime, sender and HTTP server over one Redis.
+type App struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *redisstore.Store
+	closeDB func() error
+	rt      *runtime.Runtime
+	sender  *outreach.Sender
+	srv     *http.Server
+	ln      net.Listener
+	metrics *metrics.Metrics
+}
+
+// LoadFlows reads and validates the flows of dir, or the shipped flows
+// when dir is empty.
+func LoadFlows(dir string) (*flow.Set, error) {
+	return flow.Load(FlowsFS(dir), flow.Options{Actions: runtime.Actions})
+}
+
+// FlowsFS is the flows directory dir, or the shipped flows when dir is
+// empty.
+func FlowsFS(dir string) fs.FS {
+	if dir == "" {
+		return flows.FS
+	}
+	return os.DirFS(dir)
+}
+
+// New connects to Redis, loads the flows and listens on cfg.HTTPAddr. It
+// fails with a clear message when Redis is unreachable or a flow is
+// wrong. Run starts the work.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.RequireRedis(); err != nil {
+		return nil, err
+	}
+	set, err := LoadFlows(cfg.FlowsDir)
+	if err != nil {
+		return nil, fmt.Errorf("flows are not valid, fix them first:\n%w", err)
+	}
+	if !slices.Contains(set.Languages(), cfg.Lang) {
+		return nil, fmt.Errorf("MITRA_LANG=%q: the flows speak %v", cfg.Lang, set.Languages())
+	}
+	client, err := redisstore.Open(cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("MITRA_REDIS_URL: %w", err)
+	}
+	store := redisstore.New(client, cfg.RedisPrefix)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := store.Ping(pingCtx); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("cannot reach Redis at %s: %w", cfg.RedactedRedisURL(), err)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("MITRA_HTTP_ADDR: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, store: store, closeDB: client.Close, ln: ln, metrics: metrics.New()}
+	a.rt = runtime.New(runtime.Config{
+		Lang:       cfg.Lang,
+		SessionTTL: cfg.SessionTTL,
+		StaffHold:  cfg.StaffHold,
+		Logger:     log,
+		Recorder:   a.metrics,
+	}, set, store)
+
+	var simulator care.Sender
+	ccfg := console.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), Logger: log}
+	if cfg.Simulator {
+		simulator = sim.New(store, nil)
+		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}
+	}
+	host, _ := os.Hostname()
+	a.sender = outreach.NewSender(outreach.SenderConfig{
+		Outbox:    store,
+		Simulator: simulator,
+		Consumer:  fmt.Sprintf("%s-%d", host, os.Getpid()),
+		Logger:    log,
+		Recorder:  a.metrics,
+	})
+	a.srv = &http.Server{
+		Handler:           console.New(ccfg),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// URL is the address the HTTP server listens on.
+func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
+
+// Run serves until ctx ends, then shuts down in order: stop taking HTTP
+// requests, finish the queued messages, stop the sender.
+func (a *App) Run(ctx context.Context) error {
+	a.log.Info("mitra is running", "url", a.URL(), "redis", a.cfg.RedactedRedisURL(), "simulator", a.cfg.Simulator)
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_ = a.sender.Run(work)
+	}()
+	go func() {
+		defer wg.Done()
+		a.recoverLoop(work)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- a.srv.Serve(a.ln) }()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = a.srv.Shutdown(shutdown)
+	a.rt.Close()
+	stopWork()
+	wg.Wait()
+	a.log.Info("mitra stopped")
+	return err
+}
+
+// recoverLoop re-queues messages whose queue entry was lost (see
+// redisstore.Store.Recover), at start and then every few minutes.
+func (a *App) recoverLoop(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := a.store.Recover(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("outbox recovery failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("outbox recovery re-queued messages", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases the listener and Redis. Call it after Run returns, or
+// instead of Run.
+func (a *App) Close() error {
+	err := a.ln.Close()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return errors.Join(err, a.closeDB())
+}
+
+// simulatorAPI joins the runtime and the simulator inbox for the console.
+type simulatorAPI struct {
+	rt    *runtime.Runtime
+	inbox care.SimInbox
+}
+
+func (s simulatorAPI) Submit(ctx context.Context, in care.Inbound) error {
+	return s.rt.Handle(ctx, in)
+}
+
+func (s simulatorAPI) Messages(ctx context.Context, id care.ContactID, after int64, max int) ([]care.SimMessage, error) {
+	return s.inbox.After(ctx, id, after, max)
+}
