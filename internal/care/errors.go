@@ -12,6 +12,7 @@ const (
 	ENotFound    = "not_found"   // the thing does not exist
 	EConflict    = "conflict"    // someone else changed it first; retry
 	EUnavailable = "unavailable" // a dependency is down; retry later
+	EUnreachable = "unreachable" // the contact cannot be reached on that channel (blocked the bot, not on the platform)
 	EInternal    = "internal"    // a bug
 )
 

@@ -23,6 +23,10 @@ const (
 	KindLocation Kind = "location"
 	KindContact  Kind = "contact_card"
 	KindOther    Kind = "other"
+	// KindStaff is not from the contact: a person at the shop wrote in
+	// the chat from the shop's own phone (WhatsApp). The bot goes quiet
+	// in that conversation as if it had handed it to staff.
+	KindStaff Kind = "staff"
 )
 
 // Understood reports whether Mitra can act on a message of this kind.
@@ -38,12 +42,15 @@ type Inbound struct {
 	Address Address `json:"address"`
 	// MessageID is the platform's id of the message; the same id
 	// delivered twice is processed once.
-	MessageID string    `json:"message_id"`
-	Kind      Kind      `json:"kind"`
-	Text      string    `json:"text,omitempty"`
-	Choice    string    `json:"choice,omitempty"`
-	Name      string    `json:"name,omitempty"` // display name the platform gives
-	At        time.Time `json:"at"`
+	MessageID string `json:"message_id"`
+	Kind      Kind   `json:"kind"`
+	Text      string `json:"text,omitempty"`
+	Choice    string `json:"choice,omitempty"`
+	Name      string `json:"name,omitempty"` // display name the platform gives
+	// Start is a deep-link payload (Telegram's /start promo, a link's
+	// prefilled keyword): it starts the flow registered for it.
+	Start string    `json:"start,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // MaxMessageID bounds a platform message id.

@@ -40,7 +40,35 @@ type Config struct {
 	// LogFormat is "text" or "json"; LogLevel is debug, info, warn or error.
 	LogFormat string
 	LogLevel  string
+	// DataDir holds the files Mitra keeps outside Redis: the WhatsApp
+	// device store.
+	DataDir string
+	// Telegram is the Telegram channel; it runs when Token is set.
+	Telegram Telegram
 }
+
+// Telegram configures the Telegram channel.
+type Telegram struct {
+	// Token is the bot's token from @BotFather. Secret.
+	Token string
+	// APIURL is the Bot API server's base URL: the official one, a
+	// self-hosted telegram-bot-api server, or a test server.
+	APIURL string
+	// Mode is "polling" or "webhook".
+	Mode string
+	// WebhookURL is the public HTTPS URL Telegram posts updates to; its
+	// path is served by Mitra's HTTP server.
+	WebhookURL string
+	// WebhookSecret is the secret_token Telegram sends back in
+	// X-Telegram-Bot-Api-Secret-Token. Secret.
+	WebhookSecret string
+}
+
+// Telegram modes.
+const (
+	TelegramPolling = "polling"
+	TelegramWebhook = "webhook"
+)
 
 // Defaults are the values used for settings left unset.
 func Defaults() Config {
@@ -54,6 +82,8 @@ func Defaults() Config {
 		StaffHold:   4 * time.Hour,
 		LogFormat:   "text",
 		LogLevel:    "info",
+		DataDir:     "data",
+		Telegram:    Telegram{APIURL: "https://api.telegram.org", Mode: TelegramPolling},
 	}
 }
 
@@ -76,6 +106,12 @@ var Vars = []Var{
 	{Name: "MITRA_SIMULATOR", Default: "off (on in demo)", Help: "serve the web chat simulator at / (on/off)"},
 	{Name: "MITRA_LOG_FORMAT", Default: "text", Help: "log format: text or json"},
 	{Name: "MITRA_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn or error"},
+	{Name: "MITRA_DATA_DIR", Default: "data", Help: "directory for the files kept outside Redis (the WhatsApp device store)"},
+	{Name: "MITRA_TELEGRAM_TOKEN", Help: "the Telegram bot's token from @BotFather; Telegram runs when it is set", Secret: true},
+	{Name: "MITRA_TELEGRAM_API_URL", Default: "https://api.telegram.org", Help: "Bot API server base URL (a self-hosted telegram-bot-api server works)"},
+	{Name: "MITRA_TELEGRAM_MODE", Default: "polling", Help: "polling or webhook"},
+	{Name: "MITRA_TELEGRAM_WEBHOOK_URL", Help: "public https URL Telegram posts updates to (webhook mode); Mitra serves its path"},
+	{Name: "MITRA_TELEGRAM_WEBHOOK_SECRET", Help: "secret Telegram sends with every webhook call (webhook mode): 1-256 characters A-Z a-z 0-9 _ -", Secret: true},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in
@@ -138,6 +174,24 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 	}
 	if v := get("MITRA_LOG_LEVEL"); v != "" {
 		c.LogLevel = v
+	}
+	if v := get("MITRA_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := get("MITRA_TELEGRAM_TOKEN"); v != "" {
+		c.Telegram.Token = v
+	}
+	if v := get("MITRA_TELEGRAM_API_URL"); v != "" {
+		c.Telegram.APIURL = strings.TrimRight(v, "/")
+	}
+	if v := get("MITRA_TELEGRAM_MODE"); v != "" {
+		c.Telegram.Mode = v
+	}
+	if v := get("MITRA_TELEGRAM_WEBHOOK_URL"); v != "" {
+		c.Telegram.WebhookURL = v
+	}
+	if v := get("MITRA_TELEGRAM_WEBHOOK_SECRET"); v != "" {
+		c.Telegram.WebhookSecret = v
 	}
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)
@@ -214,7 +268,45 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("MITRA_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
+	errs = append(errs, c.Telegram.validate()...)
 	return errors.Join(errs...)
+}
+
+// validate checks the Telegram settings; they matter only with a token.
+func (t Telegram) validate() []error {
+	if t.Token == "" {
+		return nil
+	}
+	var errs []error
+	if u, err := url.Parse(t.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("MITRA_TELEGRAM_API_URL=%q: want a base URL like https://api.telegram.org", t.APIURL))
+	}
+	switch t.Mode {
+	case TelegramPolling:
+	case TelegramWebhook:
+		if u, err := url.Parse(t.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("MITRA_TELEGRAM_WEBHOOK_URL=%q: webhook mode needs the public https URL Telegram posts to", t.WebhookURL))
+		}
+		if !validWebhookSecret(t.WebhookSecret) {
+			errs = append(errs, errors.New("MITRA_TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret of 1-256 characters A-Z a-z 0-9 _ -"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("MITRA_TELEGRAM_MODE=%q: want polling or webhook", t.Mode))
+	}
+	return errs
+}
+
+// validWebhookSecret applies Telegram's rule for secret_token.
+func validWebhookSecret(s string) bool {
+	if len(s) < 1 || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // RequireRedis reports a missing Redis URL, for the commands that need

@@ -67,6 +67,8 @@ var Actions = []string{ActionEscalate}
 // ActionEscalate hands the conversation to a person.
 const ActionEscalate = "escalate"
 
+var _ care.Handler = (*Runtime)(nil)
+
 // Runtime processes inbound messages.
 type Runtime struct {
 	cfg    Config
