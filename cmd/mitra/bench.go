@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,7 @@ import (
 func benchCmd() *cobra.Command {
 	opts := bench.Defaults()
 	var asJSON bool
+	var cpuProfile string
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the inbound pipeline against a real Redis",
@@ -23,6 +25,17 @@ func benchCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !asJSON {
 				opts.Progress = os.Stderr
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("cpu profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
 			}
 			res, err := bench.Run(cmd.Context(), opts)
 			if err != nil {
@@ -43,6 +56,7 @@ func benchCmd() *cobra.Command {
 	f := c.Flags()
 	f.StringVar(&opts.RedisURL, "redis", "", "Redis URL to use (default: start a redis-server of its own); keys go under a fresh prefix and are deleted after")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	f.IntVar(&opts.Conversations, "conversations", opts.Conversations, "conversations talking at once")
 	f.IntVar(&opts.Messages, "messages", opts.Messages, "messages in the throughput run")
 	f.IntVar(&opts.Rate, "rate", opts.Rate, "messages per second in the latency run")

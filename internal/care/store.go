@@ -27,14 +27,23 @@ type Commit struct {
 	SessionTTL time.Duration
 }
 
-// ConversationStore loads and stores conversations.
+// MessageRef names one inbound message of one contact.
+type MessageRef struct {
+	Contact   ContactID
+	MessageID string
+}
+
+// ConversationStore loads and stores conversations, several at a time so
+// that a busy runtime pays one round trip for many conversations.
 type ConversationStore interface {
-	// Load returns the session and profile of a contact and whether the
-	// inbound message id was already processed.
-	Load(ctx context.Context, id ContactID, messageID string) (Conversation, error)
-	// Commit stores the new session and contact, marks the inbound message
-	// processed and queues the outbound messages, atomically. It returns
-	// ErrDuplicate when the message was already processed and ErrConflict
-	// when the session version moved on since Load.
-	Commit(ctx context.Context, c Commit) error
+	// LoadMany returns, for each ref, the session and profile of the
+	// contact and whether the inbound message id was already processed.
+	LoadMany(ctx context.Context, refs []MessageRef) ([]Conversation, error)
+	// CommitMany stores each commit atomically: the new session and
+	// contact, the inbound message marked processed, the outbound
+	// messages queued. Commits are independent of each other and must be
+	// of different contacts. The error of each is nil, wraps ErrDuplicate
+	// when the message was already processed, or ErrConflict when the
+	// session version moved on since it was loaded.
+	CommitMany(ctx context.Context, commits []Commit) []error
 }

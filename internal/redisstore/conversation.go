@@ -34,30 +34,55 @@ const (
 // already processed, in one round trip. A contact never seen has a zero
 // Session (Version 0) and a zero Contact.
 func (s *Store) Load(ctx context.Context, id care.ContactID, messageID string) (care.Conversation, error) {
-	if _, err := id.Address(); err != nil {
-		return care.Conversation{}, fmt.Errorf("load conversation: %w", err)
+	convs, err := s.LoadMany(ctx, []care.MessageRef{{Contact: id, MessageID: messageID}})
+	if err != nil {
+		return care.Conversation{}, err
+	}
+	return convs[0], nil
+}
+
+// LoadMany is Load for several messages in one round trip, so a runtime
+// worker with many conversations waiting pays one round trip for all.
+func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Conversation, error) {
+	for _, r := range refs {
+		if _, err := r.Contact.Address(); err != nil {
+			return nil, fmt.Errorf("load conversation: %w", err)
+		}
+	}
+	type cmds struct {
+		sess, prof *redis.StringCmd
+		seen       *redis.FloatCmd
 	}
 	pipe := s.client.Pipeline()
-	sess := pipe.Get(ctx, s.key(id, keySession))
-	prof := pipe.Get(ctx, s.key(id, keyProfile))
-	seen := pipe.ZScore(ctx, s.key(id, keyInbound), messageID)
+	all := make([]cmds, len(refs))
+	for i, r := range refs {
+		all[i] = cmds{
+			sess: pipe.Get(ctx, s.key(r.Contact, keySession)),
+			prof: pipe.Get(ctx, s.key(r.Contact, keyProfile)),
+			seen: pipe.ZScore(ctx, s.key(r.Contact, keyInbound), r.MessageID),
+		}
+	}
 	_, _ = pipe.Exec(ctx)
-	if err := firstErr(sess, prof, seen); err != nil {
-		return care.Conversation{}, fmt.Errorf("load conversation %s: %w", id, err)
-	}
-	var conv care.Conversation
-	if v, err := sess.Result(); err == nil {
-		if conv.Session, err = decodeSession(v); err != nil {
-			return care.Conversation{}, fmt.Errorf("load session %s: %w", id, err)
+	convs := make([]care.Conversation, len(refs))
+	for i, c := range all {
+		id := refs[i].Contact
+		if err := firstErr(c.sess, c.prof, c.seen); err != nil {
+			return nil, fmt.Errorf("load conversation %s: %w", id, err)
 		}
-	}
-	if v, err := prof.Bytes(); err == nil {
-		if err := json.Unmarshal(v, &conv.Contact); err != nil {
-			return care.Conversation{}, fmt.Errorf("load profile %s: %w", id, err)
+		conv := &convs[i]
+		if v, err := c.sess.Result(); err == nil {
+			if conv.Session, err = decodeSession(v); err != nil {
+				return nil, fmt.Errorf("load session %s: %w", id, err)
+			}
 		}
+		if v, err := c.prof.Bytes(); err == nil {
+			if err := json.Unmarshal(v, &conv.Contact); err != nil {
+				return nil, fmt.Errorf("load profile %s: %w", id, err)
+			}
+		}
+		conv.Seen = c.seen.Err() == nil
 	}
-	conv.Seen = seen.Err() == nil
-	return conv, nil
+	return convs, nil
 }
 
 // encodeSession and decodeSession give the session key's value,
@@ -119,42 +144,83 @@ end
 return 1
 `)
 
-// Commit stores the step in one round trip: the commit script on the
-// contact's keys and, in the same pipeline, one reference per outbound
-// message on the shared queue. The references go out even when the script
-// refuses the step; one whose message was not stored is skipped by Next,
-// and Commit deletes them at once in that case to keep the queue clean.
+// Commit stores one step; see CommitMany.
 func (s *Store) Commit(ctx context.Context, c care.Commit) error {
-	id := c.Inbound.Address.ContactID()
-	if err := validateCommit(id, c); err != nil {
-		return fmt.Errorf("commit message %s: %w", c.Inbound.MessageID, err)
+	return s.CommitMany(ctx, []care.Commit{c})[0]
+}
+
+// CommitMany stores steps of different contacts in one round trip: per
+// step, the commit script on the contact's keys and, in the same
+// pipeline, one reference per outbound message on the shared queue. The
+// references go out even when a script refuses its step; one whose
+// message was not stored is skipped by Next, and CommitMany deletes them
+// at once in that case to keep the queue clean. It returns one error per
+// step: nil, ErrDuplicate, ErrConflict or why it failed.
+func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
+	errs := make([]error, len(commits))
+	var batch []pendingCommit
+	for i, c := range commits {
+		id := c.Inbound.Address.ContactID()
+		if err := validateCommit(id, c); err != nil {
+			errs[i] = fmt.Errorf("commit message %s: %w", c.Inbound.MessageID, err)
+			continue
+		}
+		args, err := s.commitArgs(c)
+		if err != nil {
+			errs[i] = fmt.Errorf("commit %s message %s: %w", id, c.Inbound.MessageID, err)
+			continue
+		}
+		batch = append(batch, pendingCommit{i: i, c: c, id: id, args: args,
+			keys: []string{s.key(id, keySession), s.key(id, keyProfile), s.key(id, keyInbound), s.key(id, keyOutbound)}})
 	}
-	args, err := s.commitArgs(c)
-	if err != nil {
-		return fmt.Errorf("commit %s message %s: %w", id, c.Inbound.MessageID, err)
+	s.commitPipeline(ctx, batch, false)
+	var again []pendingCommit
+	for _, p := range batch {
+		if redis.HasErrorPrefix(p.err, "NOSCRIPT") {
+			// Redis restarted or failed over and forgot the script: send
+			// it whole, which also caches it for the next commits.
+			s.dropRefs(ctx, p.refs)
+			again = append(again, pendingCommit{i: p.i, c: p.c, id: p.id, args: p.args, keys: p.keys})
+			continue
+		}
+		errs[p.i] = s.commitResult(ctx, p)
 	}
-	keys := []string{s.key(id, keySession), s.key(id, keyProfile), s.key(id, keyInbound), s.key(id, keyOutbound)}
-	res, refs, err := s.commitPipeline(ctx, id, c.Outbound, keys, args, false)
-	if redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// Redis restarted or failed over and forgot the script: send it
-		// whole, which also caches it for the next commits.
-		s.dropRefs(ctx, refs)
-		res, refs, err = s.commitPipeline(ctx, id, c.Outbound, keys, args, true)
+	s.commitPipeline(ctx, again, true)
+	for _, p := range again {
+		errs[p.i] = s.commitResult(ctx, p)
 	}
-	if err != nil {
-		return fmt.Errorf("commit %s message %s: %w", id, c.Inbound.MessageID, err)
+	return errs
+}
+
+// pendingCommit is one step of a CommitMany on its way through the
+// pipeline, with what Redis answered.
+type pendingCommit struct {
+	i    int // index in the caller's slice
+	c    care.Commit
+	id   care.ContactID
+	keys []string
+	args []any
+	res  int64
+	refs []string
+	err  error
+}
+
+// commitResult turns the script's answer into the step's error.
+func (s *Store) commitResult(ctx context.Context, p pendingCommit) error {
+	if p.err != nil {
+		return fmt.Errorf("commit %s message %s: %w", p.id, p.c.Inbound.MessageID, p.err)
 	}
-	switch res {
+	switch p.res {
 	case 1:
 		return nil
 	case 0:
-		s.dropRefs(ctx, refs)
-		return fmt.Errorf("commit %s message %s: %w", id, c.Inbound.MessageID, care.ErrDuplicate)
+		s.dropRefs(ctx, p.refs)
+		return fmt.Errorf("commit %s message %s: %w", p.id, p.c.Inbound.MessageID, care.ErrDuplicate)
 	case -1:
-		s.dropRefs(ctx, refs)
-		return fmt.Errorf("commit %s message %s: %w", id, c.Inbound.MessageID, care.ErrConflict)
+		s.dropRefs(ctx, p.refs)
+		return fmt.Errorf("commit %s message %s: %w", p.id, p.c.Inbound.MessageID, care.ErrConflict)
 	}
-	return fmt.Errorf("commit %s message %s: commit script returned %d", id, c.Inbound.MessageID, res)
+	return fmt.Errorf("commit %s message %s: commit script returned %d", p.id, p.c.Inbound.MessageID, p.res)
 }
 
 // validateCommit refuses a commit that is malformed or too big. Every
@@ -217,34 +283,48 @@ func (s *Store) commitArgs(c care.Commit) ([]any, error) {
 	return args, nil
 }
 
-// commitPipeline sends the commit script (by digest, or whole when eval
-// is set) and the queue references in one pipeline. It returns the
-// script's answer, the ids of the references that were added, and the
-// script's error, else the pipeline's.
-func (s *Store) commitPipeline(ctx context.Context, id care.ContactID, out []care.Outbound, keys []string, args []any, eval bool) (int64, []string, error) {
+// commitPipeline sends the commit script of every step (by digest, or
+// whole when eval is set) and their queue references in one pipeline,
+// and fills in each step's answer, the ids of the references that were
+// added, and the script's error, else the pipeline's.
+func (s *Store) commitPipeline(ctx context.Context, batch []pendingCommit, eval bool) {
+	if len(batch) == 0 {
+		return
+	}
 	pipe := s.client.Pipeline()
-	var script *redis.Cmd
-	if eval {
-		script = commitScript.Eval(ctx, pipe, keys, args...)
-	} else {
-		script = commitScript.EvalSha(ctx, pipe, keys, args...)
-	}
-	adds := make([]*redis.StringCmd, len(out))
-	for i, m := range out {
-		adds[i] = pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(id), "m", m.ID}})
-	}
-	_, err := pipe.Exec(ctx)
-	var refs []string
-	for _, a := range adds {
-		if a.Err() == nil {
-			refs = append(refs, a.Val())
+	scripts := make([]*redis.Cmd, len(batch))
+	adds := make([][]*redis.StringCmd, len(batch))
+	for k, p := range batch {
+		if eval {
+			scripts[k] = commitScript.Eval(ctx, pipe, p.keys, p.args...)
+		} else {
+			scripts[k] = commitScript.EvalSha(ctx, pipe, p.keys, p.args...)
+		}
+		for _, m := range p.c.Outbound {
+			adds[k] = append(adds[k], pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(p.id), "m", m.ID}}))
 		}
 	}
-	res, serr := script.Int64()
-	if serr != nil {
-		return 0, refs, serr
+	_, err := pipe.Exec(ctx)
+	for k := range batch {
+		p := &batch[k]
+		for _, a := range adds[k] {
+			if a.Err() == nil {
+				p.refs = append(p.refs, a.Val())
+			}
+		}
+		p.res, p.err = scripts[k].Int64()
+		if p.err == nil && err != nil && firstErr(toCmders(adds[k])...) != nil {
+			p.err = err
+		}
 	}
-	return res, refs, err
+}
+
+func toCmders(cmds []*redis.StringCmd) []redis.Cmder {
+	out := make([]redis.Cmder, len(cmds))
+	for i, c := range cmds {
+		out[i] = c
+	}
+	return out
 }
 
 // dropRefs deletes queue references whose message was not stored. It is

@@ -36,7 +36,7 @@ func Open(rawURL string) (redis.UniversalClient, error) {
 				return nil, fmt.Errorf("cluster node %q: want host:port", a)
 			}
 		}
-		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true}), nil
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true, Protocol: protocol}), nil
 	}
 	if auth, hosts, tail := splitHosts(rest); (scheme == "redis" || scheme == "rediss") && strings.Contains(hosts, ",") {
 		opt, err := redis.ParseClusterURL(clusterURL(scheme, auth, hosts, tail))
@@ -44,6 +44,7 @@ func Open(rawURL string) (redis.UniversalClient, error) {
 			return nil, fmt.Errorf("redis cluster URL: %w", redact(err))
 		}
 		opt.ContextTimeoutEnabled = true
+		opt.Protocol = protocol
 		return redis.NewClusterClient(opt), nil
 	}
 	opt, err := redis.ParseURL(rawURL)
@@ -51,8 +52,15 @@ func Open(rawURL string) (redis.UniversalClient, error) {
 		return nil, fmt.Errorf("redis URL: %w", redact(err))
 	}
 	opt.ContextTimeoutEnabled = true
+	opt.Protocol = protocol
 	return redis.NewClient(opt), nil
 }
+
+// protocol is the RESP version Mitra speaks. RESP3 makes go-redis look for
+// push notifications on every connection it takes from the pool, a system
+// call per command; Mitra uses no push notifications, and RESP2 serves
+// every command it sends.
+const protocol = 2
 
 // splitHosts cuts a URL without its scheme into the user info (with its
 // "@"), the host list, and the path and query.

@@ -406,3 +406,54 @@ func BenchmarkLoadCommit(b *testing.B) {
 		}
 	}
 }
+
+// TestCommitMany checks that the steps of one batch are independent: each
+// gets its own answer and a refused step queues nothing.
+func TestCommitMany(t *testing.T) {
+	s, _ := newStore(t)
+	bob := care.Address{Channel: care.Telegram, ID: "42"}
+	carol := care.Address{Channel: care.Telegram, ID: "43"}
+	dave := care.Address{Channel: care.WhatsApp, ID: "6281111"}
+	mustCommit(t, s, step(alice, "m1", 0))
+	mustCommit(t, s, step(bob, "m1", 0))
+	bad := step(dave, "m1", 0, "x")
+	bad.Outbound[0].ID = ""
+	batch := []care.Commit{
+		step(alice, "m1", 1, "dup"),      // already processed
+		step(bob, "m2", 0, "stale"),      // version moved on
+		step(carol, "m1", 0, "c1", "c2"), // stored
+		bad,                              // invalid
+		step(alice, "m0", 1, "fine too"), // stored
+	}
+	errs := s.CommitMany(ctx, batch)
+	checks := []func(error) bool{
+		func(err error) bool { return errors.Is(err, care.ErrDuplicate) },
+		func(err error) bool { return errors.Is(err, care.ErrConflict) },
+		func(err error) bool { return err == nil },
+		func(err error) bool { return care.ErrorCode(err) == care.EInvalid },
+		func(err error) bool { return err == nil },
+	}
+	for i, ok := range checks {
+		if !ok(errs[i]) {
+			t.Errorf("step %d: %v", i, errs[i])
+		}
+	}
+	convs, err := s.LoadMany(ctx, []care.MessageRef{{Contact: carol.ContactID(), MessageID: "m1"}, {Contact: dave.ContactID(), MessageID: "m1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !convs[0].Seen || convs[0].Session.Version != 1 || convs[1].Seen || convs[1].Session.Version != 0 {
+		t.Errorf("after the batch: carol %+v, dave %+v", convs[0], convs[1])
+	}
+	ds, err := s.Next(ctx, "w", 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Text)
+	}
+	if strings.Join(got, ",") != "c1,c2,fine too" {
+		t.Errorf("queued %q, want only the stored steps' messages c1,c2,fine too", got)
+	}
+}

@@ -173,18 +173,36 @@ func shard(id care.ContactID, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
+// maxBatch bounds how many queued messages a worker takes at once.
+const maxBatch = 64
+
+// work runs one worker. It takes every message already waiting in its
+// queue (up to maxBatch) and stores them together: one round trip loads
+// all their conversations and one more commits them, so under load the
+// round trips are shared and at rest a message costs the same two.
 func (r *Runtime) work(q chan job) {
 	defer r.wg.Done()
+	batch := make([]job, 0, maxBatch)
 	for {
 		select {
 		case j := <-q:
-			j.done <- r.process(j.ctx, j.in)
+			batch = append(batch[:0], j)
+		fill:
+			for len(batch) < maxBatch {
+				select {
+				case j := <-q:
+					batch = append(batch, j)
+				default:
+					break fill
+				}
+			}
+			r.processBatch(batch)
 		case <-r.stop:
 			// Finish what is queued so no caller waits forever.
 			for {
 				select {
 				case j := <-q:
-					j.done <- r.process(j.ctx, j.in)
+					r.processBatch([]job{j})
 				default:
 					return
 				}
@@ -193,35 +211,84 @@ func (r *Runtime) work(q chan job) {
 	}
 }
 
+// batchTimeout bounds the shared round trips of a batch; a message whose
+// batch failed is then retried alone, under its caller's context.
+const batchTimeout = 5 * time.Second
+
+// processBatch processes jobs in order of arrival. A contact's messages
+// must be stored one after the other, so each round takes at most one
+// message per contact and leaves the rest to the next round.
+func (r *Runtime) processBatch(jobs []job) {
+	for len(jobs) > 0 {
+		var round, later []job
+		seen := make(map[care.ContactID]bool, len(jobs))
+		for _, j := range jobs {
+			id := j.in.Address.ContactID()
+			if seen[id] {
+				later = append(later, j)
+				continue
+			}
+			seen[id] = true
+			round = append(round, j)
+		}
+		r.processRound(round)
+		jobs = later
+	}
+}
+
+// processRound stores messages of different contacts in two shared round
+// trips. Whatever the shared attempt could not settle (a conflict, Redis
+// away) is retried one message at a time with backoff.
+func (r *Runtime) processRound(jobs []job) {
+	start := time.Now()
+	ins := make([]care.Inbound, len(jobs))
+	for i, j := range jobs {
+		ins[i] = j.in
+		if r.cfg.Recorder != nil {
+			r.cfg.Recorder.Received(j.in)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	errs := r.attempt(ctx, ins)
+	for i, j := range jobs {
+		outcome, err := settled(errs[i])
+		if outcome == "" {
+			outcome, err = r.retry(j.ctx, j.in)
+		}
+		if r.cfg.Recorder != nil {
+			r.cfg.Recorder.Processed(outcome, time.Since(start))
+		}
+		j.done <- err
+	}
+}
+
+// settled maps the error of an attempt to an outcome, or "" when the
+// message must be tried again.
+func settled(err error) (string, error) {
+	switch {
+	case err == nil:
+		return OutcomeStored, nil
+	case errors.Is(err, care.ErrDuplicate):
+		return OutcomeDuplicate, nil
+	}
+	return "", err
+}
+
 // maxConflicts bounds how often a message is re-run after another
 // process changed the same session meanwhile.
 const maxConflicts = 20
 
-// process runs one message to completion, retrying while Redis is away
-// until ctx ends.
-func (r *Runtime) process(ctx context.Context, in care.Inbound) error {
-	start := time.Now()
-	if r.cfg.Recorder != nil {
-		r.cfg.Recorder.Received(in)
-	}
-	outcome, err := r.retry(ctx, in)
-	if r.cfg.Recorder != nil {
-		r.cfg.Recorder.Processed(outcome, time.Since(start))
-	}
-	return err
-}
-
+// retry stores one message, retrying while Redis is away until ctx ends.
 func (r *Runtime) retry(ctx context.Context, in care.Inbound) (string, error) {
 	backoff := 20 * time.Millisecond
 	conflicts := 0
 	for {
-		err := r.attempt(ctx, in)
-		switch {
-		case err == nil:
-			return OutcomeStored, nil
-		case errors.Is(err, care.ErrDuplicate):
-			return OutcomeDuplicate, nil
-		case errors.Is(err, care.ErrConflict):
+		err := r.attempt(ctx, []care.Inbound{in})[0]
+		if outcome, err := settled(err); outcome != "" {
+			return outcome, err
+		}
+		if errors.Is(err, care.ErrConflict) {
 			conflicts++
 			if conflicts < maxConflicts {
 				continue
@@ -240,22 +307,36 @@ func (r *Runtime) retry(ctx context.Context, in care.Inbound) (string, error) {
 	}
 }
 
-// attempt is one attempt: load, step, commit.
-func (r *Runtime) attempt(ctx context.Context, in care.Inbound) error {
-	id := in.Address.ContactID()
-	conv, err := r.store.Load(ctx, id, in.MessageID)
-	if err != nil {
-		return fmt.Errorf("load %s: %w", id, err)
+// attempt is one attempt for messages of different contacts: load them
+// all, step each, commit them all. It returns one error per message.
+func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound) []error {
+	errs := make([]error, len(ins))
+	refs := make([]care.MessageRef, len(ins))
+	for i, in := range ins {
+		refs[i] = care.MessageRef{Contact: in.Address.ContactID(), MessageID: in.MessageID}
 	}
-	if conv.Seen {
-		return care.ErrDuplicate
+	convs, err := r.store.LoadMany(ctx, refs)
+	if err != nil {
+		for i := range errs {
+			errs[i] = fmt.Errorf("load %s: %w", refs[i].Contact, err)
+		}
+		return errs
 	}
 	now := r.cfg.Now()
-	c := r.decide(conv, in, now)
-	if err := r.store.Commit(ctx, c); err != nil {
-		return fmt.Errorf("commit %s message %s: %w", id, in.MessageID, err)
+	commits := make([]care.Commit, 0, len(ins))
+	idx := make([]int, 0, len(ins))
+	for i, in := range ins {
+		if convs[i].Seen {
+			errs[i] = care.ErrDuplicate
+			continue
+		}
+		commits = append(commits, r.decide(convs[i], in, now))
+		idx = append(idx, i)
 	}
-	return nil
+	for k, err := range r.store.CommitMany(ctx, commits) {
+		errs[idx[k]] = err
+	}
+	return errs
 }
 
 // decide turns a loaded conversation and a message into what to store.
