@@ -5,7 +5,7 @@
 //
 // Every key of one contact carries the hash tag {c:<contact id>}, so the
 // Lua scripts that change a contact atomically work on Redis Cluster too;
-// KEYS.md describes the schema.
+// The README's "Data in Redis" describes the schema.
 package redisstore
 
 import (
@@ -88,13 +88,14 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // MemoryUsage reports the bytes Redis spends (MEMORY USAGE) on the
-// contact's session key and on all the contact's keys together, the
-// figures `mitra bench` prints to size a Redis for a number of contacts.
+// contact's session key and on the keys that stay while the contact is
+// idle (session, profile, recent message ids; queued messages leave once
+// sent), the figures `mitra bench` prints to size a Redis.
 func (s *Store) MemoryUsage(ctx context.Context, id care.ContactID) (session int64, total int64, err error) {
 	if _, err := id.Address(); err != nil {
 		return 0, 0, fmt.Errorf("memory usage: %w", err)
 	}
-	kinds := []string{keySession, keyProfile, keyInbound, keyOutbound, keyTaken, keySim, keySimSeq}
+	kinds := []string{keySession, keyProfile, keyInbound}
 	pipe := s.client.Pipeline()
 	cmds := make([]*redis.IntCmd, len(kinds))
 	for i, k := range kinds {
