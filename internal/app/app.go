@@ -19,6 +19,7 @@ import (
 	"github.com/mitra-care/mitra/flows"
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/channel/sim"
+	"github.com/mitra-care/mitra/internal/channel/telegram"
 	"github.com/mitra-care/mitra/internal/config"
 	"github.com/mitra-care/mitra/internal/console"
 	"github.com/mitra-care/mitra/internal/flow"
@@ -36,6 +37,7 @@ type App struct {
 	closeDB func() error
 	rt      *runtime.Runtime
 	sender  *outreach.Sender
+	tg      *telegram.Channel // nil when Telegram is off
 	srv     *http.Server
 	ln      net.Listener
 	metrics *metrics.Metrics
@@ -44,7 +46,7 @@ type App struct {
 // LoadFlows reads and validates the flows of dir, or the shipped flows
 // when dir is empty.
 func LoadFlows(dir string) (*flow.Set, error) {
-	return flow.Load(FlowsFS(dir), flow.Options{Actions: runtime.Actions})
+	return flow.Load(FlowsFS(dir), runtime.FlowOptions)
 }
 
 // FlowsFS is the flows directory dir, or the shipped flows when dir is
@@ -91,23 +93,59 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Lang:       cfg.Lang,
 		SessionTTL: cfg.SessionTTL,
 		StaffHold:  cfg.StaffHold,
+		Transcript: cfg.Transcript,
+		PromoMax:   cfg.PromoMax,
+		PromoDays:  int(cfg.PromoWindow / (24 * time.Hour)),
 		Logger:     log,
 		Recorder:   a.metrics,
 	}, set, store)
 
 	var simulator care.Sender
-	ccfg := console.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), Logger: log}
+	ccfg := console.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), Logger: log, Webhooks: map[string]http.Handler{}}
 	if cfg.Simulator {
 		simulator = sim.New(store, nil)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}
 	}
+	channels := map[care.Channel]care.Sender{}
+	if cfg.Telegram.Token != "" {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		a.tg, err = telegram.New(tctx, telegram.Config{
+			Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, Mode: cfg.Telegram.Mode,
+			WebhookURL: cfg.Telegram.WebhookURL, WebhookSecret: cfg.Telegram.WebhookSecret,
+		}, a.rt, log)
+		cancel()
+		if err != nil {
+			a.rt.Close()
+			client.Close()
+			ln.Close()
+			return nil, fmt.Errorf("telegram: %w", err)
+		}
+		channels[care.Telegram] = a.tg
+		if p := a.tg.WebhookPath(); p != "" {
+			ccfg.Webhooks[p] = a.tg
+		}
+	}
+	limits := map[care.Channel]outreach.Limits{}
+	for ch, r := range cfg.Rates {
+		limits[ch] = outreach.Limits{Overall: r.Overall, PerChat: r.PerChat}
+	}
 	host, _ := os.Hostname()
 	a.sender = outreach.NewSender(outreach.SenderConfig{
 		Outbox:    store,
+		Limiter:   store,
+		Channels:  channels,
+		Limits:    limits,
 		Simulator: simulator,
-		Consumer:  fmt.Sprintf("%s-%d", host, os.Getpid()),
-		Logger:    log,
-		Recorder:  a.metrics,
+		Gate: outreach.NewGate(outreach.GateConfig{
+			Quiet:               outreach.QuietHours{Start: cfg.QuietStart, End: cfg.QuietEnd},
+			TimeZone:            cfg.TimeZone,
+			WhatsAppUnsolicited: cfg.WhatsAppUnsolicited,
+		}),
+		Caps:       outreach.Caps{Max: cfg.PromoMax, Window: cfg.PromoWindow},
+		OptOutLine: optOutLine(set, cfg.Lang),
+		Consumer:   fmt.Sprintf("%s-%d", host, os.Getpid()),
+		Logger:     log,
+		Recorder:   a.metrics,
 	})
 	a.srv = &http.Server{
 		Handler:           console.New(ccfg),
@@ -118,6 +156,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// optOutLine renders the flows' opt-out line in a language.
+func optOutLine(set *flow.Set, lang string) func(string) string {
+	return func(l string) string {
+		return set.SystemText(flow.TextOptOutLine, care.Session{Lang: l}, flow.Env{Lang: lang})
+	}
 }
 
 // URL is the address the HTTP server listens on.
@@ -138,15 +183,28 @@ func (a *App) Run(ctx context.Context) error {
 		defer wg.Done()
 		a.recoverLoop(work)
 	}()
-	errc := make(chan error, 1)
-	go func() { errc <- a.srv.Serve(a.ln) }()
+	errc := make(chan error, 2)
+	go func() { errc <- fmt.Errorf("http server: %w", a.srv.Serve(a.ln)) }()
+	recv, stopRecv := context.WithCancel(ctx)
+	var chans sync.WaitGroup
+	if a.tg != nil {
+		chans.Go(func() {
+			if err := a.tg.Run(recv); err != nil {
+				errc <- fmt.Errorf("telegram: %w", err)
+			}
+		})
+	}
 
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
-		err = fmt.Errorf("http server: %w", err)
 	}
+	// Channels stop taking messages first, then the HTTP server lets
+	// in-flight requests (webhooks, the simulator) finish, then the
+	// runtime, then the sender.
+	stopRecv()
+	chans.Wait()
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = a.srv.Shutdown(shutdown)

@@ -112,12 +112,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			fmt.Fprintf(progress, "cleaning up %s:* failed: %v\n", prefix, err)
 		}
 	}()
-	set, err := flow.Load(flows.FS, flow.Options{Actions: runtime.Actions})
+	set, err := flow.Load(flows.FS, runtime.FlowOptions)
 	if err != nil {
 		return Result{}, err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rt := runtime.New(runtime.Config{Lang: "id", SessionTTL: 30 * 24 * time.Hour, Logger: quiet}, set, store)
+	rt := runtime.New(runtime.Config{Lang: "id", SessionTTL: 30 * 24 * time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7, Logger: quiet}, set, store)
 	defer rt.Close()
 
 	res := Result{Rate: opts.Rate, Messages: opts.Messages, Conversations: opts.Conversations}

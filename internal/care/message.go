@@ -47,11 +47,15 @@ type Inbound struct {
 	Text      string `json:"text,omitempty"`
 	Choice    string `json:"choice,omitempty"`
 	Name      string `json:"name,omitempty"` // display name the platform gives
-	// Start is a deep-link payload (Telegram's /start promo, a link's
-	// prefilled keyword): it starts the flow registered for it.
+	// Start is a deep-link payload (Telegram's /start promo): it starts
+	// the flow registered for it, and any other payload greets.
 	Start string    `json:"start,omitempty"`
 	At    time.Time `json:"at"`
 }
+
+// StartGreeting is the start payload of a chat opened with no payload
+// (Telegram's plain /start): the contact is greeted.
+const StartGreeting = "start"
 
 // MaxMessageID bounds a platform message id.
 const MaxMessageID = 128
@@ -138,4 +142,22 @@ type Outbound struct {
 	Order     string    `json:"order,omitempty"`
 	InReplyTo string    `json:"in_reply_to,omitempty"` // the inbound message id
 	Created   time.Time `json:"created"`
+	// NotBefore, when later than Created, holds the message back until
+	// then (a follow-up).
+	NotBefore time.Time `json:"not_before,omitzero"`
+	// Origin says who composed the message, for the audit.
+	Origin Origin `json:"origin,omitempty"`
 }
+
+// Origin is who composed an outbound message. Whoever it is, the message
+// crosses the same gate.
+type Origin string
+
+// The origins of outbound messages.
+const (
+	OriginFlow      Origin = "flow"      // the flows, answering the contact
+	OriginFollowUp  Origin = "follow_up" // a flow's message held back for later
+	OriginBroadcast Origin = "broadcast" // a campaign to many contacts
+	OriginStaff     Origin = "staff"     // a person at the shop
+	OriginSystem    Origin = "system"    // Mitra itself (order updates)
+)

@@ -5,11 +5,17 @@ import (
 	"time"
 )
 
-// Delivery is one queued outbound message handed to a sender worker.
+// Delivery is one queued outbound message handed to a sender worker,
+// with what the gate needs to know of its contact now.
 type Delivery struct {
 	Outbound
 	// Ref is the message's entry in the shared outbox queue.
 	Ref string
+	// Profile is the contact's profile as it is now (zero when none is
+	// kept: a new or erased contact).
+	Profile Contact
+	// Suppressed is when the contact erased their data, zero if never.
+	Suppressed time.Time
 }
 
 // Verdict is the gate's decision on one delivery.
@@ -29,14 +35,23 @@ type Outcome struct {
 	Reason string
 	// Sent is true when the channel accepted the message.
 	Sent bool
-	// Error is the channel's error when sending failed.
+	// Error is the channel's error when sending failed; the message then
+	// goes to the dead letters with it.
 	Error string
+	// Until is when a deferred message is tried again.
+	Until time.Time
 	At    time.Time
 }
 
-// Outbox is the queue of outbound messages between the runtime (which
-// enqueues through ConversationStore.Commit) and the sender.
+// Outbox is the queue of outbound messages between those who compose
+// them (the runtime, through ConversationStore.CommitMany; staff,
+// campaigns and follow-ups through Enqueue) and the sender.
 type Outbox interface {
+	// Enqueue queues messages composed outside a conversation step: a
+	// staff member's, a campaign's, a follow-up's. A message whose
+	// NotBefore is later than its Created waits until then. Messages of
+	// one contact go out in the order given.
+	Enqueue(ctx context.Context, ms []Outbound) error
 	// Next returns up to max deliveries for this consumer, first those a
 	// dead consumer left pending longer than the claim timeout, then new
 	// ones, waiting up to block for any.
@@ -47,8 +62,24 @@ type Outbox interface {
 	// sending it twice.
 	Take(ctx context.Context, d Delivery) (bool, error)
 	// Settle records the outcome, acknowledges the queue entry and
-	// releases the message.
+	// releases the message; one with an Error goes to the dead letters.
 	Settle(ctx context.Context, d Delivery, o Outcome) error
+	// Defer records the outcome and holds the message back until
+	// o.Until, releasing it if it was taken (the channel certainly did
+	// not send it).
+	Defer(ctx context.Context, d Delivery, o Outcome) error
+	// PromoteDue moves up to max messages whose time has come from the
+	// held-back set to the queue, and returns how many.
+	PromoteDue(ctx context.Context, now time.Time, max int) (int, error)
+	// ReserveCap counts a promotional message against its person's cap
+	// of max per window: ok is false when the cap is full, with the time
+	// the oldest counted message leaves the window.
+	ReserveCap(ctx context.Context, person, messageID string, max int, window time.Duration, now time.Time) (ok bool, free time.Time, err error)
+	// ReleaseCap takes back a reservation whose message was not sent.
+	ReleaseCap(ctx context.Context, person, messageID string) error
+	// MarkUnreachable records on the contact that the channel cannot
+	// reach them.
+	MarkUnreachable(ctx context.Context, id ContactID, reason string) error
 }
 
 // Sender delivers a message over one channel. Only the outreach sender
@@ -75,4 +106,22 @@ type SimInbox interface {
 	// After returns up to max messages with a sequence number above after,
 	// in order.
 	After(ctx context.Context, id ContactID, after int64, max int) ([]SimMessage, error)
+}
+
+// Rate is a sending limit: N messages per Per, in bursts of up to Burst.
+type Rate struct {
+	N     int
+	Per   time.Duration
+	Burst int
+}
+
+// Zero reports whether r sets no limit.
+func (r Rate) Zero() bool { return r.N <= 0 || r.Per <= 0 }
+
+// RateLimiter counts sends against limits that hold across every
+// process sharing the store.
+type RateLimiter interface {
+	// Allow counts one send under key if r allows it now; otherwise it
+	// counts nothing and returns how long to wait.
+	Allow(ctx context.Context, key string, r Rate) (wait time.Duration, err error)
 }

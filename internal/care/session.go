@@ -27,12 +27,35 @@ type Session struct {
 	Updated time.Time `json:"u"`
 }
 
-// Contact is what Mitra keeps about a person.
+// Contact is what Mitra keeps about a person on one channel.
 type Contact struct {
 	ID          ContactID `json:"id"`
 	Address     Address   `json:"address"`
 	Name        string    `json:"name,omitempty"`
 	Lang        string    `json:"lang,omitempty"`
 	FirstSeen   time.Time `json:"first_seen"`
-	LastInbound time.Time `json:"last_inbound"`
+	LastInbound time.Time `json:"last_inbound,omitzero"`
+	// TimeZone is an IANA name; empty means the shop's. Quiet hours are
+	// kept in the contact's time.
+	TimeZone string `json:"tz,omitempty"`
+	// Person links the contacts of one person on several channels, so
+	// that caps count across them; empty means the contact alone.
+	Person string `json:"person,omitempty"`
+	// Consent is the current consent per purpose, derived from the
+	// ledger.
+	Consent map[Purpose]ConsentState `json:"consent,omitempty"`
+	// Unreachable, when set, says why the channel cannot reach the
+	// contact (they blocked the bot); it clears when they write again.
+	Unreachable string `json:"unreachable,omitempty"`
+	// Blocked means the shop does not want to message the contact at all
+	// (beyond answering them).
+	Blocked bool `json:"blocked,omitempty"`
+}
+
+// PersonID is what caps count by: the linked person, else the contact.
+func (c Contact) PersonID() string {
+	if c.Person != "" {
+		return c.Person
+	}
+	return string(c.ID)
 }

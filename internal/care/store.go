@@ -25,6 +25,16 @@ type Commit struct {
 	Outbound []Outbound
 	// SessionTTL is how long the session lives without a new message.
 	SessionTTL time.Duration
+	// Consent are events to append to the contact's consent ledger; the
+	// Contact already reflects them.
+	Consent []ConsentEvent
+	// Erase deletes everything kept about the contact (session, profile,
+	// ledger, transcript, queued messages) instead of storing Session and
+	// Contact; only Outbound (the confirmation) is queued.
+	Erase bool
+	// Transcript keeps the inbound text and the replies for this long in
+	// the contact's transcript; 0 keeps none.
+	Transcript time.Duration
 }
 
 // MessageRef names one inbound message of one contact.
@@ -46,4 +56,22 @@ type ConversationStore interface {
 	// when the message was already processed, or ErrConflict when the
 	// session version moved on since it was loaded.
 	CommitMany(ctx context.Context, commits []Commit) []error
+	// Records returns the contact's consent ledger and recent transcript.
+	Records(ctx context.Context, id ContactID) (Records, error)
+}
+
+// Records are what Mitra keeps about a contact besides the session and
+// profile, for MY DATA.
+type Records struct {
+	// Consent is the ledger, oldest first.
+	Consent []ConsentEvent
+	// Transcript are the most recent messages, oldest first.
+	Transcript []TranscriptEntry
+}
+
+// TranscriptEntry is one message of a conversation's transcript.
+type TranscriptEntry struct {
+	At      time.Time
+	Inbound bool // from the contact; false: to the contact
+	Text    string
 }

@@ -6,12 +6,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
 )
 
 // Config is everything `mitra serve` and `mitra demo` need to know.
@@ -43,6 +46,20 @@ type Config struct {
 	// DataDir holds the files Mitra keeps outside Redis: the WhatsApp
 	// device store.
 	DataDir string
+	// PromoMax promotions at most per PromoWindow, per person across
+	// channels.
+	PromoMax    int
+	PromoWindow time.Duration
+	// QuietStart and QuietEnd bound the quiet hours (offsets from
+	// midnight in the contact's time); equal means off.
+	QuietStart, QuietEnd time.Duration
+	// Transcript is how long conversation texts are kept.
+	Transcript time.Duration
+	// Rates are the platform limits per channel, overall and per chat.
+	Rates map[care.Channel]ChannelRates
+	// WhatsAppUnsolicited lets messages the shop starts go to WhatsApp
+	// numbers that never wrote to it.
+	WhatsAppUnsolicited bool
 	// Telegram is the Telegram channel; it runs when Token is set.
 	Telegram Telegram
 }
@@ -64,6 +81,11 @@ type Telegram struct {
 	WebhookSecret string
 }
 
+// ChannelRates are one channel's sending limits.
+type ChannelRates struct {
+	Overall, PerChat care.Rate
+}
+
 // Telegram modes.
 const (
 	TelegramPolling = "polling"
@@ -83,7 +105,16 @@ func Defaults() Config {
 		LogFormat:   "text",
 		LogLevel:    "info",
 		DataDir:     "data",
-		Telegram:    Telegram{APIURL: "https://api.telegram.org", Mode: TelegramPolling},
+		PromoMax:    2,
+		PromoWindow: 7 * 24 * time.Hour,
+		QuietStart:  21 * time.Hour,
+		QuietEnd:    8 * time.Hour,
+		Transcript:  90 * 24 * time.Hour,
+		Rates: map[care.Channel]ChannelRates{
+			care.Telegram: {Overall: care.Rate{N: 30, Per: time.Second, Burst: 30}, PerChat: care.Rate{N: 1, Per: time.Second, Burst: 1}},
+			care.WhatsApp: {Overall: care.Rate{N: 10, Per: time.Second, Burst: 10}, PerChat: care.Rate{N: 1, Per: time.Second, Burst: 1}},
+		},
+		Telegram: Telegram{APIURL: "https://api.telegram.org", Mode: TelegramPolling},
 	}
 }
 
@@ -106,6 +137,14 @@ var Vars = []Var{
 	{Name: "MITRA_SIMULATOR", Default: "off (on in demo)", Help: "serve the web chat simulator at / (on/off)"},
 	{Name: "MITRA_LOG_FORMAT", Default: "text", Help: "log format: text or json"},
 	{Name: "MITRA_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn or error"},
+	{Name: "MITRA_PROMO_CAP", Default: "2/7d", Help: "the most promotions one person receives, across channels: N/<duration> (d for days)"},
+	{Name: "MITRA_QUIET_HOURS", Default: "21:00-08:00", Help: "no promotions in these hours of the contact's time zone (deferred to their end); off for none"},
+	{Name: "MITRA_TRANSCRIPT_DAYS", Default: "90", Help: "days conversation texts are kept (0 keeps none)"},
+	{Name: "MITRA_TELEGRAM_RATE", Default: "30/s", Help: "Telegram messages at most, overall: N/s, N/m or N/h"},
+	{Name: "MITRA_TELEGRAM_CHAT_RATE", Default: "1/s", Help: "Telegram messages at most to one chat"},
+	{Name: "MITRA_WHATSAPP_RATE", Default: "10/s", Help: "WhatsApp messages at most, overall (the adapter paces messages the shop starts far lower)"},
+	{Name: "MITRA_WHATSAPP_CHAT_RATE", Default: "1/s", Help: "WhatsApp messages at most to one chat"},
+	{Name: "MITRA_WHATSAPP_UNSOLICITED", Default: "off", Help: "send messages the shop starts to WhatsApp numbers that never wrote to it (on/off)"},
 	{Name: "MITRA_DATA_DIR", Default: "data", Help: "directory for the files kept outside Redis (the WhatsApp device store)"},
 	{Name: "MITRA_TELEGRAM_TOKEN", Help: "the Telegram bot's token from @BotFather; Telegram runs when it is set", Secret: true},
 	{Name: "MITRA_TELEGRAM_API_URL", Default: "https://api.telegram.org", Help: "Bot API server base URL (a self-hosted telegram-bot-api server works)"},
@@ -178,6 +217,57 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 	if v := get("MITRA_DATA_DIR"); v != "" {
 		c.DataDir = v
 	}
+	if v := get("MITRA_PROMO_CAP"); v != "" {
+		n, per, err := parseCap(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MITRA_PROMO_CAP=%q: %w", v, err))
+		}
+		c.PromoMax, c.PromoWindow = n, per
+	}
+	if v := get("MITRA_QUIET_HOURS"); v != "" {
+		start, end, err := parseQuiet(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MITRA_QUIET_HOURS=%q: %w", v, err))
+		}
+		c.QuietStart, c.QuietEnd = start, end
+	}
+	if v := get("MITRA_TRANSCRIPT_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3650 {
+			errs = append(errs, fmt.Errorf("MITRA_TRANSCRIPT_DAYS=%q: want whole days from 0 to 3650", v))
+		}
+		c.Transcript = time.Duration(n) * 24 * time.Hour
+	}
+	rate := func(name string, ch care.Channel, chat bool) {
+		v := get(name)
+		if v == "" {
+			return
+		}
+		r, err := parseRate(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			return
+		}
+		cr := c.Rates[ch]
+		if chat {
+			cr.PerChat = r
+		} else {
+			cr.Overall = r
+		}
+		c.Rates = maps.Clone(c.Rates)
+		c.Rates[ch] = cr
+	}
+	rate("MITRA_TELEGRAM_RATE", care.Telegram, false)
+	rate("MITRA_TELEGRAM_CHAT_RATE", care.Telegram, true)
+	rate("MITRA_WHATSAPP_RATE", care.WhatsApp, false)
+	rate("MITRA_WHATSAPP_CHAT_RATE", care.WhatsApp, true)
+	if v := get("MITRA_WHATSAPP_UNSOLICITED"); v != "" {
+		b, err := parseSwitch(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MITRA_WHATSAPP_UNSOLICITED=%q: %w", v, err))
+		}
+		c.WhatsAppUnsolicited = b
+	}
 	if v := get("MITRA_TELEGRAM_TOKEN"); v != "" {
 		c.Telegram.Token = v
 	}
@@ -223,6 +313,60 @@ func lookup(name string, getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("%s_FILE %s: larger than %d bytes", name, file, maxSecretFile)
 	}
 	return strings.TrimSpace(string(buf[:n])), nil
+}
+
+// parseCap reads "N/<duration>", where the duration may end in d for
+// days: "2/7d", "1/24h".
+func parseCap(v string) (int, time.Duration, error) {
+	ns, ds, ok := strings.Cut(strings.TrimSpace(v), "/")
+	n, err := strconv.Atoi(ns)
+	if !ok || err != nil || n < 1 || n > 1000 {
+		return 0, 0, errors.New("want N/<duration> like 2/7d, with N from 1 to 1000")
+	}
+	var d time.Duration
+	if days, isDays := strings.CutSuffix(ds, "d"); isDays {
+		k, err := strconv.Atoi(days)
+		if err != nil || k < 1 {
+			return 0, 0, errors.New("want N/<duration> like 2/7d")
+		}
+		d = time.Duration(k) * 24 * time.Hour
+	} else if d, err = time.ParseDuration(ds); err != nil || d < time.Hour {
+		return 0, 0, errors.New("want N/<duration> like 2/7d or 1/24h (at least an hour)")
+	}
+	return n, d, nil
+}
+
+// parseQuiet reads "HH:MM-HH:MM" or "off".
+func parseQuiet(v string) (time.Duration, time.Duration, error) {
+	if strings.EqualFold(v, "off") {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(v, "-")
+	start, err1 := parseClock(a)
+	end, err2 := parseClock(b)
+	if !ok || err1 != nil || err2 != nil || start == end {
+		return 0, 0, errors.New("want HH:MM-HH:MM like 21:00-08:00, or off")
+	}
+	return start, end, nil
+}
+
+func parseClock(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// parseRate reads "N/s", "N/m" or "N/h"; the burst is N.
+func parseRate(v string) (care.Rate, error) {
+	ns, unit, ok := strings.Cut(strings.TrimSpace(v), "/")
+	n, err := strconv.Atoi(ns)
+	per := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}[unit]
+	if !ok || err != nil || n < 1 || per == 0 {
+		return care.Rate{}, errors.New("want N/s, N/m or N/h like 30/s")
+	}
+	return care.Rate{N: n, Per: per, Burst: n}, nil
 }
 
 func parseSwitch(v string) (bool, error) {

@@ -33,6 +33,8 @@ type Config struct {
 	Metrics http.Handler
 	// ShopName titles the pages.
 	ShopName string
+	// Webhooks are the channels' webhook handlers by path (POST only).
+	Webhooks map[string]http.Handler
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -60,6 +62,9 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	if cfg.Metrics != nil {
 		s.mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	for path, h := range cfg.Webhooks {
+		s.mux.Handle("POST "+path, h)
 	}
 	if cfg.Simulator != nil {
 		s.routeSimulator()

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"fmt"
 	"maps"
 	"strings"
 	"time"
@@ -28,7 +29,10 @@ type run struct {
 	ownsVars bool // sess.Vars is a copy this run may write
 	lang     int  // index in set.langs
 	input    string
-	res      Result
+	// asked is the question this message answers, the evidence attached
+	// to the actions its answer leads to.
+	asked *step
+	res   Result
 }
 
 // Step advances a conversation by one thing the contact did. It is pure:
@@ -41,7 +45,7 @@ func (s *Set) Step(sess care.Session, in Input, env Env) Result {
 		norm = Normalize(in.Text)
 	}
 	global := globalIndex[norm]
-	if global == nil && env.Now.Before(sess.StaffUntil) {
+	if global == nil && env.Now.Before(sess.StaffUntil) && !s.keywordAsk(sess) {
 		return Result{Session: sess, Staff: true}
 	}
 	r := run{set: s, env: env, sess: sess, lang: s.langIndex(sess.Lang, env.Lang), input: in.Text}
@@ -53,6 +57,7 @@ func (s *Set) Step(sess care.Session, in Input, env Env) Result {
 	}
 	switch {
 	case global != nil:
+		r.res.Keyword = global.name
 		if global.release {
 			r.sess.StaffUntil = time.Time{}
 		}
@@ -74,6 +79,19 @@ func (s *Set) Step(sess care.Session, in Input, env Env) Result {
 	return r.res
 }
 
+// keywordAsk reports whether the conversation waits at a question of a
+// global keyword's flow (erase's "are you sure?", the opt-in question):
+// its answer is the bot's even while a person holds the conversation,
+// since the bot asked it.
+func (s *Set) keywordAsk(sess care.Session) bool {
+	if _, ok := s.keywordFlows[sess.Flow]; !ok {
+		return false
+	}
+	f := s.flows[sess.Flow]
+	i, ok := f.index[sess.Step]
+	return ok && f.steps[i].kind == kindAsk
+}
+
 // answer handles an understood message: the answer to the waiting ask,
 // or the start of a conversation.
 func (r *run) answer(in Input, norm string) {
@@ -93,12 +111,14 @@ func (r *run) answer(in Input, norm string) {
 			return
 		}
 		r.understood()
+		r.asked = st
 		r.setVar(st.save, in.Text)
 		r.follow(f, st.jump)
 		return
 	}
 	if c := st.match(in, norm); c != nil {
 		r.understood()
+		r.asked = st
 		if st.save != "" {
 			r.setVar(st.save, c.id)
 		}
@@ -245,6 +265,17 @@ func (r *run) ask(st *step) {
 	r.res.Messages = append(r.res.Messages, m)
 }
 
+// wording is the question as the contact saw it: its text and the labels
+// of its choices, in the language being spoken.
+func (st *step) wording(r *run) string {
+	var b strings.Builder
+	b.WriteString(r.render(st.text[r.lang]))
+	for i, c := range st.choices {
+		fmt.Fprintf(&b, "\n%d. %s", i+1, r.render(c.label[r.lang]))
+	}
+	return b.String()
+}
+
 // branch returns the jump of the first case that holds.
 func (r *run) branch(st *step) jump {
 	for _, c := range st.cases {
@@ -258,6 +289,10 @@ func (r *run) branch(st *step) jump {
 // do emits the step's action with its rendered arguments.
 func (r *run) do(st *step) {
 	a := Action{Name: st.action}
+	if r.asked != nil {
+		a.Question = r.asked.wording(r)
+		a.Version = r.asked.version
+	}
 	if len(st.args) > 0 {
 		a.Args = make(map[string]string, len(st.args))
 		for _, arg := range st.args {

@@ -158,8 +158,8 @@ func TestFallbackThenPerson(t *testing.T) {
 	if got := said(res); got != "diteruskan" {
 		t.Errorf("yes said %q", got)
 	}
-	want := []Action{{Name: "escalate", Args: map[string]string{"reason": "not_understood"}}}
-	if !reflect.DeepEqual(res.Actions, want) {
+	want := []Action{{Name: "escalate", Args: map[string]string{"reason": "not_understood"}, Question: "staf?\n1. Ya\n2. Tidak"}}
+	if !reflect.DeepEqual(unversioned(t, res.Actions), want) {
 		t.Errorf("actions %+v, want %+v", res.Actions, want)
 	}
 	if s := res.Session; s.Misses != 0 || s.Return != "" || s.Flow != "" || s.Step != "" {
@@ -195,7 +195,7 @@ func TestFreeText(t *testing.T) {
 	}{
 		{"an answer is saved and rendered", says("Rina"), "Terima kasih, Rina. | lain -", map[string]string{"name": "Rina"}, "", nil, 0, ""},
 		{"branch equals then do with args", says("Budi"), "Terima kasih, Budi.", map[string]string{"name": "Budi"}, "",
-			[]Action{{Name: "escalate", Args: map[string]string{"who": "Budi", "when": "pagi"}}}, 0, ""},
+			[]Action{{Name: "escalate", Args: map[string]string{"who": "Budi", "when": "pagi"}, Question: "Nama?"}}, 0, ""},
 		{"branch in, then set lang and a var", says("Sari"), "Terima kasih, Sari. | other hi Sari", map[string]string{"name": "Sari", "greeting": "hi Sari"}, "en", nil, 0, ""},
 		{"a keyword of a flow is an answer here", says("pesan sekarang"), "Terima kasih, pesan sekarang. | lain -", map[string]string{"name": "pesan sekarang"}, "", nil, 0, ""},
 		{"empty text is not understood", says(""), "maaf | Nama?", nil, "", nil, 1, ""},
@@ -213,8 +213,8 @@ func TestFreeText(t *testing.T) {
 			if res.Session.Lang != tt.lang {
 				t.Errorf("lang %q, want %q", res.Session.Lang, tt.lang)
 			}
-			if !reflect.DeepEqual(res.Actions, tt.actions) {
-				t.Errorf("actions %+v, want %+v", res.Actions, tt.actions)
+			if got := unversioned(t, res.Actions); !reflect.DeepEqual(got, tt.actions) {
+				t.Errorf("actions %+v, want %+v", got, tt.actions)
 			}
 			if res.Session.Misses != tt.misses || res.Session.Return != tt.ret {
 				t.Errorf("misses %d return %q, want %d %q", res.Session.Misses, res.Session.Return, tt.misses, tt.ret)
@@ -420,5 +420,48 @@ func BenchmarkStep(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		sess = set.Step(sess, script[i%len(script)], e).Session
+	}
+}
+
+// unversioned checks that every action that answers a question carries
+// the question's version, and returns the actions without it.
+func unversioned(t *testing.T, as []Action) []Action {
+	t.Helper()
+	var out []Action
+	for _, a := range as {
+		if (a.Question == "") != (a.Version == "") {
+			t.Errorf("action %s: question %q with version %q", a.Name, a.Question, a.Version)
+		}
+		a.Version = ""
+		out = append(out, a)
+	}
+	return out
+}
+
+// TestConsentEvidence checks what a consent action records of the
+// question: its exact wording in the contact's language and a version
+// that changes with the wording in any language.
+func TestConsentEvidence(t *testing.T) {
+	e := Env{Now: now, Lang: "id", Mitra: map[string]string{"promo_max": "2", "promo_days": "7"}}
+	grant := func(set *Set, lang string) Action {
+		t.Helper()
+		res := set.Step(care.Session{Lang: lang}, Input{Start: "optin"}, e)
+		res = set.Step(res.Session, says("ya"), e)
+		if len(res.Actions) != 1 || res.Actions[0].Name != "consent" {
+			t.Fatalf("actions %+v, want one consent", res.Actions)
+		}
+		return res.Actions[0]
+	}
+	set := load(t, nil)
+	id, en := grant(set, "id"), grant(set, "en")
+	if id.Question != "promo 2/7?\n1. Ya\n2. Tidak" || en.Question != "promos 2/7?\n1. Yes\n2. No" {
+		t.Errorf("questions %q and %q", id.Question, en.Question)
+	}
+	if id.Version == "" || id.Version != en.Version {
+		t.Errorf("versions %q and %q: want one version for both languages", id.Version, en.Version)
+	}
+	changed := load(t, map[string]string{"optin.yaml": strings.Replace(base["optin.yaml"], "promos {{", "promotions {{", 1)})
+	if v := grant(changed, "id").Version; v == id.Version {
+		t.Errorf("version %q did not change with the English wording", v)
 	}
 }

@@ -42,6 +42,8 @@ type Env struct {
 	Lang string
 	// Contact holds the template values under contact.*, such as "name".
 	Contact map[string]string
+	// Mitra holds the values under mitra.* (MitraValues).
+	Mitra map[string]string
 }
 
 // Message is one text the bot says, with the choices it offers (may be
@@ -57,6 +59,13 @@ type Message struct {
 type Action struct {
 	Name string
 	Args map[string]string
+	// Question and Version are the evidence of what the contact agreed
+	// to: the exact wording of the question whose answer led to the
+	// action (text and choices, as shown), and a version that changes
+	// whenever that question's texts change in any language. Both are
+	// empty when no answer led to the action.
+	Question string
+	Version  string
 }
 
 // Result is the outcome of one step: everything the runtime stores and
@@ -71,6 +80,9 @@ type Result struct {
 	// Staff means a person holds the conversation: the runtime passes
 	// the message to staff and the bot says nothing.
 	Staff bool
+	// Keyword names the global keyword the message was (KeywordStop...),
+	// so the runtime can act on it whatever the flows do; "" for none.
+	Keyword string
 }
 
 // Set is a loaded, checked set of flows with the shop's languages, values
@@ -82,9 +94,13 @@ type Set struct {
 	flows    map[string]*flowDef
 	names    []string
 	keywords map[string]*flowDef // normalized flow keyword → flow
-	menu     *flowDef
-	welcome  *flowDef
-	fallback *flowDef
+	// keywordFlows are the private flows of global keywords, whose
+	// questions the bot answers even while a person holds the
+	// conversation.
+	keywordFlows map[string]struct{}
+	menu         *flowDef
+	welcome      *flowDef
+	fallback     *flowDef
 }
 
 // Flows returns the ids of the flows, sorted, for listings such as
@@ -106,10 +122,12 @@ const (
 	// TextStaffHold is for the runtime to tell the contact a person will
 	// answer.
 	TextStaffHold = "staff_hold"
+	// TextOptOutLine ends every promotional message: how to stop them.
+	TextOptOutLine = "optout_line"
 )
 
 // systemTexts lists the system texts shop.yaml must define.
-var systemTexts = []string{TextNotText, TextTruncated, TextStaffHold}
+var systemTexts = []string{TextNotText, TextTruncated, TextStaffHold, TextOptOutLine}
 
 // SystemText renders the system text name (TextStaffHold...) in the
 // session's language, so Go code can say what the shop wrote without

@@ -15,6 +15,52 @@ texts:
   not_text: {id: hanya teks, en: text only}
   truncated: {id: terlalu panjang, en: too long}
   staff_hold: {id: tunggu staf, en: wait for staff}
+  optout_line: {id: ketik STOP, en: type STOP}
+`,
+	"optout.yaml": `flow: optout
+steps:
+  - id: done
+    say: {id: berhenti, en: stopped}
+`,
+	"optin.yaml": `flow: optin
+steps:
+  - id: ask
+    ask: {id: "promo {{mitra.promo_max}}/{{mitra.promo_days}}?", en: "promos {{mitra.promo_max}}/{{mitra.promo_days}}?"}
+    choices:
+      - id: "yes"
+        label: {id: Ya, en: "Yes"}
+        next: grant
+      - id: "no"
+        label: {id: Tidak, en: "No"}
+        end: true
+  - id: grant
+    do: consent
+    args: {purpose: promotions, grant: "yes"}
+    next: thanks
+  - id: thanks
+    say: {id: terima kasih, en: thanks}
+`,
+	"mydata.yaml": `flow: mydata
+steps:
+  - id: show
+    say: {id: "data {{mitra.profile}}", en: "data {{mitra.profile}}"}
+`,
+	"erase.yaml": `flow: erase
+steps:
+  - id: confirm
+    ask: {id: "hapus?", en: "erase?"}
+    choices:
+      - id: "yes"
+        label: {id: Ya, en: "Yes"}
+        next: erase
+      - id: "no"
+        label: {id: Tidak, en: "No"}
+        end: true
+  - id: erase
+    do: erase
+    next: done
+  - id: done
+    say: {id: dihapus, en: erased}
 `,
 	"welcome.yaml": `flow: welcome
 steps:
@@ -72,6 +118,9 @@ steps:
 `,
 }
 
+// testActions mirror the actions the runtime implements.
+var testActions = []string{"escalate", "consent", "erase"}
+
 // files is base with changes: a file mapped to "" is removed.
 func files(changes map[string]string) fstest.MapFS {
 	fsys := fstest.MapFS{}
@@ -91,7 +140,7 @@ func files(changes map[string]string) fstest.MapFS {
 // load loads base with changes and the escalate action.
 func load(t testing.TB, changes map[string]string) *Set {
 	t.Helper()
-	set, err := Load(files(changes), Options{Actions: []string{"escalate"}})
+	set, err := Load(files(changes), Options{Actions: testActions})
 	if err != nil {
 		t.Fatalf("load:\n%v", err)
 	}

@@ -56,6 +56,10 @@ type Options struct {
 	// that names another ("do: x") fails to load rather than doing
 	// nothing at run time.
 	Actions []string
+	// CheckArgs, when set, checks the arguments of a do step at load:
+	// args holds those whose value is plain text (templates are known
+	// only at run time). Its error is reported at the step.
+	CheckArgs func(action string, args map[string]string) error
 }
 
 // shopYAML is the file that lists the languages, shop values and system

@@ -9,7 +9,7 @@ import (
 
 func TestLoadBase(t *testing.T) {
 	set := load(t, nil)
-	if got := strings.Join(set.Flows(), ","); got != "fallback,help,menu,welcome" {
+	if got := strings.Join(set.Flows(), ","); got != "erase,fallback,help,menu,mydata,optin,optout,welcome" {
 		t.Errorf("Flows() = %s", got)
 	}
 	if got := strings.Join(set.Languages(), ","); got != "id,en" {
@@ -54,7 +54,7 @@ func TestLoadProblems(t *testing.T) {
 		{"unclosed template", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: {id: \"Halo {{contact.name\", en: b}\n    flow: menu\n"},
 			[]string{`help.yaml:4: say (id): unclosed {{ in "{{contact.name": close it with }}`}},
 		{"unknown namespace", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: {id: \"{{user.name}}\", en: b}\n    flow: menu\n"},
-			[]string{`help.yaml:4: say (id): unknown {{user.name}}: a value is contact.x, shop.x, vars.x or input`}},
+			[]string{`help.yaml:4: say (id): unknown {{user.name}}: a value is contact.x, shop.x, vars.x, mitra.x or input`}},
 		{"undefined shop value", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: {id: \"{{shop.phone}}\", en: b}\n    flow: menu\n"},
 			[]string{`help.yaml:4: say (id): {{shop.phone}}: "phone" is not among the shop values of shop.yaml`}},
 		{"empty template", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: {id: \"a {{ }} b\", en: \"{{|x}}\"}\n    flow: menu\n"},
@@ -62,7 +62,7 @@ func TestLoadProblems(t *testing.T) {
 		{"bad template key", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: {id: \"{{contact}}\", en: b}\n    flow: menu\n"},
 			[]string{`help.yaml:4: say (id): bad {{contact}}: write contact.name`}},
 		{"unknown action", map[string]string{"fallback.yaml": strings.Replace(base["fallback.yaml"], "do: escalate", "do: escalte", 1)},
-			[]string{`fallback.yaml:21: unknown action "escalte" (actions Mitra implements: escalate)`}},
+			[]string{`fallback.yaml:21: unknown action "escalte" (actions Mitra implements: escalate, consent, erase)`}},
 		{"step with no kind", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    flow: menu\n"},
 			[]string{`help.yaml:3: step "explain" has no kind: give it one of say, ask, set, branch, do`}},
 		{"step with two kinds", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: {id: a, en: b}\n    do: escalate\n    flow: menu\n"},
@@ -106,11 +106,11 @@ func TestLoadProblems(t *testing.T) {
 		{"required flows missing", map[string]string{"menu.yaml": "", "fallback.yaml": "", "welcome.yaml": "", "help.yaml": "flow: help\nsteps:\n  - id: a\n    say: {id: a, en: b}\n"},
 			[]string{`missing flow "welcome"`, `missing flow "menu"`, `missing flow "fallback"`}},
 		{"system text missing", map[string]string{"shop.yaml": "languages: [id, en]\nshop: {hours: x}\ntexts:\n  not_text: {id: a, en: b}\n  staff_hold: {id: a}\n  hello: {id: a, en: b}\n"},
-			[]string{`shop.yaml:3: missing system text truncated under texts`, `shop.yaml:5: text staff_hold has no "en" translation`, `shop.yaml:6: unknown system text "hello"`}},
+			[]string{`shop.yaml:3: missing system text truncated under texts`, `shop.yaml:3: missing system text optout_line under texts`, `shop.yaml:5: text staff_hold has no "en" translation`, `shop.yaml:6: unknown system text "hello"`}},
 		{"shop.yaml missing", map[string]string{"shop.yaml": ""},
 			[]string{`shop.yaml: missing: it lists the languages`}},
 		{"shop.yaml without languages", map[string]string{"shop.yaml": "shop: {hours: x}\ntexts: {}\n"},
-			[]string{`shop.yaml:1: missing languages`, `shop.yaml:2: missing system text not_text`, `shop.yaml:2: missing system text truncated`, `shop.yaml:2: missing system text staff_hold`}},
+			[]string{`shop.yaml:1: missing languages`, `shop.yaml:2: missing system text not_text`, `shop.yaml:2: missing system text truncated`, `shop.yaml:2: missing system text staff_hold`, `shop.yaml:2: missing system text optout_line`}},
 		{"shop value missing a translation", map[string]string{"shop.yaml": strings.Replace(base["shop.yaml"], "{id: pagi, en: morning}", "{id: pagi}", 1)},
 			[]string{`shop.yaml:4: shop value hours has no "en" translation`}},
 		{"reply that picks two choices", map[string]string{"menu.yaml": strings.Replace(base["menu.yaml"], "match: [jam]", "match: [jam, \"Dadah!\"]", 1)},
@@ -134,7 +134,7 @@ func TestLoadProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load(files(tt.changes), Options{Actions: []string{"escalate"}})
+			_, err := Load(files(tt.changes), Options{Actions: testActions})
 			var le *LoadError
 			if !errors.As(err, &le) {
 				t.Fatalf("Load = %v, want a *LoadError", err)
@@ -162,9 +162,11 @@ func TestLoadErrorListsEveryProblemSorted(t *testing.T) {
 		t.Fatalf("Load = %v, want a *LoadError", err)
 	}
 	want := []string{
+		`erase.yaml:13: unknown action "erase" (actions Mitra implements: none)`,
 		`fallback.yaml:21: unknown action "escalate" (actions Mitra implements: none)`,
 		`help.yaml:4: say has no "en" translation`,
 		`help.yaml:5: unknown key "nxt" in a step (did you mean "next"?)`,
+		`optin.yaml:13: unknown action "consent" (actions Mitra implements: none)`,
 		`welcome.yaml:4: say (id): {{shop.nope}}: "nope" is not among the shop values of shop.yaml`,
 		`welcome.yaml:5: flow: no flow "menuu"`,
 	}
@@ -189,7 +191,7 @@ func (b brokenFS) ReadFile(name string) ([]byte, error) {
 }
 
 func TestLoadUnreadable(t *testing.T) {
-	_, err := Load(brokenFS{files(nil), "menu.yaml"}, Options{Actions: []string{"escalate"}})
+	_, err := Load(brokenFS{files(nil), "menu.yaml"}, Options{Actions: testActions})
 	var le *LoadError
 	if !errors.Is(err, errDisk) || errors.As(err, &le) || !strings.Contains(err.Error(), "menu.yaml") {
 		t.Fatalf("Load = %v, want the read error of menu.yaml, wrapped", err)

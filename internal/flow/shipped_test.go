@@ -34,7 +34,7 @@ func TestShippedFlows(t *testing.T) {
 // implements.
 func shipped(t testing.TB) *Set {
 	t.Helper()
-	set, err := Load(flows.FS, Options{Actions: []string{"escalate"}})
+	set, err := Load(flows.FS, Options{Actions: testActions})
 	if err != nil {
 		t.Fatalf("shipped flows:\n%v", err)
 	}

@@ -9,9 +9,10 @@ import (
 
 // systemTextInfo says what each system text is for, in problems.
 var systemTextInfo = map[string]string{
-	TextNotText:   "the reply to stickers, images, voice notes and other messages that are not text",
-	TextTruncated: "tells the contact that only the first 4096 characters of a long message were read",
-	TextStaffHold: "tells the contact that a person from the shop will answer",
+	TextNotText:    "the reply to stickers, images, voice notes and other messages that are not text",
+	TextTruncated:  "tells the contact that only the first 4096 characters of a long message were read",
+	TextStaffHold:  "tells the contact that a person from the shop will answer",
+	TextOptOutLine: "ends every promotional message, saying how to stop them (e.g. \"Ketik STOP untuk berhenti.\")",
 }
 
 // shopFile reads shop.yaml: the languages, the shop values and the

@@ -75,6 +75,10 @@ type step struct {
 	cases   []branchCase
 	action  string
 	args    []arg
+
+	// version fingerprints an ask's texts in every language; consent
+	// records it as the version of the question shown.
+	version string
 }
 
 // choice is one option of an ask.
@@ -503,14 +507,25 @@ func (f file) action(st *step, n, args *yaml.Node) {
 				known = strings.Join(f.l.opts.Actions, ", ")
 			}
 			f.errf(deref(n).Line, "unknown action %q (actions Mitra implements: %s)", name, known)
+			return
 		}
 	}
-	if args == nil {
-		return
+	literal := map[string]string{}
+	line := deref(n).Line
+	if args != nil {
+		line = deref(args).Line
+		for _, p := range f.pairs(args, "args") {
+			if t := f.template(p.value, fmt.Sprintf("args %s", p.key.Value)); t != nil {
+				st.args = append(st.args, arg{key: p.key.Value, value: t})
+				if s, ok := t.literal(); ok {
+					literal[p.key.Value] = s
+				}
+			}
+		}
 	}
-	for _, p := range f.pairs(args, "args") {
-		if t := f.template(p.value, fmt.Sprintf("args %s", p.key.Value)); t != nil {
-			st.args = append(st.args, arg{key: p.key.Value, value: t})
+	if check := f.l.opts.CheckArgs; check != nil && st.action != "" {
+		if err := check(st.action, literal); err != nil {
+			f.errf(line, "do %s: %v", st.action, err)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package flow
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,7 +17,19 @@ const (
 	nsShop                     // {{shop.key}}: shop.yaml's shop values
 	nsVars                     // {{vars.key}}: Session.Vars
 	nsInput                    // {{input}}: the answer being processed
+	nsMitra                    // {{mitra.key}}: values Mitra supplies (Env.Mitra)
 )
+
+// MitraValues are the keys of {{mitra.key}}: values that come from
+// Mitra's configuration and records rather than from the flows.
+var MitraValues = map[string]string{
+	"promo_max":  "the most promotional messages a contact receives in promo_days (MITRA_PROMO_CAP)",
+	"promo_days": "the days over which promo_max counts (MITRA_PROMO_CAP)",
+	"profile":    "what Mitra keeps of the contact (MY DATA)",
+	"consents":   "the contact's consents with their dates (MY DATA)",
+	"orders":     "the contact's orders (MY DATA)",
+	"messages":   "the contact's recent messages (MY DATA)",
+}
 
 // segment is a literal piece of text or one expression.
 type segment struct {
@@ -79,8 +93,13 @@ func parseExpr(expr string, shop func(string) bool) (segment, error) {
 		seg.ns = nsShop
 	case "vars":
 		seg.ns = nsVars
+	case "mitra":
+		seg.ns = nsMitra
+		if _, ok := MitraValues[key]; !ok {
+			return seg, fmt.Errorf("{{%s}}: Mitra supplies %s", path, mitraKeyList())
+		}
 	default:
-		return seg, fmt.Errorf("unknown {{%s}}: a value is contact.x, shop.x, vars.x or input", path)
+		return seg, fmt.Errorf("unknown {{%s}}: a value is contact.x, shop.x, vars.x, mitra.x or input", path)
 	}
 	if key == "" || strings.ContainsAny(key, ". \t") {
 		return seg, fmt.Errorf("bad {{%s}}: write %s.name", path, ns)
@@ -132,8 +151,19 @@ func (r *run) value(seg segment) string {
 		return r.getVar(seg.key)
 	case nsInput:
 		return r.input
+	case nsMitra:
+		return r.env.Mitra[seg.key]
 	}
 	return seg.lit
+}
+
+// mitraKeyList names the {{mitra.x}} values, sorted, for problems.
+func mitraKeyList() string {
+	keys := slices.Sorted(maps.Keys(MitraValues))
+	for i, k := range keys {
+		keys[i] = "mitra." + k
+	}
+	return strings.Join(keys, ", ")
 }
 
 // getVar reads a variable; "lang" is the language being spoken and

@@ -3,6 +3,7 @@ package flow
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -45,8 +46,13 @@ type convTest struct {
 	line    int
 	lang    string
 	contact map[string]string
+	mitra   map[string]string
 	turns   []turn
 }
+
+// testMitra are the {{mitra.x}} values of a test unless it says others:
+// Mitra's default caps.
+var testMitra = map[string]string{"promo_max": "2", "promo_days": "7"}
 
 // turn is one thing the customer does and what the bot must answer.
 type turn struct {
@@ -100,7 +106,9 @@ func RunTests(set *Set, fsys fs.FS) ([]TestResult, error) {
 func (s *Set) runTest(t convTest) []string {
 	var failures []string
 	sess := care.Session{Lang: t.lang}
-	env := Env{Now: testStart, Lang: s.langs[0], Contact: t.contact}
+	mitra := maps.Clone(testMitra)
+	maps.Copy(mitra, t.mitra)
+	env := Env{Now: testStart, Lang: s.langs[0], Contact: t.contact, Mitra: mitra}
 	for n, tu := range t.turns {
 		res := s.Step(sess, tu.in, env)
 		for _, a := range res.Actions {
@@ -204,7 +212,7 @@ func (l *loader) testFile(name string, data []byte) []convTest {
 func (f file) test(n *yaml.Node) (convTest, bool) {
 	before := len(f.l.problems)
 	t := convTest{line: n.Line}
-	m := f.fields(n, "a test", []string{"name", "lang", "contact", "turns"})
+	m := f.fields(n, "a test", []string{"name", "lang", "contact", "mitra", "turns"})
 	if m == nil {
 		return t, false
 	}
@@ -225,6 +233,15 @@ func (f file) test(n *yaml.Node) (convTest, bool) {
 		t.contact = map[string]string{}
 		for _, p := range f.pairs(v, "contact") {
 			t.contact[p.key.Value], _ = f.str(p.value, "contact "+p.key.Value)
+		}
+	}
+	if v := m["mitra"]; v != nil {
+		t.mitra = map[string]string{}
+		for _, p := range f.pairs(v, "mitra") {
+			if _, ok := MitraValues[p.key.Value]; !ok {
+				f.errf(p.key.Line, "mitra.%s: Mitra supplies %s", p.key.Value, mitraKeyList())
+			}
+			t.mitra[p.key.Value], _ = f.str(p.value, "mitra "+p.key.Value)
 		}
 	}
 	if v := m["turns"]; v != nil && deref(v).Kind == yaml.SequenceNode && len(deref(v).Content) > 0 {

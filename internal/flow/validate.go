@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +35,9 @@ func (l *loader) link() {
 			if st.kind == kindAsk && !st.input {
 				f.words(st)
 			}
+			if st.kind == kindAsk {
+				st.version = fingerprint(fd.id, st)
+			}
 		}
 		f.reach(fd)
 		f.keywords(fd)
@@ -52,11 +57,43 @@ func (l *loader) link() {
 			l.add("", 0, "missing flow %q: %s", r.id, r.why)
 		}
 	}
+	s.keywordFlows = map[string]struct{}{}
 	for _, k := range globalKeywords {
+		if k.private {
+			s.keywordFlows[k.flow] = struct{}{}
+		}
 		if s.flows[k.flow] == nil && !slices.ContainsFunc(requiredFlows, func(r struct{ id, why string }) bool { return r.id == k.flow }) {
-			l.add("", 0, "missing flow %q: the keywords %s start it", k.flow, strings.ToUpper(strings.Join(k.words, ", ")))
+			words := strings.ToUpper(strings.Join(k.words[:min(3, len(k.words))], ", "))
+			if len(k.words) > 3 {
+				words += "…"
+			}
+			l.add("", 0, "missing flow %q: the keywords %s start it", k.flow, words)
 		}
 	}
+}
+
+// fingerprint is the version of an ask: the first 12 hex digits of a
+// SHA-256 over its flow, id, texts and choice labels in every language,
+// so any change of wording gives a new version.
+func fingerprint(flowID string, st *step) string {
+	h := sha256.New()
+	put := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	text := func(t text) {
+		for _, tm := range t {
+			for _, seg := range tm {
+				put(strconv.Itoa(int(seg.ns)) + seg.lit + "\x01" + seg.key + "\x01" + seg.def)
+			}
+			put("\x02")
+		}
+	}
+	put(flowID)
+	put(st.id)
+	text(st.text)
+	for _, c := range st.choices {
+		put(c.id)
+		text(c.label)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // resolveStart finds the flow's start step.

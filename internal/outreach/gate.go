@@ -5,32 +5,170 @@
 package outreach
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// ReplyWindow is how long after a contact's message the shop may still
-// answer it as a reply.
+// ReplyWindow is how long after a contact's last message the shop may
+// still answer them; after it a message is no longer a reply.
 const ReplyWindow = 24 * time.Hour
 
-// Gate decides, at send time, whether a message may go out now.
-type Gate struct{}
+// QuietHours is a daily span in the contact's time zone when nothing the
+// shop starts is sent. Start after End spans midnight (21:00–08:00).
+type QuietHours struct {
+	// Start and End are offsets from midnight; equal means none.
+	Start, End time.Duration
+}
 
-// Decide returns the verdict on m at now and the reason for it.
-func (Gate) Decide(m care.Outbound, now time.Time) (care.Verdict, string) {
-	switch m.Class {
-	case care.Reply:
-		if m.InReplyTo == "" {
-			return care.Refuse, "reply to no message"
-		}
-		if now.Sub(m.Created) > ReplyWindow {
-			return care.Refuse, "reply window closed"
-		}
-		return care.Allow, "reply within 24h"
-	case care.Transactional, care.Promotional:
-		// Consent for these classes is not recorded yet, so none may go.
-		return care.Refuse, "no consent recorded for " + string(m.Class)
+// Off reports whether there are no quiet hours.
+func (q QuietHours) Off() bool { return q.Start == q.End }
+
+// String renders q as "21:00-08:00", or "off".
+func (q QuietHours) String() string {
+	if q.Off() {
+		return "off"
 	}
-	return care.Refuse, "unknown class " + string(m.Class)
+	hm := func(d time.Duration) string { return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60) }
+	return hm(q.Start) + "-" + hm(q.End)
+}
+
+// until returns, when local falls in the quiet hours, the moment they
+// end; otherwise the zero time.
+func (q QuietHours) until(local time.Time) time.Time {
+	if q.Off() {
+		return time.Time{}
+	}
+	y, m, d := local.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, local.Location())
+	tod := local.Sub(midnight)
+	quiet := tod >= q.Start && tod < q.End
+	if q.Start > q.End {
+		quiet = tod >= q.Start || tod < q.End
+	}
+	if !quiet {
+		return time.Time{}
+	}
+	end := time.Date(y, m, d, 0, 0, 0, 0, local.Location()).Add(q.End)
+	if !end.After(local) {
+		end = time.Date(y, m, d+1, 0, 0, 0, 0, local.Location()).Add(q.End)
+	}
+	return end
+}
+
+// GateConfig holds the rules the gate applies.
+type GateConfig struct {
+	// Quiet are the quiet hours, in each contact's time zone.
+	Quiet QuietHours
+	// TimeZone is the shop's, for contacts without one.
+	TimeZone *time.Location
+	// WhatsAppUnsolicited lets messages the shop starts go to WhatsApp
+	// numbers that never wrote to the shop; off by default, because
+	// that is how numbers get banned.
+	WhatsAppUnsolicited bool
+}
+
+// Gate decides, at send time, whether a message may go out now. It is
+// pure: the caps, which need Redis, are the sender's second step.
+type Gate struct {
+	cfg GateConfig
+}
+
+// NewGate returns a gate applying cfg.
+func NewGate(cfg GateConfig) Gate {
+	if cfg.TimeZone == nil {
+		cfg.TimeZone = time.UTC
+	}
+	return Gate{cfg: cfg}
+}
+
+// Decision is the gate's verdict with its reason, and for a deferral
+// when to try again.
+type Decision struct {
+	Verdict care.Verdict
+	Reason  string
+	Until   time.Time
+}
+
+func refuse(reason string) Decision { return Decision{Verdict: care.Refuse, Reason: reason} }
+
+// Decide applies the rules of the message's class to d at now:
+//   - reply: within ReplyWindow of the contact's last message;
+//   - transactional: about an order, while the orders consent stands;
+//   - promotional: an active promotions consent given after any
+//     erasure, not blocked, outside the quiet hours.
+//
+// Nothing goes to a contact the channel cannot reach.
+func (g Gate) Decide(d care.Delivery, now time.Time) Decision {
+	p := d.Profile
+	if p.Unreachable != "" {
+		return refuse("contact unreachable: " + p.Unreachable)
+	}
+	switch d.Class {
+	case care.Reply:
+		last := p.LastInbound
+		if d.InReplyTo != "" && d.Created.After(last) {
+			last = d.Created // the profile may be gone (an erasure's confirmation)
+		}
+		if last.IsZero() {
+			return refuse("reply to a contact who never wrote")
+		}
+		if now.Sub(last) > ReplyWindow {
+			return refuse("reply window closed: over 24h since the contact's last message")
+		}
+		return Decision{Verdict: care.Allow, Reason: "reply within 24h"}
+	case care.Transactional:
+		if d.Order == "" {
+			return refuse("transactional message about no order")
+		}
+		if p.ID == "" {
+			return refuse("no contact record (erased or unknown)")
+		}
+		if !p.Consents(care.Orders) {
+			return refuse("orders consent withdrawn")
+		}
+		if r := g.unsolicited(d); r != "" {
+			return refuse(r)
+		}
+		return Decision{Verdict: care.Allow, Reason: "about the contact's order"}
+	case care.Promotional:
+		switch {
+		case p.ID == "":
+			return refuse("no contact record (erased or unknown)")
+		case p.Blocked:
+			return refuse("contact blocked by the shop")
+		case !p.Consents(care.Promotions):
+			return refuse("no promotions consent")
+		case !d.Suppressed.IsZero() && !p.Consent[care.Promotions].At.After(d.Suppressed):
+			return refuse("contact erased their data; no consent given since")
+		}
+		if r := g.unsolicited(d); r != "" {
+			return refuse(r)
+		}
+		if until := g.cfg.Quiet.until(now.In(g.location(p))); !until.IsZero() {
+			return Decision{Verdict: care.Defer, Reason: "quiet hours " + g.cfg.Quiet.String() + " in the contact's time", Until: until}
+		}
+		return Decision{Verdict: care.Allow, Reason: "promotions consent"}
+	}
+	return refuse("unknown class " + string(d.Class))
+}
+
+// unsolicited refuses a message the shop starts to a WhatsApp number
+// that never wrote, unless configured otherwise.
+func (g Gate) unsolicited(d care.Delivery) string {
+	if d.Address.Channel == care.WhatsApp && d.Profile.LastInbound.IsZero() && !g.cfg.WhatsAppUnsolicited {
+		return "whatsapp number never wrote to the shop"
+	}
+	return ""
+}
+
+// location is the contact's time zone, else the shop's.
+func (g Gate) location(c care.Contact) *time.Location {
+	if c.TimeZone != "" {
+		if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return g.cfg.TimeZone
 }

@@ -16,13 +16,39 @@ type Recorder interface {
 	Delivered(o care.Outbound, result string)
 }
 
+// Limits are a channel's platform limits, applied to real contacts (the
+// simulator has no platform to protect).
+type Limits struct {
+	// Overall bounds the channel's sends across all chats.
+	Overall care.Rate
+	// PerChat bounds the sends to one chat.
+	PerChat care.Rate
+}
+
+// Caps bound the promotions one person receives across all channels.
+type Caps struct {
+	Max    int
+	Window time.Duration
+}
+
 // SenderConfig wires a Sender.
 type SenderConfig struct {
 	Outbox care.Outbox
+	// Limiter applies Limits across processes.
+	Limiter care.RateLimiter
 	// Channels deliver to real contacts, by channel.
 	Channels map[care.Channel]care.Sender
+	// Limits are the platform limits per channel.
+	Limits map[care.Channel]Limits
 	// Simulator delivers to simulated contacts; nil when it is off.
 	Simulator care.Sender
+	// Gate decides on each message at send time.
+	Gate Gate
+	// Caps bound promotions per person.
+	Caps Caps
+	// OptOutLine is the line that ends every promotional message, in
+	// the given language (the flows' optout_line).
+	OptOutLine func(lang string) string
 	// Consumer names this sender in the outbox's consumer group; it must
 	// be unique among running processes.
 	Consumer string
@@ -36,8 +62,10 @@ type SenderConfig struct {
 // Sender drains the outbox through the gate to the channels. It is the
 // only caller of a channel's Send.
 type Sender struct {
-	cfg  SenderConfig
-	gate Gate
+	cfg SenderConfig
+
+	mu     sync.Mutex
+	paused map[care.Channel]time.Time // a channel asked to wait until
 }
 
 // NewSender returns a sender; Run starts it.
@@ -51,12 +79,24 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Sender{cfg: cfg}
+	if cfg.OptOutLine == nil {
+		cfg.OptOutLine = func(string) string { return "" }
+	}
+	return &Sender{cfg: cfg, paused: map[care.Channel]time.Time{}}
 }
 
+// promoteEvery is how often held-back messages whose time has come are
+// moved to the queue.
+const promoteEvery = time.Second
+
 // Run sends until ctx ends. Messages to one contact go out in the order
-// they were queued; different contacts are served in parallel.
+// they were queued; different contacts are served in parallel. Beside
+// it, held-back messages (follow-ups, deferrals) return to the queue
+// when their time comes.
 func (s *Sender) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.promote(ctx) })
+	defer wg.Wait()
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		batch, err := s.cfg.Outbox.Next(ctx, s.cfg.Consumer, s.cfg.Batch, 2*time.Second)
@@ -75,6 +115,28 @@ func (s *Sender) Run(ctx context.Context) error {
 	return nil
 }
 
+// promote moves due held-back messages to the queue until ctx ends.
+func (s *Sender) promote(ctx context.Context) {
+	t := time.NewTicker(promoteEvery)
+	defer t.Stop()
+	for {
+		for {
+			n, err := s.cfg.Outbox.PromoteDue(ctx, s.cfg.Now(), 500)
+			if err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Warn("moving due messages to the queue failed; will retry", "err", err)
+			}
+			if n < 500 || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 func (s *Sender) sendBatch(ctx context.Context, batch []care.Delivery) {
 	byContact := map[care.ContactID][]care.Delivery{}
 	var order []care.ContactID
@@ -86,27 +148,35 @@ func (s *Sender) sendBatch(ctx context.Context, batch []care.Delivery) {
 	}
 	var wg sync.WaitGroup
 	for _, id := range order {
-		wg.Add(1)
-		go func(ds []care.Delivery) {
-			defer wg.Done()
-			for _, d := range ds {
+		wg.Go(func() {
+			for _, d := range byContact[id] {
 				s.deliver(ctx, d)
 			}
-		}(byContact[id])
+		})
 	}
 	wg.Wait()
 }
+
+// waitInline is the longest a rate limit is waited out in place; a
+// longer wait defers the message instead of holding the worker.
+const waitInline = 2 * time.Second
 
 // deliver takes one message through the gate to its channel. The rule at
 // the edge: a message is taken (marked as being sent) before the channel
 // is called, and a taken message is never handed out again. A crash
 // between the channel accepting it and the outcome being recorded
-// therefore loses the record, never sends the message twice.
+// therefore loses the record, never sends the message twice. A channel
+// that certainly did not send it (care.RetryAfterError, care.EUnavailable)
+// gets it back: it is deferred, released and sent later.
 func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 	now := s.cfg.Now()
-	verdict, reason := s.gate.Decide(d.Outbound, now)
-	if verdict != care.Allow {
-		s.settle(ctx, d, care.Outcome{Verdict: verdict, Reason: reason, At: now}, string(verdict))
+	dec := s.cfg.Gate.Decide(d, now)
+	switch dec.Verdict {
+	case care.Refuse:
+		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: dec.Reason, At: now}, "refused")
+		return
+	case care.Defer:
+		s.hold(ctx, d, dec.Reason, dec.Until, now)
 		return
 	}
 	ch := s.route(d.Address)
@@ -114,8 +184,47 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "no channel for " + string(d.Address.Channel), At: now}, "refused")
 		return
 	}
+	if until := s.pausedUntil(d.Address.Channel, now); !until.IsZero() && !d.Address.Simulated() {
+		s.hold(ctx, d, "channel asked to wait", until, now)
+		return
+	}
+	person := d.Profile.PersonID()
+	if d.Profile.ID == "" {
+		person = string(d.Contact)
+	}
+	capped := d.Class == care.Promotional && s.cfg.Caps.Max > 0
+	if capped {
+		ok, free, err := s.cfg.Outbox.ReserveCap(ctx, person, d.ID, s.cfg.Caps.Max, s.cfg.Caps.Window, now)
+		if err != nil {
+			s.cfg.Logger.Warn("counting a promotion against its cap failed; it will be retried", "message", d.ID, "err", err)
+			return // left pending: claimed again later
+		}
+		if !ok {
+			s.hold(ctx, d, fmt.Sprintf("cap of %d promotions per %s reached", s.cfg.Caps.Max, s.cfg.Caps.Window), free, now)
+			return
+		}
+	}
+	release := func() {
+		if capped {
+			if err := s.cfg.Outbox.ReleaseCap(context.WithoutCancel(ctx), person, d.ID); err != nil {
+				s.cfg.Logger.Warn("releasing a cap reservation failed", "message", d.ID, "err", err)
+			}
+		}
+	}
+	if !d.Address.Simulated() {
+		if wait, err := s.rateWait(ctx, d); err != nil || wait > 0 {
+			release()
+			if err != nil {
+				s.cfg.Logger.Warn("rate limit check failed; it will be retried", "message", d.ID, "err", err)
+				return
+			}
+			s.hold(ctx, d, "rate limit", now.Add(wait), now)
+			return
+		}
+	}
 	taken, err := s.cfg.Outbox.Take(ctx, d)
 	if err != nil {
+		release()
 		// Not taken: the entry stays pending and is claimed again later.
 		s.cfg.Logger.Warn("taking a message failed; it will be retried", "message", d.ID, "err", err)
 		return
@@ -124,24 +233,91 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "already taken by another sender", At: now}, "duplicate")
 		return
 	}
-	out := care.Outcome{Verdict: care.Allow, Reason: reason, At: now}
-	if err := s.send(ctx, ch, d.Outbound); err != nil {
-		out.Error = err.Error()
-		s.cfg.Logger.Warn("sending failed", "message", d.ID, "contact", d.Contact, "err", err)
-		s.settle(ctx, d, out, "failed")
-		return
+	m := d.Outbound
+	if m.Class == care.Promotional {
+		if line := s.cfg.OptOutLine(m.Lang); line != "" {
+			m.Text += "\n\n" + line
+		}
 	}
-	out.Sent = true
-	s.settle(ctx, d, out, "sent")
+	err = s.send(ctx, ch, m)
+	out := care.Outcome{Verdict: care.Allow, Reason: dec.Reason, At: now}
+	switch {
+	case err == nil:
+		out.Sent = true
+		s.settle(ctx, d, out, "sent")
+	case isRetryAfter(err):
+		release()
+		after, _ := care.RetryAfter(err)
+		until := s.cfg.Now().Add(after)
+		s.pause(d.Address.Channel, until)
+		s.hold(ctx, d, "channel asked to wait: "+err.Error(), until, now)
+	case care.ErrorCode(err) == care.EUnreachable:
+		release()
+		s.cfg.Logger.Warn("contact unreachable on this channel", "contact", d.Contact, "err", err)
+		if err := s.cfg.Outbox.MarkUnreachable(context.WithoutCancel(ctx), d.Contact, err.Error()); err != nil {
+			s.cfg.Logger.Error("marking a contact unreachable failed", "contact", d.Contact, "err", err)
+		}
+		out.Reason, out.Error = "contact unreachable", err.Error()
+		s.settle(ctx, d, out, "unreachable")
+	case care.ErrorCode(err) == care.EUnavailable:
+		release()
+		s.hold(ctx, d, "channel unavailable: "+err.Error(), s.cfg.Now().Add(time.Minute), now)
+	default:
+		release()
+		s.cfg.Logger.Warn("sending failed", "message", d.ID, "contact", d.Contact, "err", err)
+		out.Reason, out.Error = "send failed", err.Error()
+		s.settle(ctx, d, out, "failed")
+	}
+}
+
+func isRetryAfter(err error) bool {
+	_, ok := care.RetryAfter(err)
+	return ok
+}
+
+// rateWait counts the send against the channel's limits, overall and
+// per chat, waiting out a short limit in place. It returns the wait
+// still left when the limit is long.
+func (s *Sender) rateWait(ctx context.Context, d care.Delivery) (time.Duration, error) {
+	lim, ok := s.cfg.Limits[d.Address.Channel]
+	if !ok || s.cfg.Limiter == nil {
+		return 0, nil
+	}
+	for _, l := range []struct {
+		key  string
+		rate care.Rate
+	}{
+		{"rate:" + string(d.Address.Channel), lim.Overall},
+		{"rate:" + string(d.Address.Channel) + ":" + d.Address.ID, lim.PerChat},
+	} {
+		for {
+			wait, err := s.cfg.Limiter.Allow(ctx, l.key, l.rate)
+			if err != nil || wait == 0 {
+				if err != nil {
+					return 0, err
+				}
+				break
+			}
+			if wait > waitInline {
+				return wait, nil
+			}
+			sleep(ctx, wait)
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+		}
+	}
+	return 0, nil
 }
 
 // sendAttempts bounds the tries of a message whose channel said it was
-// not delivered and may be tried again.
-const sendAttempts = 5
+// not delivered and may be tried again soon.
+const sendAttempts = 3
 
-// send calls the channel, trying again while it answers care.EUnavailable:
-// a channel returns that code only when the platform certainly did not
-// accept the message, so trying again cannot send it twice.
+// send calls the channel, trying again a few times while it answers
+// care.EUnavailable: a channel returns that code only when the platform
+// certainly did not accept the message, so trying again cannot send it
+// twice.
 func (s *Sender) send(ctx context.Context, ch care.Sender, m care.Outbound) error {
 	backoff := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -161,32 +337,63 @@ func (s *Sender) route(a care.Address) care.Sender {
 	return s.cfg.Channels[a.Channel]
 }
 
-// settleTimeout bounds how long an outcome is retried while Redis is away;
-// past it the entry stays pending and another sender settles it as taken.
-const settleTimeout = time.Minute
+func (s *Sender) pause(c care.Channel, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until.After(s.paused[c]) {
+		s.paused[c] = until
+	}
+}
+
+func (s *Sender) pausedUntil(c care.Channel, now time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.paused[c]; u.After(now) {
+		return u
+	}
+	return time.Time{}
+}
+
+// recordTimeout bounds how long an outcome is retried while Redis is
+// away; past it the entry stays pending and another sender handles it.
+const recordTimeout = time.Minute
 
 // settle records the outcome, retrying while Redis is away: a message
 // already sent must be marked so, or the record would be wrong.
 func (s *Sender) settle(ctx context.Context, d care.Delivery, o care.Outcome, result string) {
-	// Recording must outlive a shutdown that begins mid-send.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	s.record(ctx, d, "settle", func(ctx context.Context) error { return s.cfg.Outbox.Settle(ctx, d, o) })
+	if s.cfg.Recorder != nil {
+		s.cfg.Recorder.Delivered(d.Outbound, result)
+	}
+}
+
+// hold holds the message back until until, with the reason.
+func (s *Sender) hold(ctx context.Context, d care.Delivery, reason string, until, now time.Time) {
+	o := care.Outcome{Verdict: care.Defer, Reason: reason, Until: until, At: now}
+	s.record(ctx, d, "defer", func(ctx context.Context) error { return s.cfg.Outbox.Defer(ctx, d, o) })
+	if s.cfg.Recorder != nil {
+		s.cfg.Recorder.Delivered(d.Outbound, "deferred")
+	}
+}
+
+// record runs an outbox write, retrying while Redis is away. It outlives
+// a shutdown that begins mid-send.
+func (s *Sender) record(ctx context.Context, d care.Delivery, what string, fn func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	backoff := 50 * time.Millisecond
 	for {
-		err := s.cfg.Outbox.Settle(ctx, d, o)
+		err := fn(ctx)
 		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			s.cfg.Logger.Error("outcome not recorded", "message", d.ID, "sent", o.Sent, "err", err)
 			return
 		}
-		s.cfg.Logger.Warn("recording an outcome failed, retrying", "message", d.ID, "err", fmt.Errorf("settle: %w", err))
+		if ctx.Err() != nil {
+			s.cfg.Logger.Error("outcome not recorded", "what", what, "message", d.ID, "err", err)
+			return
+		}
+		s.cfg.Logger.Warn("recording an outcome failed, retrying", "what", what, "message", d.ID, "err", err)
 		sleep(ctx, backoff)
 		backoff = min(backoff*2, 5*time.Second)
-	}
-	if s.cfg.Recorder != nil {
-		s.cfg.Recorder.Delivered(d.Outbound, result)
 	}
 }
 

@@ -115,34 +115,62 @@ func decodeSession(v string) (care.Session, error) {
 
 // commitScript stores one processed message, or refuses it, atomically.
 //
-//	KEYS: session, profile, inbound ids, outbound bodies
-//	ARGV: message id, expected version, session JSON, session TTL ms (0:
-//	      none), profile JSON, now ms, forget-before ms, -(keep+1),
-//	      inbound TTL ms, then outbound id and JSON pairs
+//	KEYS: session, profile, inbound ids, outbound bodies, consent ledger,
+//	      transcript, taken markers, simulator inbox
+//	ARGV: 1 message id, 2 expected version, 3 session JSON, 4 session TTL
+//	      ms (0: none), 5 profile JSON, 6 now ms, 7 forget-before ms,
+//	      8 -(keep+1), 9 inbound TTL ms, 10 "erase" or "store",
+//	      11 transcript TTL ms (0: none), 12 transcript min id,
+//	      13 transcript entry JSON, 14 count of consent events, then the
+//	      events' JSON, then outbound id and JSON pairs
 //
 // It returns 1 when stored, 0 for a duplicate, -1 for a version conflict.
+// An erasure deletes every key of the contact but the processed ids (no
+// personal data, and they keep a redelivered message from starting a new
+// conversation), then queues the confirmation.
 var commitScript = redis.NewScript(`
 if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
 local cur = redis.call('GET', KEYS[1])
 local v = 0
 if cur then v = tonumber(string.sub(cur, 1, string.find(cur, '|', 1, true) - 1)) end
 if v ~= tonumber(ARGV[2]) then return -1 end
-local val = tostring(v + 1) .. '|' .. ARGV[3]
-if ARGV[4] ~= '0' then
-  redis.call('SET', KEYS[1], val, 'PX', ARGV[4])
+local nev = tonumber(ARGV[14])
+if ARGV[10] == 'erase' then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 else
-  redis.call('SET', KEYS[1], val)
+  local val = tostring(v + 1) .. '|' .. ARGV[3]
+  if ARGV[4] ~= '0' then
+    redis.call('SET', KEYS[1], val, 'PX', ARGV[4])
+  else
+    redis.call('SET', KEYS[1], val)
+  end
+  redis.call('SET', KEYS[2], ARGV[5])
+  for i = 15, 14 + nev do
+    redis.call('XADD', KEYS[5], '*', 'e', ARGV[i])
+  end
+  if ARGV[11] ~= '0' then
+    redis.call('XADD', KEYS[6], 'MINID', '~', ARGV[12], '*', 'e', ARGV[13])
+    redis.call('XTRIM', KEYS[6], 'MAXLEN', '~', 1000)
+    redis.call('PEXPIRE', KEYS[6], ARGV[11])
+  end
 end
-redis.call('SET', KEYS[2], ARGV[5])
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[7])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, ARGV[8])
 redis.call('PEXPIRE', KEYS[3], ARGV[9])
-for i = 10, #ARGV, 2 do
+for i = 15 + nev, #ARGV, 2 do
   redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
 end
 return 1
 `)
+
+// transcriptEntry is how a transcript stream entry's "e" field encodes
+// one step: the contact's message and the replies it got.
+type transcriptEntry struct {
+	In   string   `json:"in,omitempty"`
+	Kind string   `json:"k,omitempty"` // when not text
+	Out  []string `json:"out,omitempty"`
+}
 
 // Commit stores one step; see CommitMany.
 func (s *Store) Commit(ctx context.Context, c care.Commit) error {
@@ -170,8 +198,13 @@ func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 			errs[i] = fmt.Errorf("commit %s message %s: %w", id, c.Inbound.MessageID, err)
 			continue
 		}
-		batch = append(batch, pendingCommit{i: i, c: c, id: id, args: args,
-			keys: []string{s.key(id, keySession), s.key(id, keyProfile), s.key(id, keyInbound), s.key(id, keyOutbound)}})
+		if c.Erase {
+			if err := s.prepareErasure(ctx, id, s.now()); err != nil {
+				errs[i] = fmt.Errorf("erase %s: %w", id, err)
+				continue
+			}
+		}
+		batch = append(batch, pendingCommit{i: i, c: c, id: id, args: args, keys: s.commitKeys(id)})
 	}
 	s.commitPipeline(ctx, batch, false)
 	var again []pendingCommit
@@ -255,6 +288,12 @@ func validateCommit(id care.ContactID, c care.Commit) error {
 	return nil
 }
 
+// commitKeys are KEYS of commitScript.
+func (s *Store) commitKeys(id care.ContactID) []string {
+	return []string{s.key(id, keySession), s.key(id, keyProfile), s.key(id, keyInbound), s.key(id, keyOutbound),
+		s.key(id, keyLedger), s.key(id, keyTranscript), s.key(id, keyTaken), s.key(id, keySim)}
+}
+
 // commitArgs encodes ARGV of commitScript.
 func (s *Store) commitArgs(c care.Commit) ([]any, error) {
 	sess, err := json.Marshal(c.Session)
@@ -270,9 +309,37 @@ func (s *Store) commitArgs(c care.Commit) ([]any, error) {
 		ttl = 1
 	}
 	now := s.now()
-	args := make([]any, 0, 9+2*len(c.Outbound))
+	mode := "store"
+	if c.Erase {
+		mode = "erase"
+	}
+	entry := transcriptEntry{In: c.Inbound.Text}
+	switch c.Inbound.Kind {
+	case care.KindText:
+	case care.KindChoice:
+		entry.In = c.Inbound.Choice
+		entry.Kind = string(care.KindChoice)
+	default:
+		entry.Kind = string(c.Inbound.Kind)
+	}
+	for _, m := range c.Outbound {
+		entry.Out = append(entry.Out, m.Text)
+	}
+	tr, err := json.Marshal(entry)
+	if err != nil {
+		return nil, fmt.Errorf("encode transcript: %w", err)
+	}
+	args := make([]any, 0, 14+len(c.Consent)+2*len(c.Outbound))
 	args = append(args, c.Inbound.MessageID, c.Session.Version, sess, ttl, prof,
-		now.UnixMilli(), now.Add(-inboundWindow).UnixMilli(), -(inboundKeep + 1), inboundWindow.Milliseconds())
+		now.UnixMilli(), now.Add(-inboundWindow).UnixMilli(), -(inboundKeep + 1), inboundWindow.Milliseconds(),
+		mode, c.Transcript.Milliseconds(), now.Add(-c.Transcript).UnixMilli(), tr, len(c.Consent))
+	for _, e := range c.Consent {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode consent event: %w", err)
+		}
+		args = append(args, b)
+	}
 	for _, m := range c.Outbound {
 		b, err := json.Marshal(m)
 		if err != nil {
@@ -301,6 +368,10 @@ func (s *Store) commitPipeline(ctx context.Context, batch []pendingCommit, eval 
 			scripts[k] = commitScript.EvalSha(ctx, pipe, p.keys, p.args...)
 		}
 		for _, m := range p.c.Outbound {
+			if m.NotBefore.After(m.Created) {
+				pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(m.NotBefore.UnixMilli()), Member: laterMember(p.id, m.ID)})
+				continue
+			}
 			adds[k] = append(adds[k], pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(p.id), "m", m.ID}}))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,9 @@ const senders = "senders"
 
 // auditLen caps the audit stream; older outcomes are trimmed away.
 const auditLen = 100_000
+
+// deadLen caps the dead letters.
+const deadLen = 10_000
 
 // Next returns up to max deliveries for consumer in queue order: first
 // those another consumer read but left unsettled longer than the claim
@@ -87,34 +91,55 @@ func (s *Store) createGroup(ctx context.Context) error {
 	return nil
 }
 
-// bodies fetches the message of each reference in one pipeline, and
-// acknowledges (and deletes) in one more the references without one.
+// bodies fetches, in one pipeline, the message of each reference with
+// its contact's profile and suppression, and acknowledges (and deletes)
+// in one more the references without a message.
 func (s *Store) bodies(ctx context.Context, refs []redis.XMessage) ([]care.Delivery, error) {
+	salt, err := s.salt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type cmds struct {
+		body, prof, supp *redis.StringCmd
+	}
 	pipe := s.client.Pipeline()
-	gets := make([]*redis.StringCmd, len(refs))
+	all := make([]*cmds, len(refs))
 	for i, r := range refs {
 		c, _ := r.Values["c"].(string)
 		m, _ := r.Values["m"].(string)
-		if c == "" || m == "" {
+		id := care.ContactID(c)
+		addr, err := id.Address()
+		if err != nil || m == "" {
 			continue // malformed: acknowledged below
 		}
-		gets[i] = pipe.HGet(ctx, s.key(care.ContactID(c), keyOutbound), m)
+		all[i] = &cmds{
+			body: pipe.HGet(ctx, s.key(id, keyOutbound), m),
+			prof: pipe.Get(ctx, s.key(id, keyProfile)),
+			supp: pipe.HGet(ctx, s.suppressed, fingerprint(salt, addr)),
+		}
 	}
 	_, _ = pipe.Exec(ctx)
 	var out []care.Delivery
 	var dead []string
-	for i, g := range gets {
-		if g == nil || errors.Is(g.Err(), redis.Nil) {
+	for i, c := range all {
+		if c == nil || errors.Is(c.body.Err(), redis.Nil) {
 			dead = append(dead, refs[i].ID)
 			continue
 		}
-		b, err := g.Bytes()
-		if err != nil {
+		if err := firstErr(c.body, c.prof, c.supp); err != nil {
 			return nil, fmt.Errorf("read outbound message of entry %s: %w", refs[i].ID, err)
 		}
 		d := care.Delivery{Ref: refs[i].ID}
-		if err := json.Unmarshal(b, &d.Outbound); err != nil {
+		if err := json.Unmarshal([]byte(c.body.Val()), &d.Outbound); err != nil {
 			return nil, fmt.Errorf("decode outbound message of entry %s: %w", refs[i].ID, err)
+		}
+		if b, err := c.prof.Bytes(); err == nil {
+			if err := json.Unmarshal(b, &d.Profile); err != nil {
+				return nil, fmt.Errorf("decode profile of %s: %w", d.Contact, err)
+			}
+		}
+		if ms, err := c.supp.Int64(); err == nil {
+			d.Suppressed = time.UnixMilli(ms)
 		}
 		out = append(out, d)
 	}
@@ -174,17 +199,202 @@ func (s *Store) Settle(ctx context.Context, d care.Delivery, o care.Outcome) err
 	// no body and refuses, so it cannot leave a marker behind.
 	pipe.HDel(ctx, s.key(d.Contact, keyOutbound), d.ID)
 	pipe.HDel(ctx, s.key(d.Contact, keyTaken), d.ID)
-	pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.audit, MaxLen: auditLen, Approx: true, Values: []string{
-		"m", d.ID, "c", string(d.Contact), "class", string(d.Class),
-		"verdict", string(o.Verdict), "reason", o.Reason, "sent", strconv.FormatBool(o.Sent),
-		"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano),
-	}})
+	s.audited(ctx, pipe, d, o, at)
+	if o.Error != "" {
+		body, err := json.Marshal(d.Outbound)
+		if err != nil {
+			return fmt.Errorf("settle message %s: %w", d.ID, err)
+		}
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: []string{
+			"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
+			"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano), "body", string(body),
+		}})
+	}
 	if d.Ref != "" {
 		pipe.XAck(ctx, s.outbox, senders, d.Ref)
 		pipe.XDel(ctx, s.outbox, d.Ref)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
+	}
+	return nil
+}
+
+// audited adds the audit entry of an outcome to pipe.
+func (s *Store) audited(ctx context.Context, pipe redis.Pipeliner, d care.Delivery, o care.Outcome, at time.Time) {
+	vals := []string{
+		"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "origin", string(d.Origin),
+		"verdict", string(o.Verdict), "reason", o.Reason, "sent", strconv.FormatBool(o.Sent),
+		"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano),
+	}
+	if d.Campaign != "" {
+		vals = append(vals, "campaign", d.Campaign)
+	}
+	if !o.Until.IsZero() {
+		vals = append(vals, "until", o.Until.UTC().Format(time.RFC3339Nano))
+	}
+	pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.audit, MaxLen: auditLen, Approx: true, Values: vals})
+}
+
+// Defer records the outcome and holds the message back until o.Until:
+// the reference moves from the queue to the held-back set, and a taken
+// marker is cleared (the channel did not send it). The set is written
+// first, so a crash in between leaves the reference in both, and the
+// queue's copy is deferred again or skipped.
+func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) error {
+	if err := validDelivery(d); err != nil {
+		return fmt.Errorf("defer: %w", err)
+	}
+	if o.Until.IsZero() {
+		return care.Errorf(care.EInvalid, "defer message %s: no time to try again", d.ID)
+	}
+	at := o.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	pipe := s.client.Pipeline()
+	pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Contact, d.ID)})
+	pipe.HDel(ctx, s.key(d.Contact, keyTaken), d.ID)
+	s.audited(ctx, pipe, d, o, at)
+	if d.Ref != "" {
+		pipe.XAck(ctx, s.outbox, senders, d.Ref)
+		pipe.XDel(ctx, s.outbox, d.Ref)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("defer message %s of %s: %w", d.ID, d.Contact, err)
+	}
+	return nil
+}
+
+// laterMember is a held-back set member: "<contact id> <message id>"
+// (contact ids have no spaces).
+func laterMember(id care.ContactID, messageID string) string {
+	return string(id) + " " + messageID
+}
+
+// promoteScript moves due members of the held-back set to the queue.
+//
+//	KEYS: held-back set, queue; ARGV: now ms, max
+var promoteScript = redis.NewScript(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, m in ipairs(due) do
+  local sp = string.find(m, ' ', 1, true)
+  if sp then
+    redis.call('XADD', KEYS[2], '*', 'c', string.sub(m, 1, sp - 1), 'm', string.sub(m, sp + 1))
+  end
+  redis.call('ZREM', KEYS[1], m)
+end
+return #due
+`)
+
+// PromoteDue moves up to max held-back messages whose time has come to
+// the queue, atomically (both keys share the {o} hash tag).
+func (s *Store) PromoteDue(ctx context.Context, now time.Time, max int) (int, error) {
+	n, err := promoteScript.Run(ctx, s.client, []string{s.later, s.outbox}, now.UnixMilli(), max).Int()
+	if err != nil {
+		return 0, fmt.Errorf("promote due messages: %w", err)
+	}
+	return n, nil
+}
+
+// Enqueue stores each message's body under its contact and queues a
+// reference, or holds it back until NotBefore. Bodies are written first:
+// a crash before the reference leaves a body that Recover queues.
+func (s *Store) Enqueue(ctx context.Context, ms []care.Outbound) error {
+	for _, m := range ms {
+		if err := validOutbound(m); err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+	}
+	pipe := s.client.Pipeline()
+	for _, m := range ms {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("enqueue message %s: %w", m.ID, err)
+		}
+		pipe.HSet(ctx, s.key(m.Contact, keyOutbound), m.ID, b)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("enqueue %d messages: %w", len(ms), err)
+	}
+	pipe = s.client.Pipeline()
+	for _, m := range ms {
+		if m.NotBefore.After(m.Created) {
+			pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(m.NotBefore.UnixMilli()), Member: laterMember(m.Contact, m.ID)})
+			continue
+		}
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(m.Contact), "m", m.ID}})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("enqueue %d messages: %w", len(ms), err)
+	}
+	return nil
+}
+
+// validOutbound refuses a message that is malformed or too big.
+func validOutbound(m care.Outbound) error {
+	switch {
+	case m.ID == "" || strings.ContainsAny(m.ID, " \t\n"):
+		return care.Errorf(care.EInvalid, "outbound message id %q: want a non-empty id without spaces", m.ID)
+	case m.Contact != m.Address.ContactID():
+		return care.Errorf(care.EInvalid, "outbound message %s: contact %q is not the address %s", m.ID, m.Contact, m.Address)
+	case len(m.Text) > MaxOutboundText:
+		return care.Errorf(care.EInvalid, "outbound message %s: text of %d bytes; at most %d", m.ID, len(m.Text), MaxOutboundText)
+	case m.Text == "":
+		return care.Errorf(care.EInvalid, "outbound message %s: empty text", m.ID)
+	}
+	switch m.Class {
+	case care.Reply, care.Transactional, care.Promotional:
+	default:
+		return care.Errorf(care.EInvalid, "outbound message %s: unknown class %q", m.ID, m.Class)
+	}
+	return m.Address.Validate()
+}
+
+// capScript counts a message against a person's cap.
+//
+//	KEYS: the person's cap set; ARGV: window start ms, max, now ms,
+//	message id, window ms
+//
+// It returns -1 when counted (or counted before), else the score (ms)
+// of the oldest message in the window.
+var capScript = redis.NewScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return -1 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tonumber(oldest[2])
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return -1
+`)
+
+// capKey is the cap set of a person: its own hash tag, since a person's
+// contacts may sit in different slots.
+func (s *Store) capKey(person string) string { return s.prefix + ":{cap:" + person + "}" }
+
+// ReserveCap counts messageID against the person's cap of max messages
+// per window, atomically across processes.
+func (s *Store) ReserveCap(ctx context.Context, person, messageID string, max int, window time.Duration, now time.Time) (bool, time.Time, error) {
+	if person == "" || strings.ContainsAny(person, "{}") {
+		return false, time.Time{}, care.Errorf(care.EInvalid, "cap: bad person %q", person)
+	}
+	oldest, err := capScript.Run(ctx, s.client, []string{s.capKey(person)},
+		now.Add(-window).UnixMilli(), max, now.UnixMilli(), messageID, window.Milliseconds()).Int64()
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("reserve cap of %s: %w", person, err)
+	}
+	if oldest < 0 {
+		return true, time.Time{}, nil
+	}
+	return false, time.UnixMilli(oldest).Add(window), nil
+}
+
+// ReleaseCap takes back the reservation of a message that was not sent.
+func (s *Store) ReleaseCap(ctx context.Context, person, messageID string) error {
+	if err := s.client.ZRem(ctx, s.capKey(person), messageID).Err(); err != nil {
+		return fmt.Errorf("release cap of %s: %w", person, err)
 	}
 	return nil
 }
@@ -261,15 +471,24 @@ func (s *Store) Recover(ctx context.Context) (int, error) {
 		}
 		start = "(" + page[len(page)-1].ID
 	}
+	held, err := s.client.ZRange(ctx, s.later, 0, -1).Result()
+	if err != nil {
+		return 0, fmt.Errorf("recover outbox: read held-back messages: %w", err)
+	}
+	for _, h := range held {
+		c, m, _ := strings.Cut(h, " ")
+		delete(stored, ref{care.ContactID(c), m})
+	}
 	// Queue the lost messages of each contact in the order they were made.
 	lost := make([]care.Outbound, 0, len(stored))
 	for r, body := range stored {
 		var meta struct {
-			Created time.Time `json:"created"`
+			Created   time.Time `json:"created"`
+			NotBefore time.Time `json:"not_before"`
 		}
 		// For the order only: a body that does not decode is Next's to report.
 		_ = json.Unmarshal([]byte(body), &meta)
-		lost = append(lost, care.Outbound{ID: r.m, Contact: r.c, Created: meta.Created})
+		lost = append(lost, care.Outbound{ID: r.m, Contact: r.c, Created: meta.Created, NotBefore: meta.NotBefore})
 	}
 	slices.SortFunc(lost, func(a, b care.Outbound) int {
 		return cmp.Or(cmp.Compare(a.Contact, b.Contact), a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
@@ -279,6 +498,10 @@ func (s *Store) Recover(ctx context.Context) (int, error) {
 	}
 	pipe := s.client.Pipeline()
 	for _, m := range lost {
+		if m.NotBefore.After(s.now()) {
+			pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(m.NotBefore.UnixMilli()), Member: laterMember(m.Contact, m.ID)})
+			continue
+		}
 		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(m.Contact), "m", m.ID}})
 	}
 	if _, err := pipe.Exec(ctx); err != nil {

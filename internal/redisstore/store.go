@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mitra-care/mitra/internal/care"
@@ -27,7 +29,13 @@ type Store struct {
 	client       redis.UniversalClient
 	prefix       string
 	outbox       string // the shared queue of references
+	later        string // references held back until a time (sorted set)
+	dead         string // messages that could not be sent, with why
 	audit        string // the outcome of every delivery
+	suppressed   string // salted hashes of erased contacts → when
+	saltMu       sync.Mutex
+	saltVal      []byte
+	limiter      *redis_rate.Limiter
 	claimTimeout time.Duration
 	now          func() time.Time
 	trips        atomic.Int64
@@ -62,8 +70,12 @@ func New(client redis.UniversalClient, prefix string, opts ...Option) *Store {
 	s := &Store{
 		client:       client,
 		prefix:       prefix,
-		outbox:       prefix + ":outbox",
+		outbox:       prefix + ":{o}:queue",
+		later:        prefix + ":{o}:later",
+		dead:         prefix + ":{o}:dead",
 		audit:        prefix + ":audit",
+		suppressed:   prefix + ":suppressed",
+		limiter:      redis_rate.NewLimiter(client),
 		claimTimeout: DefaultClaimTimeout,
 		now:          time.Now,
 	}
@@ -148,6 +160,11 @@ const (
 	keyTaken    = "t"
 	keySim      = "sim"
 	keySimSeq   = "simseq"
+	// keyLedger is the consent ledger, a stream only ever appended to.
+	keyLedger = "consent"
+	// keyTranscript is the recent conversation, a stream trimmed to the
+	// retention.
+	keyTranscript = "log"
 )
 
 // key is the name of one of the contact's keys: <prefix>:{c:<id>}:<kind>.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,7 +83,7 @@ func TestLoadCommit(t *testing.T) {
 				if fmt.Sprint(conv.Session) != fmt.Sprint(want.Session) {
 					t.Errorf("session = %+v, want %+v", conv.Session, want.Session)
 				}
-				if conv.Contact != want.Contact {
+				if !reflect.DeepEqual(conv.Contact, want.Contact) {
 					t.Errorf("contact = %+v, want %+v", conv.Contact, want.Contact)
 				}
 				if conv.Seen {

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,18 +53,24 @@ type Config struct {
 	// StaffHold is how long a person holds a conversation after the bot
 	// hands it over, unless the contact asks for the menu again.
 	StaffHold time.Duration
+	// Transcript is how long the conversation's texts are kept for the
+	// contact's MY DATA and for staff; 0 keeps none.
+	Transcript time.Duration
+	// PromoMax and PromoDays are the cap on promotions the opt-in
+	// question announces ({{mitra.promo_max}}, {{mitra.promo_days}}).
+	PromoMax, PromoDays int
+	// DeepLinks maps a link's start payload to the flow it starts
+	// (DefaultDeepLinks when nil); any other payload greets.
+	DeepLinks map[string]string
 	// Now is the clock; time.Now when nil.
 	Now      func() time.Time
 	Logger   *slog.Logger
 	Recorder Recorder
 }
 
-// Actions lists the flow actions the runtime implements; flows are
-// loaded with it so a flow naming another action fails at load.
-var Actions = []string{ActionEscalate}
-
-// ActionEscalate hands the conversation to a person.
-const ActionEscalate = "escalate"
+// DefaultDeepLinks are the start payloads Mitra knows: "promo", from the
+// opt-in links, asks the opt-in question.
+var DefaultDeepLinks = map[string]string{"promo": "optin"}
 
 var _ care.Handler = (*Runtime)(nil)
 
@@ -102,6 +107,9 @@ func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
 	}
 	if cfg.StaffHold <= 0 {
 		cfg.StaffHold = 4 * time.Hour
+	}
+	if cfg.DeepLinks == nil {
+		cfg.DeepLinks = DefaultDeepLinks
 	}
 	r := &Runtime{cfg: cfg, store: store, stop: make(chan struct{})}
 	r.flows.Store(flows)
@@ -322,75 +330,37 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound) []error {
 		}
 		return errs
 	}
+	records := make([]*care.Records, len(ins))
+	for i, in := range ins {
+		// MY DATA shows the ledger and transcript: one more round trip,
+		// for this rare message only.
+		if k, _ := flow.Keyword(in.Text); k == flow.KeywordMyData && in.Kind == care.KindText && !convs[i].Seen {
+			rec, err := r.store.Records(ctx, refs[i].Contact)
+			if err != nil {
+				errs[i] = fmt.Errorf("records of %s: %w", refs[i].Contact, err)
+				continue
+			}
+			records[i] = &rec
+		}
+	}
 	now := r.cfg.Now()
 	commits := make([]care.Commit, 0, len(ins))
 	idx := make([]int, 0, len(ins))
 	for i, in := range ins {
+		if errs[i] != nil {
+			continue
+		}
 		if convs[i].Seen {
 			errs[i] = care.ErrDuplicate
 			continue
 		}
-		commits = append(commits, r.decide(convs[i], in, now))
+		commits = append(commits, r.decide(convs[i], in, now, records[i]))
 		idx = append(idx, i)
 	}
 	for k, err := range r.store.CommitMany(ctx, commits) {
 		errs[idx[k]] = err
 	}
 	return errs
-}
-
-// decide turns a loaded conversation and a message into what to store.
-// It does no I/O.
-func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time) care.Commit {
-	truncated := in.Clean()
-	contact := conv.Contact
-	if contact.ID == "" {
-		contact = care.Contact{ID: in.Address.ContactID(), Address: in.Address, FirstSeen: now}
-	}
-	if in.Name != "" {
-		contact.Name = in.Name
-	}
-	contact.LastInbound = now
-
-	res := r.flows.Load().Step(conv.Session, flow.Input{
-		Kind:      in.Kind,
-		Text:      in.Text,
-		Choice:    in.Choice,
-		Truncated: truncated,
-	}, flow.Env{Now: now, Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}})
-
-	sess := res.Session
-	if res.Staff {
-		r.cfg.Logger.Info("message kept for staff", "contact", contact.ID, "message", in.MessageID)
-	}
-	for _, a := range res.Actions {
-		if a.Name == ActionEscalate {
-			sess.StaffUntil = now.Add(r.cfg.StaffHold)
-			r.cfg.Logger.Info("conversation handed to staff", "contact", contact.ID, "reason", a.Args["reason"])
-		}
-	}
-	sess.Version = conv.Session.Version
-	sess.Updated = now
-	if sess.Lang != "" {
-		contact.Lang = sess.Lang
-	}
-
-	out := make([]care.Outbound, len(res.Messages))
-	base := outboundID(contact.ID, in.MessageID)
-	for i, m := range res.Messages {
-		out[i] = care.Outbound{
-			ID:        base + "." + strconv.Itoa(i),
-			Contact:   contact.ID,
-			Address:   in.Address,
-			Class:     care.Reply,
-			Text:      m.Text,
-			Choices:   m.Choices,
-			Lang:      sess.Lang,
-			InReplyTo: in.MessageID,
-			Created:   now,
-		}
-	}
-	return care.Commit{Inbound: in, Session: sess, Contact: contact, Outbound: out, SessionTTL: r.cfg.SessionTTL}
 }
 
 // outboundID derives the ids of the replies to one inbound message from

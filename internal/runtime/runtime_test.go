@@ -22,7 +22,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func shipped(t testing.TB) *flow.Set {
 	t.Helper()
-	set, err := flow.Load(flows.FS, flow.Options{Actions: Actions})
+	set, err := flow.Load(flows.FS, FlowOptions)
 	if err != nil {
 		t.Fatalf("shipped flows: %v", err)
 	}

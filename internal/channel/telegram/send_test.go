@@ -1,0 +1,277 @@
+package telegram
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+func outbound(text string, choices ...care.Choice) care.Outbound {
+	return care.Outbound{
+		ID:      "out-1",
+		Contact: "tg.4242",
+		Address: care.Address{Channel: care.Telegram, ID: "4242"},
+		Class:   care.Reply,
+		Text:    text,
+		Choices: choices,
+	}
+}
+
+// paragraphs is a text of about n characters in paragraphs of words.
+func paragraphs(n int) string {
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(strings.TrimSpace(strings.Repeat("baju merah ukuran M ", 25)))
+		b.WriteString("\n\n")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func TestSend(t *testing.T) {
+	long := paragraphs(5000)
+	tests := []struct {
+		name     string
+		m        care.Outbound
+		failures map[string][]apiFailure
+		code     string        // care.ErrorCode of the error; "" for success
+		retry    time.Duration // the RetryAfterError's wait, if any
+		contains string        // in the error
+		methods  []string      // the calls Send made, in order
+	}{
+		{name: "text", m: outbound("Terima kasih, pesanan diterima."),
+			methods: []string{"sendChatAction", "sendMessage"}},
+		{name: "choices", m: outbound("Mau pesan?", care.Choice{ID: "yes", Label: "Ya, pesan"}, care.Choice{ID: "no", Label: "Tidak"}),
+			methods: []string{"sendChatAction", "sendMessage"}},
+		{name: "long text", m: outbound(long, care.Choice{ID: "more", Label: "Lagi"}),
+			methods: []string{"sendChatAction", "sendMessage", "sendMessage"}},
+		{name: "flood wait", m: outbound("halo"),
+			failures: map[string][]apiFailure{"sendMessage": {{code: 429, description: "Too Many Requests: retry after 3", retryAfter: 3}}},
+			retry:    3 * time.Second, code: care.EInternal, contains: "Too Many Requests",
+			methods: []string{"sendChatAction", "sendMessage"}},
+		{name: "flood wait on typing", m: outbound("halo"),
+			failures: map[string][]apiFailure{"sendChatAction": {{code: 429, description: "Too Many Requests: retry after 7", retryAfter: 7}}},
+			retry:    7 * time.Second, code: care.EInternal,
+			methods: []string{"sendChatAction"}},
+		{name: "flood wait on a later part", m: outbound(long),
+			failures: map[string][]apiFailure{"sendMessage": {{skip: 1, code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1}}},
+			methods:  []string{"sendChatAction", "sendMessage", "sendMessage", "sendMessage"}},
+		{name: "later part not reached", m: outbound(long),
+			failures: map[string][]apiFailure{"sendMessage": {{skip: 1, code: 502, description: "Bad Gateway"}}},
+			code:     care.EInternal, contains: "part 2 of 2",
+			methods: []string{"sendChatAction", "sendMessage", "sendMessage"}},
+		{name: "blocked", m: outbound("halo"),
+			failures: map[string][]apiFailure{"sendMessage": {{code: 403, description: "Forbidden: bot was blocked by the user"}}},
+			code:     care.EUnreachable, contains: "Forbidden: bot was blocked by the user",
+			methods: []string{"sendChatAction", "sendMessage"}},
+		{name: "blocked, seen at typing", m: outbound("halo"),
+			failures: map[string][]apiFailure{"sendChatAction": {{code: 403, description: "Forbidden: user is deactivated"}}},
+			code:     care.EUnreachable, contains: "user is deactivated",
+			methods: []string{"sendChatAction"}},
+		{name: "chat not found", m: outbound("halo"),
+			failures: map[string][]apiFailure{"sendMessage": {{code: 400, description: "Bad Request: chat not found"}}},
+			code:     care.EInternal, contains: "send telegram 4242: Bad Request: chat not found",
+			methods: []string{"sendChatAction", "sendMessage"}},
+		{name: "connection lost after the request went out", m: outbound("halo"),
+			failures: map[string][]apiFailure{"sendMessage": {{hangUp: true}}},
+			code:     care.EInternal, contains: "Telegram may have sent it",
+			methods: []string{"sendChatAction", "sendMessage"}},
+		{name: "connection lost at typing", m: outbound("halo"),
+			failures: map[string][]apiFailure{"sendChatAction": {{hangUp: true}}},
+			code:     care.EUnavailable,
+			methods:  []string{"sendChatAction"}},
+		{name: "Telegram failing at typing", m: outbound("halo"),
+			failures: map[string][]apiFailure{"sendChatAction": {{code: 500, description: "Internal Server Error"}}},
+			code:     care.EUnavailable,
+			methods:  []string{"sendChatAction"}},
+		{name: "callback data too long", m: outbound("Pilih", care.Choice{ID: strings.Repeat("x", 65), Label: "X"}),
+			code: care.EInvalid, contains: "64 bytes"},
+		{name: "choice without label", m: outbound("Pilih", care.Choice{ID: "x"}),
+			code: care.EInvalid},
+		{name: "no text", m: outbound(" \n "),
+			code: care.EInvalid},
+		{name: "not a chat id", m: care.Outbound{ID: "o", Address: care.Address{Channel: care.Telegram, ID: "sim-1"}, Text: "halo"},
+			code: care.EInvalid},
+		{name: "not telegram", m: care.Outbound{ID: "o", Address: care.Address{Channel: care.WhatsApp, ID: "628123"}, Text: "halo"},
+			code: care.EInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newBotAPI(t)
+			c := newChannel(t, s, Config{}, newInbox())
+			for method, fs := range tt.failures {
+				for _, f := range fs {
+					s.fail(method, f)
+				}
+			}
+			err := c.Send(t.Context(), tt.m)
+			noToken(t, err)
+			if tt.code == "" && err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			if got := care.ErrorCode(err); got != tt.code {
+				t.Errorf("error %v has code %q, want %q", err, got, tt.code)
+			}
+			if got, _ := care.RetryAfter(err); got != tt.retry {
+				t.Errorf("error %v asks to retry after %v, want %v", err, got, tt.retry)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.contains) {
+				t.Errorf("error %q does not say %q", err, tt.contains)
+			}
+			if got := s.methods()[1:]; !slices.Equal(got, tt.methods) {
+				t.Errorf("calls %v, want %v", got, tt.methods)
+			}
+		})
+	}
+}
+
+func TestSendRequests(t *testing.T) {
+	s := newBotAPI(t)
+	c := newChannel(t, s, Config{}, newInbox())
+	m := outbound("Mau pesan?", care.Choice{ID: "yes", Label: "Ya, pesan"}, care.Choice{ID: "no", Label: "Tidak"})
+	if err := c.Send(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	typing := s.callsOf("sendChatAction")[0].form
+	if typing.Get("chat_id") != "4242" || typing.Get("action") != "typing" {
+		t.Errorf("chat action %v, want typing in chat 4242", typing)
+	}
+	sent := s.callsOf("sendMessage")[0].form
+	if sent.Get("chat_id") != "4242" || sent.Get("text") != "Mau pesan?" || sent.Get("parse_mode") != "" {
+		t.Errorf("sendMessage %v, want the plain text to chat 4242", sent)
+	}
+	var markup, want any
+	if err := json.Unmarshal([]byte(sent.Get("reply_markup")), &markup); err != nil {
+		t.Fatalf("reply_markup %q: %v", sent.Get("reply_markup"), err)
+	}
+	_ = json.Unmarshal([]byte(`{"inline_keyboard":[
+		[{"text":"Ya, pesan","callback_data":"yes"}],
+		[{"text":"Tidak","callback_data":"no"}]
+	]}`), &want)
+	if !reflect.DeepEqual(markup, want) {
+		t.Errorf("reply_markup %s, want one button a row with the choice ids as callback data", sent.Get("reply_markup"))
+	}
+}
+
+func TestSendSplitsLongText(t *testing.T) {
+	s := newBotAPI(t)
+	c := newChannel(t, s, Config{}, newInbox())
+	text := paragraphs(5000)
+	if err := c.Send(t.Context(), outbound(text, care.Choice{ID: "more", Label: "Lagi"})); err != nil {
+		t.Fatal(err)
+	}
+	sent := s.callsOf("sendMessage")
+	if len(sent) != 2 {
+		t.Fatalf("%d messages sent, want 2", len(sent))
+	}
+	first, second := sent[0].form, sent[1].form
+	if first.Get("reply_markup") != "" || second.Get("reply_markup") == "" {
+		t.Errorf("reply_markup %q then %q, want the keyboard on the last part only", first.Get("reply_markup"), second.Get("reply_markup"))
+	}
+	if got := first.Get("text") + "\n\n" + second.Get("text"); got != text {
+		t.Errorf("the parts do not make up the text at a paragraph break")
+	}
+}
+
+func TestSendWaitsOutAFloodWaitAfterTheFirstPart(t *testing.T) {
+	s := newBotAPI(t)
+	c := newChannel(t, s, Config{}, newInbox())
+	s.fail("sendMessage", apiFailure{skip: 1, code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1})
+	text := paragraphs(5000)
+	if err := c.Send(t.Context(), outbound(text)); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, call := range s.callsOf("sendMessage") {
+		texts = append(texts, call.form.Get("text"))
+	}
+	if len(texts) != 3 || texts[0] == texts[1] || texts[1] != texts[2] {
+		t.Errorf("sent parts %d times, want part one once and part two twice (refused, then taken)", len(texts))
+	}
+}
+
+func TestSendToADownServer(t *testing.T) {
+	s := newBotAPI(t)
+	c := newChannel(t, s, Config{}, newInbox())
+	s.srv.Close()
+	c.client.CloseIdleConnections() // so that the next call dials, and is refused
+
+	wrote, err := c.request(t.Context(), requestTimeout, func(b *tgbotapi.BotAPI) error {
+		_, err := b.Send(tgbotapi.NewMessage(4242, "halo"))
+		return err
+	})
+	if err == nil || wrote {
+		t.Errorf("sendMessage to a closed port: wrote %v, err %v; want an error before anything was written", wrote, err)
+	}
+	if got := care.ErrorCode(failure(err, wrote)); got != care.EUnavailable {
+		t.Errorf("sendMessage to a closed port is %s, want %s", got, care.EUnavailable)
+	}
+
+	err = c.Send(t.Context(), outbound("halo"))
+	if care.ErrorCode(err) != care.EUnavailable {
+		t.Errorf("Send = %v, want code %s", err, care.EUnavailable)
+	}
+	if _, ok := care.RetryAfter(err); ok {
+		t.Errorf("Send = %v, want no retry-after", err)
+	}
+	if !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "REDACTED") {
+		t.Errorf("Send = %v, want the URL with the token redacted", err)
+	}
+	noToken(t, err)
+}
+
+func TestSplit(t *testing.T) {
+	emoji := strings.Repeat("😀", 3000) // 3000 runes, 6000 UTF-16 units
+	tests := []struct {
+		name  string
+		text  string
+		limit int
+		want  []string
+	}{
+		{"short", "halo kak", 10, []string{"halo kak"}},
+		{"exactly the limit", "0123456789", 10, []string{"0123456789"}},
+		{"at a space", "satu dua tiga empat", 10, []string{"satu dua", "tiga empat"}},
+		{"at a line break over a space", "satu dua\ntiga empat lima", 15, []string{"satu dua", "tiga empat lima"}},
+		{"at a paragraph break", "satu dua\n\ntiga\nempat lima", 16, []string{"satu dua", "tiga\nempat lima"}},
+		{"not at an early paragraph break", "satu\n\ndua tiga\nempat", 16, []string{"satu\n\ndua tiga", "empat"}},
+		{"not at an early break", "a bcdefghijklmnop", 10, []string{"a bcdefghi", "jklmnop"}},
+		{"anywhere in a long word", "abcdefghijklmno", 10, []string{"abcdefghij", "klmno"}},
+		{"blank", " \n\t ", 10, nil},
+		{"UTF-16 units, not runes", emoji, 4096, []string{emoji[:2048*4], emoji[2048*4:]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := split(tt.text, tt.limit)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("split(%q, %d) = %q, want %q", short(tt.text), tt.limit, shortAll(got), shortAll(tt.want))
+			}
+			for _, p := range got {
+				if n := len(utf16.Encode([]rune(p))); n > tt.limit {
+					t.Errorf("a part is %d UTF-16 units, over %d", n, tt.limit)
+				}
+			}
+		})
+	}
+}
+
+func short(s string) string {
+	if r := []rune(s); len(r) > 20 {
+		return string(r[:20]) + "…"
+	}
+	return s
+}
+
+func shortAll(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, short(s))
+	}
+	return out
+}

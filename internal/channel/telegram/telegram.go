@@ -1,0 +1,281 @@
+// Package telegram is Mitra's Telegram channel. It turns Bot API updates
+// into care.Inbound for the runtime, acknowledging Telegram only once the
+// runtime has stored their effect, and delivers care.Outbound for the
+// sender. It is the only package that imports telegram-bot-api, and it
+// speaks to any Bot API server: Telegram's own, a self-hosted
+// telegram-bot-api, or a test server on loopback.
+//
+// Files follow the direction of travel: receive.go (updates in, by
+// polling), webhook.go (updates in, pushed by Telegram), send.go
+// (messages out).
+package telegram
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// Config is what the channel needs to run. It is its own type, not
+// internal/config's, so the adapter can be built and tested without the
+// rest of Mitra's settings; the app copies the MITRA_TELEGRAM_* values
+// into it.
+type Config struct {
+	// Token is the bot's token from @BotFather. It is a secret: it never
+	// appears in a log line or in an error the channel returns.
+	Token string
+	// APIURL is the Bot API server's base URL, such as
+	// https://api.telegram.org (the default when empty).
+	APIURL string
+	// Mode is "polling" (the default when empty) or "webhook".
+	Mode string
+	// WebhookURL is the public HTTPS URL Telegram posts updates to in
+	// webhook mode; the app serves its path with the Channel.
+	WebhookURL string
+	// WebhookSecret is the secret_token Telegram sends back with every
+	// webhook call. It is what tells Telegram's calls from anybody
+	// else's, so webhook mode refuses to start without it.
+	WebhookSecret string
+}
+
+// The modes Config.Mode names.
+const (
+	modePolling = "polling"
+	modeWebhook = "webhook"
+)
+
+// defaultAPIURL is Telegram's own Bot API server.
+const defaultAPIURL = "https://api.telegram.org"
+
+// Timeouts of single Bot API calls. The library takes no context, so
+// without them a call to a server that stopped answering would hang
+// forever.
+const (
+	requestTimeout = 30 * time.Second
+	answerTimeout  = 10 * time.Second
+)
+
+// Channel is one bot on one Bot API server. It receives updates (Run or
+// ServeHTTP, depending on the mode) and sends messages (Send); all of its
+// methods are safe to call at once.
+type Channel struct {
+	cfg    Config
+	h      care.Handler
+	log    *slog.Logger
+	client *http.Client
+	// bot is a template, never called directly: request calls a copy
+	// whose HTTP client carries the call's context.
+	bot *tgbotapi.BotAPI
+	// webhookPath is where the app mounts ServeHTTP; empty in polling
+	// mode.
+	webhookPath string
+	// secretSum is the SHA-256 of the webhook secret; comparing sums
+	// keeps the comparison constant-time whatever the length of the
+	// header a caller sent.
+	secretSum [sha256.Size]byte
+	// retryMin and retryMax bound the backoff between attempts while the
+	// handler or the Bot API is away.
+	retryMin, retryMax time.Duration
+}
+
+var (
+	_ care.Sender  = (*Channel)(nil)
+	_ http.Handler = (*Channel)(nil)
+)
+
+// tokenPattern is the shape of a BotFather token. Checking it up front
+// keeps the token out of errors: a token with other characters could make
+// the library's URL unparsable, and url.Parse quotes the whole URL.
+var tokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+
+// New checks cfg and the token (with getMe), so a wrong token or server
+// stops Mitra at start rather than at the first customer message. It
+// sends nothing and receives nothing: Run does that.
+func New(ctx context.Context, cfg Config, h care.Handler, log *slog.Logger) (*Channel, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Channel{
+		cfg:      cfg,
+		h:        h,
+		log:      log.With("channel", string(care.Telegram)),
+		retryMin: 250 * time.Millisecond,
+		retryMax: 30 * time.Second,
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 16 // the sender sends to many chats at once
+	c.client = &http.Client{Transport: transport}
+	// "%" would be read as a verb by the library's Sprintf.
+	endpoint := strings.ReplaceAll(c.cfg.APIURL, "%", "%%") + "/bot%s/%s"
+	c.bot = &tgbotapi.BotAPI{Token: c.cfg.Token}
+	c.bot.SetAPIEndpoint(endpoint)
+
+	var self tgbotapi.User
+	_, err := c.request(ctx, requestTimeout, func(b *tgbotapi.BotAPI) (err error) {
+		self, err = b.GetMe()
+		return err
+	})
+	var apiErr *tgbotapi.Error
+	switch {
+	case errors.As(err, &apiErr) && (apiErr.Code == http.StatusUnauthorized || apiErr.Code == http.StatusNotFound):
+		return nil, fmt.Errorf("telegram: the Bot API at %s refused the token (%s): copy it again from @BotFather", c.cfg.APIURL, apiErr.Message)
+	case err != nil:
+		return nil, fmt.Errorf("telegram: getMe at %s: %w", c.cfg.APIURL, err)
+	}
+	c.bot.Self = self
+	c.log.Info("telegram bot ready", "bot", "@"+self.UserName, "mode", c.cfg.Mode, "api", c.cfg.APIURL)
+	return c, nil
+}
+
+// check fills the defaults into c.cfg and reports what is wrong with it.
+func (c *Channel) check() error {
+	cfg := &c.cfg
+	if !tokenPattern.MatchString(cfg.Token) {
+		return errors.New("the token does not look like one from @BotFather (digits, a colon, then letters, digits, _ and -)")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = defaultAPIURL
+	}
+	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
+	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("API URL %q: want a base URL like %s", cfg.APIURL, defaultAPIURL)
+	}
+	switch cfg.Mode {
+	case "":
+		cfg.Mode = modePolling
+	case modePolling:
+	case modeWebhook:
+		u, err := url.Parse(cfg.WebhookURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("webhook URL %q: Telegram only posts to a public https URL", cfg.WebhookURL)
+		}
+		if u.Path == "" || u.Path == "/" {
+			return fmt.Errorf("webhook URL %q: give it a path for Mitra to serve, like https://shop.example/telegram/webhook", cfg.WebhookURL)
+		}
+		if cfg.WebhookSecret == "" {
+			return errors.New("webhook mode needs a secret, or anybody could post updates")
+		}
+		c.webhookPath = u.Path
+		c.secretSum = sha256.Sum256([]byte(cfg.WebhookSecret))
+	default:
+		return fmt.Errorf("mode %q: want %s or %s", cfg.Mode, modePolling, modeWebhook)
+	}
+	return nil
+}
+
+// Run receives updates until ctx ends: in polling mode by long-polling
+// getUpdates, in webhook mode by registering the webhook and leaving the
+// rest to ServeHTTP. It returns nil when ctx ends and an error only when
+// retrying cannot help, such as a revoked token or a webhook URL Telegram
+// refuses. Everything else (Telegram or the runtime away) it waits out.
+func (c *Channel) Run(ctx context.Context) error {
+	var err error
+	if c.webhookPath != "" {
+		err = c.hook(ctx)
+	} else {
+		err = c.poll(ctx)
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// request runs fn on a copy of the bot whose HTTP client carries ctx,
+// bounded by timeout: the library's calls take no context. wrote reports
+// whether a request went out whole, in which case the server may have
+// acted on it even if the call failed.
+func (c *Channel) request(ctx context.Context, timeout time.Duration, fn func(*tgbotapi.BotAPI) error) (wrote bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := &transport{ctx: ctx, client: c.client, token: c.cfg.Token}
+	bot := *c.bot
+	bot.Client = t
+	err = fn(&bot)
+	return t.wrote.Load(), err
+}
+
+// transport is the library's HTTP client for one call.
+type transport struct {
+	ctx    context.Context
+	client *http.Client
+	token  string
+	wrote  atomic.Bool
+}
+
+// Do sends req with the call's context, records whether it was written in
+// full, and removes the token from the error: net/http quotes the whole
+// URL, and the library puts the token in the URL's path.
+func (t *transport) Do(req *http.Request) (*http.Response, error) {
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			t.wrote.Store(true)
+		}
+	}}
+	resp, err := t.client.Do(req.WithContext(httptrace.WithClientTrace(t.ctx, trace)))
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return nil, &url.Error{Op: uerr.Op, URL: strings.ReplaceAll(uerr.URL, t.token, "REDACTED"), Err: uerr.Err}
+	}
+	return resp, err
+}
+
+// persist calls fn until it succeeds, ctx ends, or the Bot API refuses in
+// a way retrying cannot change.
+func (c *Channel) persist(ctx context.Context, what string, fn func(context.Context) error) error {
+	backoff := c.retryMin
+	for {
+		err := fn(ctx)
+		if err == nil || ctx.Err() != nil || permanent(err) {
+			return err
+		}
+		wait := backoff
+		var apiErr *tgbotapi.Error
+		if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+			wait = time.Duration(apiErr.RetryAfter) * time.Second
+		} else {
+			backoff = min(backoff*2, c.retryMax)
+		}
+		c.log.Warn("telegram: Bot API call failed, retrying", "call", what, "in", wait, "err", err)
+		if !sleep(ctx, wait) {
+			return ctx.Err()
+		}
+	}
+}
+
+// permanent reports whether the Bot API refused a call for a reason that
+// stays: a 4xx other than a conflict (another poller, soon gone) or a
+// flood wait.
+func permanent(err error) bool {
+	var apiErr *tgbotapi.Error
+	return errors.As(err, &apiErr) && apiErr.Code >= 400 && apiErr.Code < 500 &&
+		apiErr.Code != http.StatusConflict && apiErr.Code != http.StatusTooManyRequests
+}
+
+// sleep waits d and reports false if ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,146 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+const (
+	hookURL    = "https://toko.example/telegram/hook"
+	hookSecret = "s3cret-Token_1"
+)
+
+func TestWebhookIsRegisteredWithTheSecret(t *testing.T) {
+	s := newBotAPI(t)
+	c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, newInbox())
+	if got := c.WebhookPath(); got != "/telegram/hook" {
+		t.Errorf("WebhookPath() = %q, want /telegram/hook", got)
+	}
+	s.fail("setWebhook", apiFailure{code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1})
+	run(t, c)
+	eventually(t, "setWebhook to succeed", func() bool { return len(s.callsOf("setWebhook")) == 2 })
+	form := s.callsOf("setWebhook")[1].form
+	if form.Get("url") != hookURL || form.Get("secret_token") != hookSecret || form.Get("allowed_updates") != `["message","callback_query"]` {
+		t.Errorf("setWebhook with %v, want the URL, the secret and the update types", form)
+	}
+	for _, m := range s.methods() {
+		if m == "getUpdates" || m == "deleteWebhook" {
+			t.Errorf("webhook mode called %s", m)
+		}
+	}
+}
+
+func TestWebhookRefusesAURLTelegramRefuses(t *testing.T) {
+	s := newBotAPI(t)
+	c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, newInbox())
+	s.fail("setWebhook", apiFailure{code: 400, description: "Bad Request: bad webhook: Failed to resolve host: Name or service not known"})
+	err := c.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "bad webhook") {
+		t.Errorf("Run = %v, want Telegram's refusal", err)
+	}
+}
+
+func TestWebhookServesUpdates(t *testing.T) {
+	update := func(u map[string]any) string {
+		u["update_id"] = 9001
+		b, err := json.Marshal(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	invalid := care.Errorf(care.EInvalid, "cannot be processed")
+	tests := []struct {
+		name     string
+		method   string
+		secret   string // the header; "-" for none
+		body     string
+		fail     error // what the handler returns
+		want     int
+		attempts int    // handler calls for the message
+		stored   string // the key of the message stored, if any
+		answer   bool   // whether a callback query is answered
+	}{
+		{"text", "POST", hookSecret, update(textUpdate(4242, 1, "halo")), nil, 200, 1, "telegram:4242/1", false},
+		{"button tap", "POST", hookSecret, update(callbackUpdate(4242, "77", "yes")), nil, 200, 1, "telegram:4242/q77", true},
+		{"wrong secret", "POST", hookSecret + "x", update(textUpdate(4242, 2, "halo")), nil, 401, 0, "", false},
+		{"no secret", "POST", "-", update(textUpdate(4242, 3, "halo")), nil, 401, 0, "", false},
+		{"not a POST", "GET", hookSecret, "", nil, 405, 0, "", false},
+		{"store away", "POST", hookSecret, update(textUpdate(4242, 4, "halo")), errStoreDown, 503, 1, "", false},
+		{"button tap while the store is away", "POST", hookSecret, update(callbackUpdate(4242, "78", "yes")), errStoreDown, 503, 1, "", false},
+		{"cannot be processed", "POST", hookSecret, update(textUpdate(4242, 5, "halo")), invalid, 200, 1, "", false},
+		{"malformed", "POST", hookSecret, `{"update_id": 9001, "message": `, nil, 200, 0, "", false},
+		{"group", "POST", hookSecret, update(msgUpdate(-4001, "group", 6, map[string]any{"text": "halo"})), nil, 200, 0, "", false},
+		{"too large", "POST", hookSecret, `{"update_id":1,"message":{"text":"` + strings.Repeat("a", maxUpdateSize) + `"}}`, nil, 413, 0, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newBotAPI(t)
+			in := newInbox()
+			in.fail = func(context.Context, care.Inbound, int) error { return tt.fail }
+			c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, in)
+			req := httptest.NewRequest(tt.method, "/telegram/hook", strings.NewReader(tt.body))
+			if tt.secret != "-" {
+				req.Header.Set(secretHeader, tt.secret)
+			}
+			w := httptest.NewRecorder()
+			c.ServeHTTP(w, req)
+
+			if w.Code != tt.want {
+				t.Errorf("status %d, want %d", w.Code, tt.want)
+			}
+			attempts := 0
+			for _, k := range []string{"telegram:4242/1", "telegram:4242/q77", "telegram:4242/2", "telegram:4242/3", "telegram:4242/4", "telegram:4242/q78", "telegram:4242/5", "telegram:-4001/6"} {
+				attempts += in.attemptsOf(k)
+			}
+			if attempts != tt.attempts {
+				t.Errorf("handler called %d times, want %d", attempts, tt.attempts)
+			}
+			var stored []string
+			for _, m := range in.messages() {
+				stored = append(stored, key(m))
+			}
+			if want := slices.DeleteFunc([]string{tt.stored}, func(s string) bool { return s == "" }); !slices.Equal(stored, want) {
+				t.Errorf("stored %v before the answer, want %v", stored, want)
+			}
+			if got := len(s.callsOf("answerCallbackQuery")) > 0; got != tt.answer {
+				t.Errorf("callback query answered before the answer: %v, want %v", got, tt.answer)
+			}
+		})
+	}
+}
+
+func TestWebhookHandlerServesOnAMux(t *testing.T) {
+	s := newBotAPI(t)
+	in := newInbox()
+	c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, in)
+	mux := http.NewServeMux()
+	mux.Handle("POST "+c.WebhookPath(), c)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+c.WebhookPath(), strings.NewReader(fmt.Sprintf(`{"update_id":5,"message":{"message_id":1,"date":1700000001,"chat":{"id":4242,"type":"private"},"from":{"id":4242,"first_name":"Siti"},"text":%q}}`, "halo")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(secretHeader, hookSecret)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+	if got := in.messages(); len(got) != 1 || got[0].Text != "halo" || got[0].Name != "Siti" {
+		t.Errorf("stored %+v, want Siti's halo", got)
+	}
+}

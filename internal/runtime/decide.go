@@ -1,0 +1,216 @@
+package runtime
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/flow"
+)
+
+// The flow actions the runtime implements.
+const (
+	// ActionEscalate hands the conversation to a person.
+	ActionEscalate = "escalate"
+	// ActionConsent records the contact's answer to a consent question:
+	// args purpose (orders, promotions) and grant (yes, no).
+	ActionConsent = "consent"
+	// ActionErase erases everything kept about the contact.
+	ActionErase = "erase"
+)
+
+// Actions lists the flow actions the runtime implements; flows are
+// loaded with it (and CheckArgs) so a flow naming another action, or an
+// action with wrong arguments, fails at load.
+var Actions = []string{ActionEscalate, ActionConsent, ActionErase}
+
+// FlowOptions load flows for this runtime: its actions, their arguments
+// checked.
+var FlowOptions = flow.Options{Actions: Actions, CheckArgs: CheckArgs}
+
+// CheckArgs checks the plain-text arguments of a flow's do step at load.
+func CheckArgs(action string, args map[string]string) error {
+	if action != ActionConsent {
+		return nil
+	}
+	if p, ok := args["purpose"]; !ok || !care.Purpose(p).Valid() {
+		return fmt.Errorf("args purpose must be orders or promotions, as plain text")
+	}
+	if g, ok := args["grant"]; !ok || (g != "yes" && g != "no") {
+		return fmt.Errorf(`args grant must be "yes" or "no", as plain text`)
+	}
+	return nil
+}
+
+// decide turns a loaded conversation and a message into what to store.
+// It does no I/O: rec holds the contact's records when the message asks
+// for them (MY DATA).
+func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time, rec *care.Records) care.Commit {
+	truncated := in.Clean()
+	contact := conv.Contact
+	if contact.ID == "" {
+		contact = care.Contact{ID: in.Address.ContactID(), Address: in.Address, FirstSeen: now}
+	}
+	c := care.Commit{Inbound: in, SessionTTL: r.cfg.SessionTTL, Transcript: r.cfg.Transcript}
+	if in.Kind == care.KindStaff {
+		// A person at the shop wrote in the chat: the bot keeps quiet.
+		sess := conv.Session
+		sess.StaffUntil = now.Add(r.cfg.StaffHold)
+		sess.Version, sess.Updated = conv.Session.Version, now
+		c.Session, c.Contact = sess, contact
+		r.cfg.Logger.Info("a person at the shop answers; the bot keeps quiet", "contact", contact.ID, "until", sess.StaffUntil)
+		return c
+	}
+	if in.Name != "" {
+		contact.Name = in.Name
+	}
+	contact.LastInbound = now
+	contact.Unreachable = "" // they wrote, so the channel reaches them
+
+	set := r.flows.Load()
+	input := flow.Input{Kind: in.Kind, Text: in.Text, Choice: in.Choice, Truncated: truncated}
+	if in.Start != "" {
+		input.Start = r.cfg.DeepLinks[in.Start]
+		if input.Start == "" {
+			input.Start = "welcome"
+		}
+	}
+	env := flow.Env{Now: now, Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, rec, now)}
+	res := set.Step(conv.Session, input, env)
+
+	sess := res.Session
+	if res.Staff {
+		r.cfg.Logger.Info("message kept for staff", "contact", contact.ID, "message", in.MessageID)
+	}
+	event := func(p care.Purpose, granted bool, src care.Source, a flow.Action) {
+		e := care.ConsentEvent{Purpose: p, Granted: granted, At: now, Channel: in.Address.Channel, Source: src,
+			MessageID: in.MessageID, Text: consentText(in), Question: a.Question, Version: a.Version}
+		c.Consent = append(c.Consent, e)
+		contact = contact.Apply(e)
+		r.cfg.Logger.Info("consent recorded", "contact", contact.ID, "purpose", p, "granted", granted, "source", src)
+	}
+	if res.Keyword == flow.KeywordStop {
+		// Whatever the flows say, STOP withdraws promotions at once.
+		event(care.Promotions, false, care.SourceKeyword, flow.Action{})
+	}
+	for _, a := range res.Actions {
+		switch a.Name {
+		case ActionEscalate:
+			sess.StaffUntil = now.Add(r.cfg.StaffHold)
+			r.cfg.Logger.Info("conversation handed to staff", "contact", contact.ID, "reason", a.Args["reason"])
+		case ActionConsent:
+			p := care.Purpose(a.Args["purpose"])
+			if !p.Valid() {
+				r.cfg.Logger.Error("consent action with an unknown purpose; nothing recorded", "contact", contact.ID, "purpose", p)
+				continue
+			}
+			event(p, a.Args["grant"] == "yes", care.SourceFlow, a)
+		case ActionErase:
+			c.Erase = true
+		}
+	}
+	sess.Version = conv.Session.Version
+	sess.Updated = now
+	if sess.Lang != "" {
+		contact.Lang = sess.Lang
+	}
+	c.Session, c.Contact = sess, contact
+	c.Outbound = make([]care.Outbound, len(res.Messages))
+	base := outboundID(contact.ID, in.MessageID)
+	for i, m := range res.Messages {
+		c.Outbound[i] = care.Outbound{
+			ID:        base + "." + strconv.Itoa(i),
+			Contact:   contact.ID,
+			Address:   in.Address,
+			Class:     care.Reply,
+			Text:      m.Text,
+			Choices:   m.Choices,
+			Lang:      set.Languages()[0],
+			InReplyTo: in.MessageID,
+			Created:   now,
+			Origin:    care.OriginFlow,
+		}
+		if sess.Lang != "" {
+			c.Outbound[i].Lang = sess.Lang
+		}
+	}
+	return c
+}
+
+// consentText is the contact's message as evidence: the text, or the
+// button they tapped.
+func consentText(in care.Inbound) string {
+	if in.Kind == care.KindChoice {
+		return "[" + in.Choice + "]"
+	}
+	return in.Text
+}
+
+// mitraValues are the {{mitra.x}} values: the caps always, the records
+// when the contact asked for them.
+func (r *Runtime) mitraValues(c care.Contact, rec *care.Records, now time.Time) map[string]string {
+	m := map[string]string{
+		"promo_max":  strconv.Itoa(r.cfg.PromoMax),
+		"promo_days": strconv.Itoa(r.cfg.PromoDays),
+	}
+	if rec == nil {
+		return m
+	}
+	loc := time.UTC
+	if l, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
+		loc = l
+	}
+	day := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") }
+	var b strings.Builder
+	fmt.Fprintf(&b, "• %s %s", c.Address.Channel, c.Address.ID)
+	if c.Name != "" {
+		fmt.Fprintf(&b, "\n• %s", c.Name)
+	}
+	if c.Lang != "" {
+		fmt.Fprintf(&b, "\n• lang: %s", c.Lang)
+	}
+	if !c.FirstSeen.IsZero() {
+		fmt.Fprintf(&b, "\n• %s → %s", day(c.FirstSeen), day(now))
+	}
+	m["profile"] = b.String()
+	b.Reset()
+	for _, e := range rec.Consent {
+		mark := "✗"
+		if e.Granted {
+			mark = "✓"
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "• %s %s %s (%s", day(e.At), mark, e.Purpose, e.Source)
+		if e.Text != "" {
+			fmt.Fprintf(&b, ": %q", clip(e.Text, 40))
+		}
+		b.WriteString(")")
+	}
+	m["consents"] = b.String()
+	b.Reset()
+	for _, t := range rec.Transcript {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		arrow := "→"
+		if t.Inbound {
+			arrow = "←"
+		}
+		fmt.Fprintf(&b, "%s %s %s", day(t.At), arrow, clip(t.Text, 80))
+	}
+	m["messages"] = b.String()
+	return m
+}
+
+// clip cuts s to n characters, marking the cut.
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
