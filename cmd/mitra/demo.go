@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,11 +24,15 @@ func demoCmd() *cobra.Command {
 			base := config.Defaults()
 			base.Simulator = true
 			getenv := func(name string) string {
-				if name == "MITRA_REDIS_URL" || name == "MITRA_REDIS_URL_FILE" {
+				switch {
+				case strings.HasPrefix(name, "MITRA_REDIS_URL"):
 					return "" // the demo always uses its own
+				case strings.HasPrefix(name, "MITRA_TELEGRAM_TOKEN"), name == "MITRA_WHATSAPP":
+					return "" // and talks to no real customer
 				}
 				return os.Getenv(name)
 			}
+			base.WhatsApp.Mode = "off"
 			cfg, err := config.FromEnv(base, getenv)
 			if err != nil {
 				return fmt.Errorf("configuration:\n%w", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/channel/sim"
 	"github.com/mitra-care/mitra/internal/channel/telegram"
+	"github.com/mitra-care/mitra/internal/channel/whatsapp"
 	"github.com/mitra-care/mitra/internal/config"
 	"github.com/mitra-care/mitra/internal/console"
 	"github.com/mitra-care/mitra/internal/flow"
@@ -38,6 +39,8 @@ type App struct {
 	rt      *runtime.Runtime
 	sender  *outreach.Sender
 	tg      *telegram.Channel // nil when Telegram is off
+	wa      *whatsapp.Channel // nil when WhatsApp is off or not paired
+	waStore *whatsapp.Store
 	srv     *http.Server
 	ln      net.Listener
 	metrics *metrics.Metrics
@@ -125,6 +128,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			ccfg.Webhooks[p] = a.tg
 		}
 	}
+	if err := a.startWhatsApp(ctx, cfg, channels); err != nil {
+		a.rt.Close()
+		client.Close()
+		ln.Close()
+		return nil, err
+	}
 	limits := map[care.Channel]outreach.Limits{}
 	for ch, r := range cfg.Rates {
 		limits[ch] = outreach.Limits{Overall: r.Overall, PerChat: r.PerChat}
@@ -194,6 +203,15 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		})
 	}
+	if a.wa != nil {
+		chans.Go(func() {
+			// WhatsApp stopping (logged out, session taken over) does not
+			// stop the shop's other channels; it is alerted and logged.
+			if err := a.wa.Run(recv); err != nil {
+				a.log.Error("whatsapp stopped; the other channels go on", "err", err)
+			}
+		})
+	}
 
 	var err error
 	select {
@@ -241,7 +259,51 @@ func (a *App) Close() error {
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
+	if a.waStore != nil {
+		err = errors.Join(err, a.waStore.Close())
+	}
 	return errors.Join(err, a.closeDB())
+}
+
+// startWhatsApp opens the device store and makes the WhatsApp channel
+// when a number is paired (or says clearly that none is).
+func (a *App) startWhatsApp(ctx context.Context, cfg config.Config, channels map[care.Channel]care.Sender) error {
+	if cfg.WhatsApp.Mode == "off" {
+		return nil
+	}
+	pacing := whatsapp.DefaultPacing()
+	w := cfg.WhatsApp
+	pacing.ReplyGap, pacing.ShopPerMinute, pacing.Jitter = w.ReplyGap, w.PerMinute, w.Jitter
+	pacing.DailyCap, pacing.WarmupCap, pacing.WarmupDays = w.DailyCap, w.WarmupCap, w.WarmupDays
+	if err := pacing.Validate(); err != nil {
+		return fmt.Errorf("whatsapp pacing (MITRA_WHATSAPP_*): %w", err)
+	}
+	st, err := whatsapp.Open(ctx, cfg.DataDir, a.log)
+	if err != nil {
+		return fmt.Errorf("whatsapp device store: %w", err)
+	}
+	dev, err := st.Device(ctx)
+	if err != nil {
+		st.Close()
+		return fmt.Errorf("whatsapp device store: %w", err)
+	}
+	if !dev.Paired {
+		st.Close()
+		if w.Mode == "on" {
+			return errors.New("MITRA_WHATSAPP=on but no WhatsApp number is paired: run `mitra whatsapp pair` first")
+		}
+		a.log.Info("WhatsApp is not paired, so it is off: run `mitra whatsapp pair`, then restart")
+		return nil
+	}
+	a.waStore = st
+	a.wa = whatsapp.New(whatsapp.Config{
+		Store: st, Pacing: pacing, TimeZone: cfg.TimeZone, Lang: cfg.Lang,
+		OnAlert: func(al whatsapp.Alert) {
+			a.log.Error("WHATSAPP ALERT for the shop's staff", "kind", al.Kind, "message", al.Message)
+		},
+	}, a.rt, a.log)
+	channels[care.WhatsApp] = a.wa
+	return nil
 }
 
 // simulatorAPI joins the runtime and the simulator inbox for the console.

@@ -29,6 +29,7 @@ func start(t *testing.T, mutate func(*config.Config)) *App {
 	cfg.RedisURL = redistest.Server(t).URL()
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.Simulator = true
+	cfg.DataDir = t.TempDir()
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -157,6 +158,7 @@ func TestNewRefusesToStart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := config.Defaults()
 			cfg.HTTPAddr = "127.0.0.1:0"
+			cfg.DataDir = t.TempDir()
 			tt.mutate(&cfg)
 			a, err := New(context.Background(), cfg, quiet)
 			if err == nil {

@@ -25,6 +25,10 @@ type Handler interface {
 type RetryAfterError struct {
 	After  time.Duration
 	Reason string
+	// Channel means the whole channel must wait (not connected, banned),
+	// not just this message (pacing, a chat's flood limit): the sender
+	// then holds every message of the channel until After has passed.
+	Channel bool
 }
 
 // Error implements error.

@@ -62,6 +62,24 @@ type Config struct {
 	WhatsAppUnsolicited bool
 	// Telegram is the Telegram channel; it runs when Token is set.
 	Telegram Telegram
+	// WhatsApp is the WhatsApp channel.
+	WhatsApp WhatsApp
+}
+
+// WhatsApp configures the WhatsApp channel and its pacing.
+type WhatsApp struct {
+	// Mode is "auto" (run when paired), "on" (not being paired is an
+	// error) or "off".
+	Mode string
+	// ReplyGap is the least time between two messages in one chat.
+	ReplyGap time.Duration
+	// PerMinute, Jitter and DailyCap pace the messages the shop starts.
+	PerMinute int
+	Jitter    time.Duration
+	DailyCap  int
+	// WarmupCap is the daily cap on the first day after pairing, rising
+	// over WarmupDays to DailyCap.
+	WarmupCap, WarmupDays int
 }
 
 // Telegram configures the Telegram channel.
@@ -115,6 +133,8 @@ func Defaults() Config {
 			care.WhatsApp: {Overall: care.Rate{N: 10, Per: time.Second, Burst: 10}, PerChat: care.Rate{N: 1, Per: time.Second, Burst: 1}},
 		},
 		Telegram: Telegram{APIURL: "https://api.telegram.org", Mode: TelegramPolling},
+		WhatsApp: WhatsApp{Mode: "auto", ReplyGap: time.Second, PerMinute: 6, Jitter: 5 * time.Second,
+			DailyCap: 200, WarmupCap: 20, WarmupDays: 7},
 	}
 }
 
@@ -145,6 +165,13 @@ var Vars = []Var{
 	{Name: "MITRA_WHATSAPP_RATE", Default: "10/s", Help: "WhatsApp messages at most, overall (the adapter paces messages the shop starts far lower)"},
 	{Name: "MITRA_WHATSAPP_CHAT_RATE", Default: "1/s", Help: "WhatsApp messages at most to one chat"},
 	{Name: "MITRA_WHATSAPP_UNSOLICITED", Default: "off", Help: "send messages the shop starts to WhatsApp numbers that never wrote to it (on/off)"},
+	{Name: "MITRA_WHATSAPP", Default: "auto", Help: "auto runs WhatsApp when a number is paired, on makes not being paired an error, off disables it"},
+	{Name: "MITRA_WHATSAPP_REPLY_GAP", Default: "1s", Help: "least time between two WhatsApp messages in one chat"},
+	{Name: "MITRA_WHATSAPP_PER_MINUTE", Default: "6", Help: "WhatsApp messages the shop starts, per minute for the number, spaced evenly (1-60)"},
+	{Name: "MITRA_WHATSAPP_JITTER", Default: "5s", Help: "random extra added to each gap between messages the shop starts"},
+	{Name: "MITRA_WHATSAPP_DAILY_CAP", Default: "200", Help: "WhatsApp messages the shop starts per day (midnight in MITRA_TIMEZONE)"},
+	{Name: "MITRA_WHATSAPP_WARMUP_CAP", Default: "20", Help: "the daily cap on the first day after pairing"},
+	{Name: "MITRA_WHATSAPP_WARMUP_DAYS", Default: "7", Help: "days over which the cap rises from the warm-up cap to the daily cap (0: no warm-up)"},
 	{Name: "MITRA_DATA_DIR", Default: "data", Help: "directory for the files kept outside Redis (the WhatsApp device store)"},
 	{Name: "MITRA_TELEGRAM_TOKEN", Help: "the Telegram bot's token from @BotFather; Telegram runs when it is set", Secret: true},
 	{Name: "MITRA_TELEGRAM_API_URL", Default: "https://api.telegram.org", Help: "Bot API server base URL (a self-hosted telegram-bot-api server works)"},
@@ -268,6 +295,25 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 		}
 		c.WhatsAppUnsolicited = b
 	}
+	if v := get("MITRA_WHATSAPP"); v != "" {
+		c.WhatsApp.Mode = v
+	}
+	duration("MITRA_WHATSAPP_REPLY_GAP", &c.WhatsApp.ReplyGap)
+	duration("MITRA_WHATSAPP_JITTER", &c.WhatsApp.Jitter)
+	count := func(name string, dst *int) {
+		if v := get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	count("MITRA_WHATSAPP_PER_MINUTE", &c.WhatsApp.PerMinute)
+	count("MITRA_WHATSAPP_DAILY_CAP", &c.WhatsApp.DailyCap)
+	count("MITRA_WHATSAPP_WARMUP_CAP", &c.WhatsApp.WarmupCap)
+	count("MITRA_WHATSAPP_WARMUP_DAYS", &c.WhatsApp.WarmupDays)
 	if v := get("MITRA_TELEGRAM_TOKEN"); v != "" {
 		c.Telegram.Token = v
 	}
@@ -413,6 +459,11 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("MITRA_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
 	errs = append(errs, c.Telegram.validate()...)
+	switch c.WhatsApp.Mode {
+	case "auto", "on", "off":
+	default:
+		errs = append(errs, fmt.Errorf("MITRA_WHATSAPP=%q: want auto, on or off", c.WhatsApp.Mode))
+	}
 	return errors.Join(errs...)
 }
 

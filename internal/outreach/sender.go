@@ -2,6 +2,7 @@ package outreach
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -247,9 +248,12 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		s.settle(ctx, d, out, "sent")
 	case isRetryAfter(err):
 		release()
-		after, _ := care.RetryAfter(err)
-		until := s.cfg.Now().Add(after)
-		s.pause(d.Address.Channel, until)
+		var ra *care.RetryAfterError
+		errors.As(err, &ra)
+		until := s.cfg.Now().Add(ra.After)
+		if ra.Channel {
+			s.pause(d.Address.Channel, until)
+		}
 		s.hold(ctx, d, "channel asked to wait: "+err.Error(), until, now)
 	case care.ErrorCode(err) == care.EUnreachable:
 		release()
@@ -271,8 +275,8 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 }
 
 func isRetryAfter(err error) bool {
-	_, ok := care.RetryAfter(err)
-	return ok
+	var ra *care.RetryAfterError
+	return errors.As(err, &ra)
 }
 
 // rateWait counts the send against the channel's limits, overall and

@@ -509,3 +509,31 @@ func (s *Store) Recover(ctx context.Context) (int, error) {
 	}
 	return len(lost), nil
 }
+
+// DeadLetter is a message that could not be sent, with why.
+type DeadLetter struct {
+	care.Outbound
+	Reason string
+	Error  string
+	At     time.Time
+}
+
+// DeadLetters returns up to n of the newest dead letters, oldest first.
+func (s *Store) DeadLetters(ctx context.Context, n int) ([]DeadLetter, error) {
+	entries, err := s.client.XRevRangeN(ctx, s.dead, "+", "-", int64(n)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("dead letters: %w", err)
+	}
+	slices.Reverse(entries)
+	out := make([]DeadLetter, 0, len(entries))
+	for _, e := range entries {
+		str := func(k string) string { v, _ := e.Values[k].(string); return v }
+		d := DeadLetter{Reason: str("reason"), Error: str("error")}
+		d.At, _ = time.Parse(time.RFC3339Nano, str("at"))
+		if err := json.Unmarshal([]byte(str("body")), &d.Outbound); err != nil {
+			return nil, fmt.Errorf("dead letter %s: %w", e.ID, err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

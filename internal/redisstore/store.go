@@ -63,6 +63,12 @@ func WithClaimTimeout(d time.Duration) Option {
 	return func(s *Store) { s.claimTimeout = d }
 }
 
+// WithClock sets the store's clock (time.Now by default), for tests that
+// move time.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) { s.now = now }
+}
+
 // New returns a store keeping its keys under prefix (e.g. "mitra"; it must
 // not contain braces, which would break the hash tags). It installs a hook
 // on client that counts round trips, for RoundTrips.

@@ -1,0 +1,248 @@
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// message builds the event whatsmeow emits for a received message.
+func message(id string, chat, sender types.JID, m *waE2E.Message, opts ...func(*events.Message)) *events.Message {
+	e := &events.Message{
+		Info: types.MessageInfo{
+			MessageSource: types.MessageSource{Chat: chat, Sender: sender},
+			ID:            id,
+			PushName:      "Sari",
+			Timestamp:     sentAt,
+		},
+		RawMessage: m,
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e.UnwrapRaw()
+}
+
+func fromMe(e *events.Message) {
+	e.Info.IsFromMe = true
+	e.Info.PushName = "Toko Maju"
+}
+
+func group(e *events.Message) { e.Info.IsGroup = true }
+
+func text(s string) *waE2E.Message { return &waE2E.Message{Conversation: proto.String(s)} }
+
+func sari(kind care.Kind, txt, choice string) *care.Inbound {
+	return &care.Inbound{
+		Address:   care.Address{Channel: care.WhatsApp, ID: "6281234567890"},
+		MessageID: "M1", Kind: kind, Text: txt, Choice: choice, Name: "Sari", At: sentAt,
+	}
+}
+
+func staff(id string) *care.Inbound {
+	return &care.Inbound{Address: care.Address{Channel: care.WhatsApp, ID: id}, MessageID: "M1", Kind: care.KindStaff, At: sentAt}
+}
+
+func TestReceive(t *testing.T) {
+	tests := []struct {
+		name string
+		evt  *events.Message
+		want *care.Inbound // nil: ignored
+	}{
+		{"plain text", message("M1", sariJID, sariJID, text("halo, masih ada?")), sari(care.KindText, "halo, masih ada?", "")},
+		{"extended text", message("M1", sariJID, sariJID, &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("2")}}), sari(care.KindText, "2", "")},
+		{"disappearing-mode text", message("M1", sariJID, sariJID, &waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: text("halo")}}), sari(care.KindText, "halo", "")},
+		{"image with caption", message("M1", sariJID, sariJID, &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Caption: proto.String("yang ini")}}), sari(care.KindImage, "", "")},
+		{"sticker", message("M1", sariJID, sariJID, &waE2E.Message{StickerMessage: &waE2E.StickerMessage{}}), sari(care.KindSticker, "", "")},
+		{"voice note", message("M1", sariJID, sariJID, &waE2E.Message{AudioMessage: &waE2E.AudioMessage{PTT: proto.Bool(true)}}), sari(care.KindVoice, "", "")},
+		{"audio file", message("M1", sariJID, sariJID, &waE2E.Message{AudioMessage: &waE2E.AudioMessage{}}), sari(care.KindAudio, "", "")},
+		{"video", message("M1", sariJID, sariJID, &waE2E.Message{VideoMessage: &waE2E.VideoMessage{}}), sari(care.KindVideo, "", "")},
+		{"document", message("M1", sariJID, sariJID, &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{FileName: proto.String("po.pdf")}}), sari(care.KindDocument, "", "")},
+		{"location", message("M1", sariJID, sariJID, &waE2E.Message{LocationMessage: &waE2E.LocationMessage{DegreesLatitude: proto.Float64(-6.2)}}), sari(care.KindLocation, "", "")},
+		{"contact card", message("M1", sariJID, sariJID, &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Budi")}}), sari(care.KindContact, "", "")},
+		{"contact cards", message("M1", sariJID, sariJID, &waE2E.Message{ContactsArrayMessage: &waE2E.ContactsArrayMessage{}}), sari(care.KindContact, "", "")},
+		{"poll", message("M1", sariJID, sariJID, &waE2E.Message{PollCreationMessage: &waE2E.PollCreationMessage{Name: proto.String("?")}}), sari(care.KindOther, "", "")},
+		{"button reply", message("M1", sariJID, sariJID, &waE2E.Message{ButtonsResponseMessage: &waE2E.ButtonsResponseMessage{
+			SelectedButtonID: proto.String("order"),
+			Response:         &waE2E.ButtonsResponseMessage_SelectedDisplayText{SelectedDisplayText: "Pesan"},
+		}}), sari(care.KindChoice, "Pesan", "order")},
+		{"list reply", message("M1", sariJID, sariJID, &waE2E.Message{ListResponseMessage: &waE2E.ListResponseMessage{
+			SingleSelectReply: &waE2E.ListResponseMessage_SingleSelectReply{SelectedRowID: proto.String("size-m")},
+		}}), sari(care.KindChoice, "", "size-m")},
+
+		{"group", message("M1", types.NewJID("120363000000000001", types.GroupServer), sariJID, text("halo"), group), nil},
+		{"status update", message("M1", types.StatusBroadcastJID, sariJID, text("promo!"), group), nil},
+		{"broadcast list", message("M1", types.NewJID("1700000000", types.BroadcastServer), sariJID, text("promo!"), group), nil},
+		{"newsletter", message("M1", types.NewJID("120363000000000002", types.NewsletterServer), types.NewJID("120363000000000002", types.NewsletterServer), text("news")), nil},
+		{"reaction", message("M1", sariJID, sariJID, &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Text: proto.String("👍")}}), nil},
+		{"revoke", message("M1", sariJID, sariJID, &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_REVOKE.Enum()}}), nil},
+		{"edit", message("M1", sariJID, sariJID, &waE2E.Message{EditedMessage: &waE2E.FutureProofMessage{Message: text("halo!")}}), nil},
+		{"empty", message("M1", sariJID, sariJID, &waE2E.Message{MessageContextInfo: &waE2E.MessageContextInfo{}}), nil},
+
+		{"LID sender with phone number attached", message("M1", sariLID, sariLID, text("halo"), func(e *events.Message) { e.Info.SenderAlt = sariJID }), sari(care.KindText, "halo", "")},
+		{"LID sender known to the LID store", message("M1", budiLID, budiLID, text("halo"), func(e *events.Message) { e.Info.PushName = "Budi" }),
+			&care.Inbound{Address: care.Address{Channel: care.WhatsApp, ID: "6285711112222"}, MessageID: "M1", Kind: care.KindText, Text: "halo", Name: "Budi", At: sentAt}},
+		{"LID sender nobody knows", message("M1", ghostLID, ghostLID, text("halo")),
+			&care.Inbound{Address: care.Address{Channel: care.WhatsApp, ID: "lid-77777777777777"}, MessageID: "M1", Kind: care.KindText, Text: "halo", Name: "Sari", At: sentAt}},
+
+		{"shop's phone writes in a chat", message("M1", sariJID, shopJID, text("Siap kak, saya cek dulu"), fromMe), staff("6281234567890")},
+		{"shop's phone sends a photo", message("M1", sariJID, shopJID, &waE2E.Message{ImageMessage: &waE2E.ImageMessage{}}, fromMe), staff("6281234567890")},
+		{"shop's phone, as seen by a linked device", message("M1", sariJID, shopJID, &waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{
+			DestinationJID: proto.String(sariJID.String()), Message: text("ok kak"),
+		}}, fromMe), staff("6281234567890")},
+		{"shop's phone in a LID chat", message("M1", budiLID, shopLID, text("ok"), fromMe, func(e *events.Message) { e.Info.RecipientAlt = budiJID }), staff("6285711112222")},
+		{"shop's phone in a group", message("M1", types.NewJID("120363000000000001", types.GroupServer), shopJID, text("halo"), fromMe, group), nil},
+		{"shop's phone to itself", message("M1", shopJID, shopJID, text("catatan"), fromMe), nil},
+		{"shop's phone syncing keys", message("M1", shopJID, shopJID, &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_APP_STATE_SYNC_KEY_SHARE.Enum()}}, fromMe), nil},
+		{"shop's phone reacts", message("M1", sariJID, shopJID, &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Text: proto.String("🙏")}}, fromMe), nil},
+		{"the adapter's own message", message("3EB0SENT", sariJID, shopJID, text("Terima kasih!"), fromMe), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t)
+			hs.c.sent.add("3EB0SENT")
+			if ack := hs.c.onEvent(tt.evt); !ack {
+				t.Errorf("onEvent = false, want the message acknowledged")
+			}
+			got := hs.h.received()
+			switch {
+			case tt.want == nil && len(got) > 0:
+				t.Errorf("handler got %+v, want the message ignored", got)
+			case tt.want != nil && len(got) != 1:
+				t.Errorf("handler got %d messages, want 1", len(got))
+			case tt.want != nil && !reflect.DeepEqual(got[0], *tt.want):
+				t.Errorf("handler got\n %+v\nwant\n %+v", got[0], *tt.want)
+			}
+			if calls := hs.client.log(); len(calls) > 0 {
+				t.Errorf("receiving called WhatsApp: %v", calls)
+			}
+		})
+	}
+}
+
+// A message the handler cannot take (Redis away) stays unacknowledged and
+// queued; later messages wait behind it in order; the queue drains once
+// the handler works again.
+func TestReceiveWhileHandlerFails(t *testing.T) {
+	hs := newHarness(t)
+	down := care.Errorf(care.EUnavailable, "redis down")
+	hs.h.fail(down)
+
+	steps := []struct {
+		evt     *events.Message
+		wantAck bool
+		queued  int
+	}{
+		{message("A1", sariJID, sariJID, text("satu")), false, 1},
+		{message("A2", sariJID, sariJID, text("dua")), false, 2},
+		{message("B1", budiJID, budiJID, text("halo")), false, 3},
+		{message("A1", sariJID, sariJID, text("satu")), false, 3}, // delivered again: already queued
+	}
+	for i, s := range steps {
+		if ack := hs.c.onEvent(s.evt); ack != s.wantAck {
+			t.Errorf("step %d: ack = %v, want %v", i, ack, s.wantAck)
+		}
+		if n := hs.c.State().Waiting; n != s.queued {
+			t.Errorf("step %d: %d waiting, want %d", i, n, s.queued)
+		}
+	}
+	if got := ids(hs.h.received()); !reflect.DeepEqual(got, []string{"A1"}) {
+		t.Fatalf("handler tried %v before draining, want only the first message (the rest queue without holding WhatsApp's loop)", got)
+	}
+
+	// The first retry fails too; then Redis is back.
+	hs.h.fail(down)
+	seen := make(chan care.Inbound, 8)
+	hs.h.mu.Lock()
+	hs.h.seen = seen
+	hs.h.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hs.c.drain(ctx)
+	}()
+	var order []string
+	for range 4 {
+		order = append(order, (<-seen).MessageID)
+	}
+	cancel()
+	<-done
+	if want := []string{"A1", "A1", "A2", "B1"}; !reflect.DeepEqual(order, want) {
+		t.Errorf("drained %v, want %v (in order, retrying the head)", order, want)
+	}
+	if sl := hs.takeSleeps(); len(sl) != 1 {
+		t.Errorf("backoff sleeps %v, want one after the failed retry", sl)
+	}
+	if n := hs.c.State().Waiting; n != 0 {
+		t.Errorf("%d still waiting after the drain", n)
+	}
+
+	// Back to normal: handled at once and acknowledged.
+	hs.h.mu.Lock()
+	hs.h.seen = nil
+	hs.h.mu.Unlock()
+	if !hs.c.onEvent(message("A3", sariJID, sariJID, text("tiga"))) {
+		t.Error("a message after the drain was not acknowledged")
+	}
+}
+
+func ids(ins []care.Inbound) []string {
+	var out []string
+	for _, in := range ins {
+		out = append(out, in.MessageID)
+	}
+	return out
+}
+
+func TestReceiveHandlerOutcomes(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		queue   int
+		prefill bool // the queue already holds a message
+		cancel  bool // Run is stopping
+		wantAck bool
+		waiting int
+	}{
+		{name: "stored", wantAck: true},
+		{name: "duplicate", err: care.ErrDuplicate, wantAck: true},
+		{name: "invalid for good", err: care.Errorf(care.EInvalid, "bad id"), wantAck: true},
+		{name: "unavailable", err: care.Errorf(care.EUnavailable, "redis down"), waiting: 1},
+		{name: "any other error", err: errors.New("boom"), waiting: 1},
+		{name: "queue full", err: errors.New("boom"), queue: 1, prefill: true, waiting: 1},
+		{name: "shutting down", err: context.Canceled, cancel: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t, func(c *Config) { c.InboundQueue = tt.queue })
+			if tt.prefill {
+				hs.c.in.push(care.Inbound{MessageID: "OLD", Address: care.Address{Channel: care.WhatsApp, ID: "6281111111111"}})
+			}
+			if tt.cancel {
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				hs.c.attach(ctx, hs.client, fakeSelf{jid: shopJID}, nil)
+			}
+			if tt.err != nil {
+				hs.h.fail(tt.err)
+			}
+			// With a prefilled queue the message is not tried: it queues
+			// behind, or, full, stays unacknowledged for redelivery.
+			if ack := hs.c.onEvent(message("M1", sariJID, sariJID, text("halo"))); ack != tt.wantAck {
+				t.Errorf("ack = %v, want %v", ack, tt.wantAck)
+			}
+			if n := hs.c.State().Waiting; n != tt.waiting {
+				t.Errorf("%d waiting, want %d", n, tt.waiting)
+			}
+		})
+	}
+}

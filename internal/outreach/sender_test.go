@@ -1,0 +1,467 @@
+package outreach
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/redisstore"
+	"github.com/mitra-care/mitra/internal/redistest"
+)
+
+// channel records what a sender hands it, and answers with err when set.
+type channel struct {
+	mu   sync.Mutex
+	sent []care.Outbound
+	err  func(m care.Outbound) error
+}
+
+func (c *channel) Send(_ context.Context, m care.Outbound) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		if err := c.err(m); err != nil {
+			return err
+		}
+	}
+	c.sent = append(c.sent, m)
+	return nil
+}
+
+func (c *channel) texts() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, m := range c.sent {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+// harness is a sender over a real Redis with a clock the test moves.
+type harness struct {
+	t     *testing.T
+	store *redisstore.Store
+	ch    *channel
+	s     *Sender
+	mu    sync.Mutex
+	now   time.Time
+}
+
+var ctx = context.Background()
+
+// t0 is 10:00 WIB, a Monday morning.
+var t0 = time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)
+
+func newHarness(t *testing.T, opts ...func(*SenderConfig)) *harness {
+	t.Helper()
+	client, prefix := redistest.Client(t)
+	h := &harness{t: t, ch: &channel{}, now: t0}
+	h.store = redisstore.New(client, prefix, redisstore.WithClock(h.clock), redisstore.WithClaimTimeout(time.Millisecond))
+	jkt, _ := time.LoadLocation("Asia/Jakarta")
+	cfg := SenderConfig{
+		Outbox:   h.store,
+		Limiter:  h.store,
+		Channels: map[care.Channel]care.Sender{care.WhatsApp: h.ch, care.Telegram: h.ch},
+		Gate:     NewGate(GateConfig{Quiet: QuietHours{Start: 21 * time.Hour, End: 8 * time.Hour}, TimeZone: jkt}),
+		Caps:     Caps{Max: 2, Window: 7 * 24 * time.Hour},
+		OptOutLine: func(lang string) string {
+			if lang == "en" {
+				return "Type STOP to stop promotions."
+			}
+			return "Ketik STOP untuk berhenti menerima promo."
+		},
+		Consumer: "test",
+		Now:      h.clock,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h.s = NewSender(cfg)
+	return h
+}
+
+func (h *harness) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+func (h *harness) advance(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.now = h.now.Add(d)
+}
+
+// drain runs the sender until the queue is empty: due held-back messages
+// return to the queue, and each batch goes through the gate.
+func (h *harness) drain() {
+	h.t.Helper()
+	for range 100 {
+		if _, err := h.store.PromoteDue(ctx, h.clock(), 500); err != nil {
+			h.t.Fatal(err)
+		}
+		ds, err := h.store.Next(ctx, "test", 100, 0)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if len(ds) == 0 {
+			return
+		}
+		h.s.sendBatch(ctx, ds)
+	}
+	h.t.Fatal("the queue never emptied")
+}
+
+var (
+	sari    = care.Address{Channel: care.WhatsApp, ID: "6281200000001"}
+	sariTG  = care.Address{Channel: care.Telegram, ID: "5550001"}
+	budi    = care.Address{Channel: care.Telegram, ID: "5550002"}
+	seq     int
+	seqLock sync.Mutex
+)
+
+// contact stores a profile: a contact who wrote yesterday, in tz.
+func (h *harness) contact(a care.Address, tz, person string) {
+	h.t.Helper()
+	_, err := h.store.UpdateContact(ctx, a.ContactID(), func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
+		c.TimeZone, c.Person, c.LastInbound = tz, person, h.clock().Add(-24*time.Hour)
+		return c, nil, nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// consent records a grant or withdrawal of promotions, as the contact's
+// YA or STOP would.
+func (h *harness) consent(a care.Address, granted bool) {
+	h.t.Helper()
+	_, err := h.store.UpdateContact(ctx, a.ContactID(), func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
+		return c, []care.ConsentEvent{{Purpose: care.Promotions, Granted: granted, At: h.clock(), Channel: a.Channel, Source: care.SourceFlow}}, nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func promo(a care.Address, text string, origin care.Origin, at time.Time) care.Outbound {
+	seqLock.Lock()
+	seq++
+	n := seq
+	seqLock.Unlock()
+	return care.Outbound{ID: fmt.Sprintf("p%d", n), Contact: a.ContactID(), Address: a, Class: care.Promotional,
+		Text: text, Lang: "id", Origin: origin, Campaign: "c1", Created: at}
+}
+
+// paths are the ways a promotional message can be composed: a flow's
+// step (stored with the session), a follow-up held back for later, a
+// broadcast and a staff member. Each queues through a different call,
+// and all must meet the same gate.
+var paths = []struct {
+	name  string
+	queue func(h *harness, m care.Outbound)
+}{
+	{"flow", func(h *harness, m care.Outbound) {
+		m.Origin = care.OriginFlow
+		conv, err := h.store.Load(ctx, m.Contact, "in-"+m.ID)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		sess := conv.Session
+		c := care.Commit{Inbound: care.Inbound{Address: m.Address, MessageID: "in-" + m.ID, Kind: care.KindText, Text: "ya"},
+			Session: sess, Contact: conv.Contact, Outbound: []care.Outbound{m}}
+		if err := h.store.Commit(ctx, c); err != nil {
+			h.t.Fatal(err)
+		}
+	}},
+	{"follow-up", func(h *harness, m care.Outbound) {
+		m.Origin, m.NotBefore = care.OriginFollowUp, m.Created.Add(time.Hour)
+		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
+			h.t.Fatal(err)
+		}
+		h.advance(time.Hour)
+	}},
+	{"broadcast", func(h *harness, m care.Outbound) {
+		m.Origin = care.OriginBroadcast
+		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
+			h.t.Fatal(err)
+		}
+	}},
+	{"staff", func(h *harness, m care.Outbound) {
+		m.Origin = care.OriginStaff
+		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
+			h.t.Fatal(err)
+		}
+	}},
+}
+
+// TestNoPromotionWithoutConsent sends a promotion through every path to
+// a contact who never said yes, one who said yes, and one who withdrew
+// while the message waited in the queue or in the held-back set.
+func TestNoPromotionWithoutConsent(t *testing.T) {
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.contact(sari, "Asia/Jakarta", "")
+			p.queue(h, promo(sari, "never asked", "", h.clock()))
+			h.drain()
+			if got := h.ch.texts(); len(got) != 0 {
+				t.Fatalf("sent %q to a contact who never consented", got)
+			}
+
+			h.consent(sari, true)
+			p.queue(h, promo(sari, "diskon", "", h.clock()))
+			h.drain()
+			if got := h.ch.texts(); len(got) != 1 || got[0] != "diskon\n\nKetik STOP untuk berhenti menerima promo." {
+				t.Fatalf("sent %q, want the promotion with the opt-out line", got)
+			}
+
+			// Queued, then the contact says STOP before it goes.
+			p.queue(h, promo(sari, "after stop", "", h.clock()))
+			h.consent(sari, false)
+			h.drain()
+			if got := h.ch.texts(); len(got) != 1 {
+				t.Fatalf("sent %q after the contact withdrew", got[1:])
+			}
+		})
+	}
+}
+
+// TestWithdrawnWhileHeldBack withdraws consent while a promotion waits
+// for the end of the quiet hours.
+func TestWithdrawnWhileHeldBack(t *testing.T) {
+	h := newHarness(t)
+	h.advance(12 * time.Hour) // 22:00 WIB
+	h.contact(sari, "Asia/Jakarta", "")
+	h.consent(sari, true)
+	if err := h.store.Enqueue(ctx, []care.Outbound{promo(sari, "malam", care.OriginBroadcast, h.clock())}); err != nil {
+		t.Fatal(err)
+	}
+	h.drain() // deferred to 08:00
+	h.consent(sari, false)
+	h.advance(11 * time.Hour)
+	h.drain()
+	if got := h.ch.texts(); len(got) != 0 {
+		t.Fatalf("sent %q after the contact withdrew", got)
+	}
+}
+
+// TestQuietHoursByTimeZone sends one promotion at 20:30 WIB to contacts
+// in WIB, WITA and WIT: only the first is outside the quiet hours, the
+// others go at 08:00 their time.
+func TestQuietHoursByTimeZone(t *testing.T) {
+	h := newHarness(t)
+	h.now = time.Date(2026, 3, 2, 13, 30, 0, 0, time.UTC) // 20:30 WIB, 21:30 WITA, 22:30 WIT
+	zones := map[string]care.Address{
+		"Asia/Jakarta":  {Channel: care.Telegram, ID: "701"},
+		"Asia/Makassar": {Channel: care.Telegram, ID: "702"},
+		"Asia/Jayapura": {Channel: care.Telegram, ID: "703"},
+	}
+	for tz, a := range zones {
+		h.contact(a, tz, "")
+		h.consent(a, true)
+		if err := h.store.Enqueue(ctx, []care.Outbound{promo(a, tz, care.OriginBroadcast, h.clock())}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.drain()
+	want := func(texts ...string) {
+		t.Helper()
+		var got []string
+		for _, s := range h.ch.texts() {
+			got = append(got, strings.SplitN(s, "\n", 2)[0])
+		}
+		if strings.Join(got, ",") != strings.Join(texts, ",") {
+			t.Fatalf("at %s sent %q, want %q", h.clock().UTC().Format(time.Kitchen), got, texts)
+		}
+	}
+	want("Asia/Jakarta")
+	h.now = time.Date(2026, 3, 2, 23, 0, 0, 0, time.UTC) // 08:00 WIT
+	h.drain()
+	want("Asia/Jakarta", "Asia/Jayapura")
+	h.now = time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC) // 08:00 WITA
+	h.drain()
+	want("Asia/Jakarta", "Asia/Jayapura", "Asia/Makassar")
+}
+
+// TestCapAcrossChannels caps one person who has WhatsApp and Telegram at
+// two promotions a week, whichever channel they come through.
+func TestCapAcrossChannels(t *testing.T) {
+	h := newHarness(t)
+	for _, a := range []care.Address{sari, sariTG} {
+		h.contact(a, "", "sari")
+		h.consent(a, true)
+	}
+	h.contact(budi, "", "")
+	h.consent(budi, true)
+	for _, m := range []care.Outbound{promo(sari, "one", "", h.clock()), promo(sariTG, "two", "", h.clock()), promo(sariTG, "three", "", h.clock()), promo(budi, "budi", "", h.clock())} {
+		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
+			t.Fatal(err)
+		}
+		h.advance(time.Minute)
+		h.drain()
+	}
+	if got := len(h.ch.texts()); got != 3 {
+		t.Fatalf("sent %d promotions, want 3 (two to Sari's two channels, one to Budi)", got)
+	}
+	h.advance(7*24*time.Hour - 3*time.Minute) // the first leaves the window
+	h.drain()
+	if got := h.ch.texts(); len(got) != 4 || !strings.HasPrefix(got[3], "three") {
+		t.Fatalf("sent %q, want the third once the week has passed", got)
+	}
+}
+
+// TestErasureThenReimport: a contact who erased their data and is then
+// imported again gets no promotion, whatever the import says; only a new
+// yes of their own brings them back.
+func TestErasureThenReimport(t *testing.T) {
+	h := newHarness(t)
+	h.contact(budi, "", "")
+	h.consent(budi, true)
+	erase := care.Commit{Inbound: care.Inbound{Address: budi, MessageID: "e1", Kind: care.KindText, Text: "ya"},
+		Contact: care.Contact{ID: budi.ContactID(), Address: budi}, Erase: true}
+	if err := h.store.Commit(ctx, erase); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(time.Hour)
+	// The import claims consent: Import never grants any.
+	imported := care.Contact{ID: budi.ContactID(), Address: budi, Name: "Budi",
+		Consent: map[care.Purpose]care.ConsentState{care.Promotions: {Granted: true, At: h.clock()}}}
+	if err := h.store.Import(ctx, imported); err != nil {
+		t.Fatal(err)
+	}
+	// A staff member records a grant dated before the erasure: still no.
+	_, err := h.store.UpdateContact(ctx, budi.ContactID(), func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
+		return c, []care.ConsentEvent{{Purpose: care.Promotions, Granted: true, At: t0.Add(-time.Hour), Source: care.SourceStaff}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.Enqueue(ctx, []care.Outbound{promo(budi, "welcome back", care.OriginBroadcast, h.clock())}); err != nil {
+		t.Fatal(err)
+	}
+	h.drain()
+	if got := h.ch.texts(); len(got) != 0 {
+		t.Fatalf("sent %q to an erased, re-imported contact", got)
+	}
+	h.consent(budi, true) // their own yes, after the erasure
+	if err := h.store.Enqueue(ctx, []care.Outbound{promo(budi, "welcome back", care.OriginBroadcast, h.clock())}); err != nil {
+		t.Fatal(err)
+	}
+	h.drain()
+	if got := h.ch.texts(); len(got) != 1 {
+		t.Fatalf("sent %q, want the promotion after their new yes", got)
+	}
+}
+
+// TestCrashBetweenSendAndAck: a sender takes a message, the channel
+// accepts it, and the sender dies before recording the outcome. Another
+// sender reclaims the entry but never sends the message again.
+func TestCrashBetweenSendAndAck(t *testing.T) {
+	h := newHarness(t)
+	h.contact(budi, "", "")
+	reply := care.Outbound{ID: "r1", Contact: budi.ContactID(), Address: budi, Class: care.Reply, Text: "halo", InReplyTo: "m1", Created: h.clock()}
+	if err := h.store.Enqueue(ctx, []care.Outbound{reply}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := h.store.Next(ctx, "dying", 10, 0)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("Next = %v, %v", ds, err)
+	}
+	if ok, err := h.store.Take(ctx, ds[0]); !ok || err != nil {
+		t.Fatalf("Take = %t, %v", ok, err)
+	}
+	_ = h.ch.Send(ctx, ds[0].Outbound) // accepted by the platform; then the process dies
+	time.Sleep(5 * time.Millisecond)   // past the claim timeout of the test store
+	h.drain()
+	if got := h.ch.texts(); len(got) != 1 {
+		t.Fatalf("sent %q, want the message once", got)
+	}
+}
+
+// TestChannelAnswers covers what the sender does with a channel's
+// refusals: wait when asked, mark a contact who blocked the bot, and
+// keep the reason of anything else.
+func TestChannelAnswers(t *testing.T) {
+	h := newHarness(t)
+	h.contact(budi, "", "")
+	calls := 0
+	h.ch.err = func(m care.Outbound) error {
+		calls++
+		switch {
+		case m.Text == "busy" && calls == 1:
+			return &care.RetryAfterError{After: 30 * time.Second, Reason: "429"}
+		case m.Text == "blocked":
+			return care.Errorf(care.EUnreachable, "403: bot was blocked by the user")
+		case m.Text == "bad":
+			return errors.New("400: chat not found")
+		}
+		return nil
+	}
+	send := func(text string) {
+		t.Helper()
+		m := care.Outbound{ID: strings.ReplaceAll(text, " ", "-"), Contact: budi.ContactID(), Address: budi, Class: care.Reply, Text: text, InReplyTo: "m", Created: h.clock()}
+		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
+			t.Fatal(err)
+		}
+		h.drain()
+	}
+	send("busy")
+	if got := h.ch.texts(); len(got) != 0 {
+		t.Fatalf("sent %q while the channel asked to wait", got)
+	}
+	h.advance(31 * time.Second)
+	h.drain()
+	if got := h.ch.texts(); len(got) != 1 || got[0] != "busy" {
+		t.Fatalf("sent %q, want the message after the wait", got)
+	}
+	send("bad")
+	send("blocked")
+	c, _, err := h.store.Contact(ctx, budi.ContactID())
+	if err != nil || !strings.Contains(c.Unreachable, "blocked") {
+		t.Fatalf("contact %+v, %v: want it marked unreachable", c, err)
+	}
+	send("after blocked")
+	if got := h.ch.texts(); len(got) != 1 {
+		t.Fatalf("sent %q to a contact who blocked the bot", got[1:])
+	}
+	dead, err := h.store.DeadLetters(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, d := range dead {
+		reasons = append(reasons, d.ID+": "+d.Error)
+	}
+	if strings.Join(reasons, "; ") != "bad: 400: chat not found; blocked: 403: bot was blocked by the user" {
+		t.Errorf("dead letters %q", reasons)
+	}
+}
+
+// TestRateLimitDefers holds a message back when a chat's limit is far
+// off, instead of blocking the sender.
+func TestRateLimitDefers(t *testing.T) {
+	h := newHarness(t, func(c *SenderConfig) {
+		c.Limits = map[care.Channel]Limits{care.Telegram: {PerChat: care.Rate{N: 1, Per: time.Hour, Burst: 1}}}
+	})
+	h.contact(budi, "", "")
+	for _, text := range []string{"one", "two"} {
+		m := care.Outbound{ID: text, Contact: budi.ContactID(), Address: budi, Class: care.Reply, Text: text, InReplyTo: "m", Created: h.clock()}
+		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.drain()
+	if got := h.ch.texts(); strings.Join(got, ",") != "one" {
+		t.Fatalf("sent %q, want only the first within the limit", got)
+	}
+}
