@@ -39,7 +39,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	client, prefix := redistest.Client(t)
 	f := &fixture{store: redisstore.New(client, prefix), now: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}
-	f.rt = New(Config{Lang: "id", SessionTTL: time.Hour, Logger: quiet, Now: func() time.Time { return f.now }}, shipped(t), f.store)
+	f.rt = New(Config{Lang: "id", SessionTTL: time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7,
+		Logger: quiet, Now: func() time.Time { return f.now }}, shipped(t), f.store)
 	t.Cleanup(f.rt.Close)
 	return f
 }
