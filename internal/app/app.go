@@ -99,6 +99,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Transcript: cfg.Transcript,
 		PromoMax:   cfg.PromoMax,
 		PromoDays:  int(cfg.PromoWindow / (24 * time.Hour)),
+		TimeZone:   cfg.TimeZone,
 		Logger:     log,
 		Recorder:   a.metrics,
 	}, set, store)
@@ -165,6 +166,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// OpenStore connects to the configured Redis for the commands that read
+// or change records without running Mitra (contacts). Call close when
+// done.
+func OpenStore(ctx context.Context, cfg config.Config) (store *redisstore.Store, close func() error, err error) {
+	if err := cfg.RequireRedis(); err != nil {
+		return nil, nil, err
+	}
+	client, err := redisstore.Open(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("MITRA_REDIS_URL: %w", err)
+	}
+	store = redisstore.New(client, cfg.RedisPrefix)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := store.Ping(pingCtx); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("cannot reach Redis at %s: %w", cfg.RedactedRedisURL(), err)
+	}
+	return store, client.Close, nil
 }
 
 // optOutLine renders the flows' opt-out line in a language.

@@ -25,7 +25,6 @@ func (f *fixture) say(t *testing.T, addr care.Address, msgs ...string) string {
 	return out
 }
 
-
 // TestOptInRecordsEvidence: the contact's YA is recorded with their
 // message, the exact question shown and its version; the profile holds
 // the grant.

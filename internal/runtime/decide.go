@@ -158,7 +158,7 @@ func (r *Runtime) mitraValues(c care.Contact, rec *care.Records, now time.Time) 
 	if rec == nil {
 		return m
 	}
-	loc := time.UTC
+	loc := r.cfg.TimeZone
 	if l, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
 		loc = l
 	}

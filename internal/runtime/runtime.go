@@ -59,6 +59,8 @@ type Config struct {
 	// PromoMax and PromoDays are the cap on promotions the opt-in
 	// question announces ({{mitra.promo_max}}, {{mitra.promo_days}}).
 	PromoMax, PromoDays int
+	// TimeZone is the shop's, for dates shown to contacts without one.
+	TimeZone *time.Location
 	// DeepLinks maps a link's start payload to the flow it starts
 	// (DefaultDeepLinks when nil); any other payload greets.
 	DeepLinks map[string]string
@@ -107,6 +109,9 @@ func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
 	}
 	if cfg.StaffHold <= 0 {
 		cfg.StaffHold = 4 * time.Hour
+	}
+	if cfg.TimeZone == nil {
+		cfg.TimeZone = time.UTC
 	}
 	if cfg.DeepLinks == nil {
 		cfg.DeepLinks = DefaultDeepLinks
