@@ -88,6 +88,12 @@ func contactsConsentCmd() *cobra.Command {
 					fmt.Fprintf(out, " (%s)", c.Name)
 				}
 				fmt.Fprintln(out)
+				if c.Unreachable != "" {
+					fmt.Fprintf(out, "  unreachable: %s (until they write again)\n", c.Unreachable)
+				}
+				if c.Blocked {
+					fmt.Fprintln(out, "  blocked by the shop")
+				}
 				for _, p := range care.Purposes {
 					state := "not given"
 					if st, has := c.Consent[p]; has {
