@@ -46,18 +46,14 @@ func (s *Store) Records(ctx context.Context, id care.ContactID) (care.Records, e
 		n, _ := strconv.ParseInt(ms, 10, 64)
 		at := time.UnixMilli(n)
 		raw, _ := e.Values["e"].(string)
-		var t transcriptEntry
-		if err := json.Unmarshal([]byte(raw), &t); err != nil {
-			return care.Records{}, fmt.Errorf("transcript of %s: entry %s: %w", id, e.ID, err)
-		}
-		in := t.In
-		if t.Kind != "" && t.Kind != string(care.KindChoice) {
-			in = "[" + t.Kind + "]"
+		kind, in, outs := decodeTranscript(raw)
+		if !kind.Understood() && kind != "" {
+			in = "[" + string(kind) + "]"
 		}
 		if in != "" {
 			rec.Transcript = append(rec.Transcript, care.TranscriptEntry{At: at, Inbound: true, Text: in})
 		}
-		for _, o := range t.Out {
+		for _, o := range outs {
 			rec.Transcript = append(rec.Transcript, care.TranscriptEntry{At: at, Text: o})
 		}
 	}

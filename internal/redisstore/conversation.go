@@ -121,7 +121,7 @@ func decodeSession(v string) (care.Session, error) {
 //	      ms (0: none), 5 profile JSON, 6 now ms, 7 forget-before ms,
 //	      8 -(keep+1), 9 inbound TTL ms, 10 "erase" or "store",
 //	      11 transcript TTL ms (0: none), 12 transcript min id,
-//	      13 transcript entry JSON, 14 count of consent events, then the
+//	      13 transcript entry, 14 count of consent events, then the
 //	      events' JSON, then outbound id and JSON pairs
 //
 // It returns 1 when stored, 0 for a duplicate, -1 for a version conflict.
@@ -164,12 +164,48 @@ end
 return 1
 `)
 
-// transcriptEntry is how a transcript stream entry's "e" field encodes
-// one step: the contact's message and the replies it got.
-type transcriptEntry struct {
-	In   string   `json:"in,omitempty"`
-	Kind string   `json:"k,omitempty"` // when not text
-	Out  []string `json:"out,omitempty"`
+// A transcript entry's "e" field is one step: the kind of the contact's
+// message, its text and the replies, separated by unit and record
+// separators (control characters that cleaned texts never hold). Plain
+// joins keep this off the hot path's allocations, unlike JSON.
+const (
+	unitSep   = "\x1f"
+	recordSep = "\x1e"
+)
+
+func encodeTranscript(in care.Inbound, out []care.Outbound) string {
+	var b strings.Builder
+	text := in.Text
+	if in.Kind == care.KindChoice {
+		text = in.Choice
+	}
+	n := len(in.Kind) + len(text) + 2
+	for _, m := range out {
+		n += len(m.Text) + 1
+	}
+	b.Grow(n)
+	b.WriteString(string(in.Kind))
+	b.WriteString(unitSep)
+	b.WriteString(text)
+	b.WriteString(unitSep)
+	for i, m := range out {
+		if i > 0 {
+			b.WriteString(recordSep)
+		}
+		b.WriteString(m.Text)
+	}
+	return b.String()
+}
+
+func decodeTranscript(v string) (kind care.Kind, text string, out []string) {
+	parts := strings.SplitN(v, unitSep, 3)
+	for len(parts) < 3 {
+		parts = append(parts, "")
+	}
+	if parts[2] != "" {
+		out = strings.Split(parts[2], recordSep)
+	}
+	return care.Kind(parts[0]), parts[1], out
 }
 
 // Commit stores one step; see CommitMany.
@@ -313,21 +349,9 @@ func (s *Store) commitArgs(c care.Commit) ([]any, error) {
 	if c.Erase {
 		mode = "erase"
 	}
-	entry := transcriptEntry{In: c.Inbound.Text}
-	switch c.Inbound.Kind {
-	case care.KindText:
-	case care.KindChoice:
-		entry.In = c.Inbound.Choice
-		entry.Kind = string(care.KindChoice)
-	default:
-		entry.Kind = string(c.Inbound.Kind)
-	}
-	for _, m := range c.Outbound {
-		entry.Out = append(entry.Out, m.Text)
-	}
-	tr, err := json.Marshal(entry)
-	if err != nil {
-		return nil, fmt.Errorf("encode transcript: %w", err)
+	tr := ""
+	if c.Transcript > 0 {
+		tr = encodeTranscript(c.Inbound, c.Outbound)
 	}
 	args := make([]any, 0, 14+len(c.Consent)+2*len(c.Outbound))
 	args = append(args, c.Inbound.MessageID, c.Session.Version, sess, ttl, prof,
