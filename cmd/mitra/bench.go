@@ -49,7 +49,7 @@ func benchCmd() *cobra.Command {
 			fmt.Fprintf(out, "throughput               %.0f messages/s (%d messages)\n", res.MsgsPerSec, res.Messages)
 			fmt.Fprintf(out, "latency at %d msg/s    p50 %.2f ms, p99 %.2f ms\n", res.Rate, res.P50ms, res.P99ms)
 			fmt.Fprintf(out, "redis round trips        %.2f per message\n", res.RoundTripsPerMsg)
-			fmt.Fprintf(out, "redis memory             %.0f bytes per idle session (%.0f per idle contact with its profile and recent message ids)\n", res.BytesPerSession, res.BytesPerContact)
+			fmt.Fprintf(out, "redis memory             %.0f bytes per idle session (%.0f per idle contact with its profile, recent message ids and transcript)\n", res.BytesPerSession, res.BytesPerContact)
 			return nil
 		},
 	}

@@ -61,7 +61,8 @@ type Result struct {
 	// RoundTripsPerMsg counts Redis round trips per message.
 	RoundTripsPerMsg float64 `json:"redis_roundtrips_per_msg"`
 	// BytesPerSession is the mean MEMORY USAGE of an idle session key;
-	// BytesPerContact adds the contact's profile and recent message ids.
+	// BytesPerContact adds the profile, recent message ids, consent
+	// ledger and transcript of the contact.
 	BytesPerSession float64 `json:"bytes_per_session"`
 	BytesPerContact float64 `json:"bytes_per_contact"`
 	Messages        int     `json:"messages"`

@@ -107,13 +107,14 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // MemoryUsage reports the bytes Redis spends (MEMORY USAGE) on the
 // contact's session key and on the keys that stay while the contact is
-// idle (session, profile, recent message ids; queued messages leave once
-// sent), the figures `mitra bench` prints to size a Redis.
+// idle (session, profile, recent message ids, consent ledger, transcript;
+// queued messages leave once sent), the figures `mitra bench` prints to
+// size a Redis.
 func (s *Store) MemoryUsage(ctx context.Context, id care.ContactID) (session int64, total int64, err error) {
 	if _, err := id.Address(); err != nil {
 		return 0, 0, fmt.Errorf("memory usage: %w", err)
 	}
-	kinds := []string{keySession, keyProfile, keyInbound}
+	kinds := []string{keySession, keyProfile, keyInbound, keyLedger, keyTranscript}
 	pipe := s.client.Pipeline()
 	cmds := make([]*redis.IntCmd, len(kinds))
 	for i, k := range kinds {
