@@ -126,6 +126,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		}
 		channels[care.Telegram] = a.tg
 		if p := a.tg.WebhookPath(); p != "" {
+			if err := console.CheckWebhookPath(p); err != nil {
+				a.rt.Close()
+				client.Close()
+				ln.Close()
+				return nil, fmt.Errorf("MITRA_TELEGRAM_WEBHOOK_URL: %w", err)
+			}
 			ccfg.Webhooks[p] = a.tg
 		}
 	}
@@ -214,14 +220,16 @@ func (a *App) Run(ctx context.Context) error {
 		defer wg.Done()
 		a.recoverLoop(work)
 	}()
-	errc := make(chan error, 2)
+	errc := make(chan error, 1)
 	go func() { errc <- fmt.Errorf("http server: %w", a.srv.Serve(a.ln)) }()
 	recv, stopRecv := context.WithCancel(ctx)
 	var chans sync.WaitGroup
 	if a.tg != nil {
 		chans.Go(func() {
+			// Like WhatsApp, Telegram stopping (a revoked token) does not
+			// stop the shop's other channels.
 			if err := a.tg.Run(recv); err != nil {
-				errc <- fmt.Errorf("telegram: %w", err)
+				a.log.Error("telegram stopped; the other channels go on", "err", err)
 			}
 		})
 	}

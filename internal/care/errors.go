@@ -49,4 +49,7 @@ var (
 	ErrDuplicate = errors.New("message already processed")
 	// ErrConflict means the session changed since it was loaded.
 	ErrConflict = &Error{Code: EConflict, Message: "session changed since it was loaded"}
+	// ErrNoConsent means a promotion's consent was withdrawn while it
+	// waited to be sent.
+	ErrNoConsent = errors.New("promotions consent withdrawn")
 )

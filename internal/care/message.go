@@ -160,4 +160,6 @@ const (
 	OriginBroadcast Origin = "broadcast" // a campaign to many contacts
 	OriginStaff     Origin = "staff"     // a person at the shop
 	OriginSystem    Origin = "system"    // Mitra itself (order updates)
+	// OriginErasure confirms an erasure: its records name no contact.
+	OriginErasure Origin = "erasure"
 )

@@ -9,8 +9,9 @@ import (
 // with what the gate needs to know of its contact now.
 type Delivery struct {
 	Outbound
-	// Ref is the message's entry in the shared outbox queue.
-	Ref string
+	// Ref is the message's entry in the shared outbox queue, and
+	// Consumer the sender that read it.
+	Ref, Consumer string
 	// Profile is the contact's profile as it is now (zero when none is
 	// kept: a new or erased contact).
 	Profile Contact
@@ -57,9 +58,10 @@ type Outbox interface {
 	// ones, waiting up to block for any.
 	Next(ctx context.Context, consumer string, max int, block time.Duration) ([]Delivery, error)
 	// Take claims a delivery for sending: it returns false when another
-	// worker already took or settled it. A taken message is never
-	// handed out again, so a crash after Take loses it rather than
-	// sending it twice.
+	// worker already took or settled it, and ErrNoConsent for a promotion
+	// whose contact withdrew since the delivery was read. A taken message
+	// is never handed out again, so a crash after Take loses it rather
+	// than sending it twice.
 	Take(ctx context.Context, d Delivery) (bool, error)
 	// Settle records the outcome, acknowledges the queue entry and
 	// releases the message; one with an Error goes to the dead letters.

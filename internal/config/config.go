@@ -157,7 +157,7 @@ var Vars = []Var{
 	{Name: "MITRA_SIMULATOR", Default: "off (on in demo)", Help: "serve the web chat simulator at / (on/off)"},
 	{Name: "MITRA_LOG_FORMAT", Default: "text", Help: "log format: text or json"},
 	{Name: "MITRA_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn or error"},
-	{Name: "MITRA_PROMO_CAP", Default: "2/7d", Help: "the most promotions one person receives, across channels: N/<duration> (d for days)"},
+	{Name: "MITRA_PROMO_CAP", Default: "2/7d", Help: "the most promotions one person receives, across channels: N/<days>d"},
 	{Name: "MITRA_QUIET_HOURS", Default: "21:00-08:00", Help: "no promotions in these hours of the contact's time zone (deferred to their end); off for none"},
 	{Name: "MITRA_TRANSCRIPT_DAYS", Default: "90", Help: "days conversation texts are kept (0 keeps none)"},
 	{Name: "MITRA_TELEGRAM_RATE", Default: "30/s", Help: "Telegram messages at most, overall: N/s, N/m or N/h"},
@@ -361,25 +361,27 @@ func lookup(name string, getenv func(string) string) (string, error) {
 	return strings.TrimSpace(string(buf[:n])), nil
 }
 
-// parseCap reads "N/<duration>", where the duration may end in d for
-// days: "2/7d", "1/24h".
+// parseCap reads "N/<days>d" or "N/<hours>h" in whole days: "2/7d",
+// "1/24h". The opt-in question quotes the window in days, so it must be
+// whole days.
 func parseCap(v string) (int, time.Duration, error) {
 	ns, ds, ok := strings.Cut(strings.TrimSpace(v), "/")
 	n, err := strconv.Atoi(ns)
 	if !ok || err != nil || n < 1 || n > 1000 {
-		return 0, 0, errors.New("want N/<duration> like 2/7d, with N from 1 to 1000")
+		return 0, 0, errors.New("want N/<days>d like 2/7d, with N from 1 to 1000")
 	}
-	var d time.Duration
-	if days, isDays := strings.CutSuffix(ds, "d"); isDays {
-		k, err := strconv.Atoi(days)
-		if err != nil || k < 1 {
-			return 0, 0, errors.New("want N/<duration> like 2/7d")
+	days := -1
+	if dd, isDays := strings.CutSuffix(ds, "d"); isDays {
+		if k, err := strconv.Atoi(dd); err == nil {
+			days = k
 		}
-		d = time.Duration(k) * 24 * time.Hour
-	} else if d, err = time.ParseDuration(ds); err != nil || d < time.Hour {
-		return 0, 0, errors.New("want N/<duration> like 2/7d or 1/24h (at least an hour)")
+	} else if d, err := time.ParseDuration(ds); err == nil && d%(24*time.Hour) == 0 {
+		days = int(d / (24 * time.Hour))
 	}
-	return n, d, nil
+	if days < 1 || days > 365 {
+		return 0, 0, errors.New("want N/<days>d like 2/7d: a window of 1 to 365 whole days")
+	}
+	return n, time.Duration(days) * 24 * time.Hour, nil
 }
 
 // parseQuiet reads "HH:MM-HH:MM" or "off".

@@ -120,3 +120,50 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCap(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		days int
+		ok   bool
+	}{
+		{"2/7d", 2, 7, true},
+		{"1/24h", 1, 1, true},
+		{"5/168h", 5, 7, true},
+		{"2/12h", 0, 0, false},
+		{"2/36h", 0, 0, false},
+		{"1/200000d", 0, 0, false},
+		{"0/7d", 0, 0, false},
+		{"2", 0, 0, false},
+		{"x/7d", 0, 0, false},
+	}
+	for _, tt := range tests {
+		n, d, err := parseCap(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && (n != tt.n || d != time.Duration(tt.days)*24*time.Hour)) {
+			t.Errorf("parseCap(%q) = %d, %v, %v", tt.in, n, d, err)
+		}
+	}
+}
+
+func TestParseQuietAndRate(t *testing.T) {
+	if s, e, err := parseQuiet("21:00-08:00"); err != nil || s != 21*time.Hour || e != 8*time.Hour {
+		t.Errorf("parseQuiet = %v %v %v", s, e, err)
+	}
+	if s, e, err := parseQuiet("OFF"); err != nil || s != e {
+		t.Errorf("parseQuiet(off) = %v %v %v", s, e, err)
+	}
+	for _, bad := range []string{"21-08", "25:00-08:00", "08:00-08:00", ""} {
+		if _, _, err := parseQuiet(bad); err == nil {
+			t.Errorf("parseQuiet(%q) accepted", bad)
+		}
+	}
+	if r, err := parseRate("30/s"); err != nil || r.N != 30 || r.Per != time.Second || r.Burst != 30 {
+		t.Errorf("parseRate = %+v, %v", r, err)
+	}
+	for _, bad := range []string{"30", "30/d", "0/s", "-1/m"} {
+		if _, err := parseRate(bad); err == nil {
+			t.Errorf("parseRate(%q) accepted", bad)
+		}
+	}
+}

@@ -7,6 +7,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"log/slog"
 	"net/http"
 	"time"
@@ -40,6 +43,24 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// reserved are the paths Mitra serves itself, which a webhook may not take.
+var reserved = []string{"/", "/healthz", "/readyz", "/metrics", "/sim/send", "/api/sim/messages"}
+
+// CheckWebhookPath reports why path cannot be a channel's webhook: it
+// must be absolute, plain (no pattern wildcards) and not one of Mitra's
+// own pages.
+func CheckWebhookPath(path string) error {
+	switch {
+	case !strings.HasPrefix(path, "/") || path == "/":
+		return fmt.Errorf("webhook path %q: want a path like /telegram/webhook", path)
+	case strings.ContainsAny(path, "{}"), strings.Contains(path, "//"), strings.HasPrefix(path, "/static/"):
+		return fmt.Errorf("webhook path %q: no braces, empty segments or /static/", path)
+	case slices.Contains(reserved, path):
+		return fmt.Errorf("webhook path %q is one of Mitra's own pages", path)
+	}
+	return nil
+}
+
 // Server routes Mitra's HTTP requests.
 type Server struct {
 	cfg Config
@@ -64,7 +85,7 @@ func New(cfg Config) *Server {
 		s.mux.Handle("GET /metrics", cfg.Metrics)
 	}
 	for path, h := range cfg.Webhooks {
-		s.mux.Handle("POST "+path, h)
+		s.mux.Handle("POST "+path, h) // paths checked by CheckWebhookPath
 	}
 	if cfg.Simulator != nil {
 		s.routeSimulator()
@@ -76,7 +97,11 @@ func New(cfg Config) *Server {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if _, webhook := s.cfg.Webhooks[r.URL.Path]; !webhook {
+		// A channel's webhook bounds its own body (a platform's update
+		// may be larger than any form of ours).
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	s.mux.ServeHTTP(w, r)

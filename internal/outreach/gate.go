@@ -35,24 +35,26 @@ func (q QuietHours) String() string {
 }
 
 // until returns, when local falls in the quiet hours, the moment they
-// end; otherwise the zero time.
+// end; otherwise the zero time. Times are wall-clock times of the day,
+// so a day with a daylight-saving change keeps them.
 func (q QuietHours) until(local time.Time) time.Time {
 	if q.Off() {
 		return time.Time{}
 	}
 	y, m, d := local.Date()
-	midnight := time.Date(y, m, d, 0, 0, 0, 0, local.Location())
-	tod := local.Sub(midnight)
-	quiet := tod >= q.Start && tod < q.End
+	at := func(day int, off time.Duration) time.Time {
+		return time.Date(y, m, day, int(off/time.Hour), int(off%time.Hour/time.Minute), 0, 0, local.Location())
+	}
+	start, end := at(d, q.Start), at(d, q.End)
+	quiet := !local.Before(start) && local.Before(end)
 	if q.Start > q.End {
-		quiet = tod >= q.Start || tod < q.End
+		quiet = !local.Before(start) || local.Before(end)
 	}
 	if !quiet {
 		return time.Time{}
 	}
-	end := time.Date(y, m, d, 0, 0, 0, 0, local.Location()).Add(q.End)
 	if !end.After(local) {
-		end = time.Date(y, m, d+1, 0, 0, 0, 0, local.Location()).Add(q.End)
+		end = at(d+1, q.End)
 	}
 	return end
 }

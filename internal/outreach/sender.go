@@ -224,14 +224,21 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		}
 	}
 	taken, err := s.cfg.Outbox.Take(ctx, d)
-	if err != nil {
+	switch {
+	case errors.Is(err, care.ErrNoConsent):
+		release()
+		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "no promotions consent (withdrawn while queued)", At: now}, "refused")
+		return
+	case err != nil:
 		release()
 		// Not taken: the entry stays pending and is claimed again later.
 		s.cfg.Logger.Warn("taking a message failed; it will be retried", "message", d.ID, "err", err)
 		return
-	}
-	if !taken {
-		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "already taken by another sender", At: now}, "duplicate")
+	case !taken:
+		release()
+		// Another queue entry of the same message holds it (or it is
+		// settled): this entry only goes away; the message is untouched.
+		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "duplicate queue entry: the message is another entry's", At: now}, "duplicate")
 		return
 	}
 	m := d.Outbound

@@ -264,13 +264,34 @@ func (s *Store) Suppressed(ctx context.Context, a care.Address) (time.Time, erro
 	return time.UnixMilli(ms), nil
 }
 
-// prepareErasure runs before an erasure's commit: it adds the contact to
-// the suppression set, deletes their entries from the shared audit and
-// dead-letter streams, and writes an audit entry that holds only the
-// salted hash. Doing it first makes a retried commit redo it, and a
-// commit that then fails leaves nothing personal behind in the shared
-// streams.
-func (s *Store) prepareErasure(ctx context.Context, id care.ContactID, at time.Time) error {
+// erasureTries bounds the attempts at an erasure's shared-key work.
+const erasureTries = 5
+
+// finishErasure runs once an erasure's commit stored: it adds the
+// contact to the suppression set, deletes their entries from the shared
+// queue, held-back set, audit and dead letters and their cap counters,
+// and writes an audit entry that holds only the salted hash. It is
+// idempotent and retried here, because the commit it follows cannot be
+// redone (a redelivered message is a duplicate).
+func (s *Store) finishErasure(ctx context.Context, id care.ContactID, person string, keep []care.Outbound) error {
+	var err error
+	backoff := 50 * time.Millisecond
+	for range erasureTries {
+		if err = s.eraseShared(ctx, id, person, keep); err == nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(backoff)
+		backoff *= 2
+	}
+	if err != nil {
+		return fmt.Errorf("erase %s from the shared records (the contact's own keys are erased): %w", id, err)
+	}
+	return nil
+}
+
+// eraseShared is finishErasure's work; the queue entries of keep (the
+// erasure's confirmation) stay.
+func (s *Store) eraseShared(ctx context.Context, id care.ContactID, person string, keep []care.Outbound) error {
 	addr, err := id.Address()
 	if err != nil {
 		return err
@@ -279,14 +300,33 @@ func (s *Store) prepareErasure(ctx context.Context, id care.ContactID, at time.T
 	if err != nil {
 		return err
 	}
-	for _, stream := range []string{s.audit, s.dead} {
-		if err := s.dropEntries(ctx, stream, id); err != nil {
+	kept := map[string]bool{}
+	for _, m := range keep {
+		kept[m.ID] = true
+	}
+	for _, stream := range []string{s.outbox, s.audit, s.dead} {
+		if err := s.dropEntries(ctx, stream, id, kept); err != nil {
 			return err
 		}
 	}
+	var held []string
+	iter := s.client.ZScan(ctx, s.later, 0, globEscape(string(id))+" *", 1000).Iterator()
+	for iter.Next(ctx) {
+		held = append(held, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return fmt.Errorf("erase held-back messages: %w", err)
+	}
+	at := s.now()
 	pipe := s.client.Pipeline()
 	pipe.HSet(ctx, s.suppressed, fp, at.UnixMilli())
 	pipe.Del(ctx, s.capKey(string(id)))
+	if person != "" && person != string(id) {
+		pipe.ZRemRangeByScore(ctx, s.capKey(person), "-inf", "+inf")
+	}
+	for i := 0; i+1 < len(held); i += 2 { // ZSCAN yields member, score
+		pipe.ZRem(ctx, s.later, held[i])
+	}
 	pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.audit, MaxLen: auditLen, Approx: true, Values: []string{
 		"event", "erasure", "ref", fp, "at", at.UTC().Format(time.RFC3339Nano),
 	}})
@@ -297,8 +337,8 @@ func (s *Store) prepareErasure(ctx context.Context, id care.ContactID, at time.T
 }
 
 // dropEntries deletes the contact's entries from a shared stream, page
-// by page.
-func (s *Store) dropEntries(ctx context.Context, stream string, id care.ContactID) error {
+// by page, but those of the messages in keep.
+func (s *Store) dropEntries(ctx context.Context, stream string, id care.ContactID, keep map[string]bool) error {
 	start := "-"
 	for {
 		page, err := s.client.XRangeN(ctx, stream, start, "+", 1000).Result()
@@ -307,7 +347,8 @@ func (s *Store) dropEntries(ctx context.Context, stream string, id care.ContactI
 		}
 		var ids []string
 		for _, e := range page {
-			if c, _ := e.Values["c"].(string); c == string(id) {
+			m, _ := e.Values["m"].(string)
+			if c, _ := e.Values["c"].(string); c == string(id) && !keep[m] {
 				ids = append(ids, e.ID)
 			}
 		}

@@ -234,12 +234,6 @@ func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 			errs[i] = fmt.Errorf("commit %s message %s: %w", id, c.Inbound.MessageID, err)
 			continue
 		}
-		if c.Erase {
-			if err := s.prepareErasure(ctx, id, s.now()); err != nil {
-				errs[i] = fmt.Errorf("erase %s: %w", id, err)
-				continue
-			}
-		}
 		batch = append(batch, pendingCommit{i: i, c: c, id: id, args: args, keys: s.commitKeys(id)})
 	}
 	s.commitPipeline(ctx, batch, false)
@@ -257,6 +251,13 @@ func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 	s.commitPipeline(ctx, again, true)
 	for _, p := range again {
 		errs[p.i] = s.commitResult(ctx, p)
+	}
+	for _, list := range [][]pendingCommit{batch, again} {
+		for _, p := range list {
+			if p.c.Erase && errs[p.i] == nil {
+				errs[p.i] = s.finishErasure(ctx, p.id, p.c.Contact.PersonID(), p.c.Outbound)
+			}
+		}
 	}
 	return errs
 }

@@ -49,7 +49,7 @@ func (s *Store) Next(ctx context.Context, consumer string, max int, block time.D
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	return s.bodies(ctx, refs)
+	return s.bodies(ctx, consumer, refs)
 }
 
 // readRefs claims stale references, then reads new ones.
@@ -94,7 +94,7 @@ func (s *Store) createGroup(ctx context.Context) error {
 // bodies fetches, in one pipeline, the message of each reference with
 // its contact's profile and suppression, and acknowledges (and deletes)
 // in one more the references without a message.
-func (s *Store) bodies(ctx context.Context, refs []redis.XMessage) ([]care.Delivery, error) {
+func (s *Store) bodies(ctx context.Context, consumer string, refs []redis.XMessage) ([]care.Delivery, error) {
 	salt, err := s.salt(ctx)
 	if err != nil {
 		return nil, err
@@ -121,6 +121,7 @@ func (s *Store) bodies(ctx context.Context, refs []redis.XMessage) ([]care.Deliv
 	_, _ = pipe.Exec(ctx)
 	var out []care.Delivery
 	var dead []string
+	var undecodable []redis.XMessage
 	for i, c := range all {
 		if c == nil || errors.Is(c.body.Err(), redis.Nil) {
 			dead = append(dead, refs[i].ID)
@@ -129,19 +130,30 @@ func (s *Store) bodies(ctx context.Context, refs []redis.XMessage) ([]care.Deliv
 		if err := firstErr(c.body, c.prof, c.supp); err != nil {
 			return nil, fmt.Errorf("read outbound message of entry %s: %w", refs[i].ID, err)
 		}
-		d := care.Delivery{Ref: refs[i].ID}
+		d := care.Delivery{Ref: refs[i].ID, Consumer: consumer}
 		if err := json.Unmarshal([]byte(c.body.Val()), &d.Outbound); err != nil {
-			return nil, fmt.Errorf("decode outbound message of entry %s: %w", refs[i].ID, err)
+			// One broken record must not hold the batch: it goes to the
+			// dead letters as it is, and the rest is sent.
+			undecodable = append(undecodable, redis.XMessage{ID: refs[i].ID, Values: map[string]any{"body": c.body.Val(), "error": err.Error()}})
+			continue
 		}
 		if b, err := c.prof.Bytes(); err == nil {
-			if err := json.Unmarshal(b, &d.Profile); err != nil {
-				return nil, fmt.Errorf("decode profile of %s: %w", d.Contact, err)
-			}
+			// A profile that does not decode counts as none: the gate
+			// then refuses all but replies.
+			_ = json.Unmarshal(b, &d.Profile)
 		}
 		if ms, err := c.supp.Int64(); err == nil {
 			d.Suppressed = time.UnixMilli(ms)
 		}
 		out = append(out, d)
+	}
+	for _, u := range undecodable {
+		vals := []string{"ref", u.ID, "reason", "undecodable message", "error", u.Values["error"].(string),
+			"at", s.now().UTC().Format(time.RFC3339Nano), "body", u.Values["body"].(string)}
+		if err := s.client.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: vals}).Err(); err != nil {
+			return nil, fmt.Errorf("dead-letter entry %s: %w", u.ID, err)
+		}
+		dead = append(dead, u.ID)
 	}
 	if len(dead) > 0 {
 		if err := s.release(ctx, dead); err != nil {
@@ -161,31 +173,78 @@ func (s *Store) release(ctx context.Context, ids []string) error {
 	return err
 }
 
-// takeScript marks a message taken unless it is gone or already taken.
+// takeScript marks a message taken, with the delivery's token, unless
+// it is gone or already taken (by anyone: a message is taken once). For a
+// promotion it first checks, in the same atomic step, that the profile
+// still grants promotions: a STOP committed after the sender read the
+// profile must still win.
 //
-//	KEYS: outbound bodies, taken markers; ARGV: message id, now ms
+//	KEYS: outbound bodies, taken markers, profile
+//	ARGV: message id, token, "promo" or ""
+//
+// It returns 1 when taken, 0 when gone or taken by another entry, -1
+// when the promotions consent is no longer there.
 var takeScript = redis.NewScript(`
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if ARGV[3] == 'promo' then
+  local raw = redis.call('GET', KEYS[3])
+  if not raw then return -1 end
+  local ok, p = pcall(cjson.decode, raw)
+  if not ok or type(p.consent) ~= 'table' or type(p.consent.promotions) ~= 'table' or p.consent.promotions.granted ~= true then
+    return -1
+  end
+end
 return redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
 `)
 
-// Take claims d for sending, atomically: false when the message was
-// settled or another worker took it.
+// Take claims d for sending under its queue entry's id, atomically:
+// false when the message was settled or another entry took it. For a
+// promotion it returns care.ErrNoConsent when the contact withdrew since
+// the delivery was read.
 func (s *Store) Take(ctx context.Context, d care.Delivery) (bool, error) {
 	if err := validDelivery(d); err != nil {
 		return false, fmt.Errorf("take: %w", err)
 	}
-	keys := []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)}
-	n, err := takeScript.Run(ctx, s.client, keys, d.ID, s.now().UnixMilli()).Int64()
+	promo := ""
+	if d.Class == care.Promotional {
+		promo = "promo"
+	}
+	keys := []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken), s.key(d.Contact, keyProfile)}
+	n, err := takeScript.Run(ctx, s.client, keys, d.ID, token(d), promo).Int64()
 	if err != nil {
 		return false, fmt.Errorf("take message %s of %s: %w", d.ID, d.Contact, err)
+	}
+	if n < 0 {
+		return false, care.ErrNoConsent
 	}
 	return n == 1, nil
 }
 
-// Settle records the outcome in the audit stream, releases the message
-// and its queue entry, in one round trip. Settling again does no harm
-// but records the outcome again.
+// token names a delivery's claim on its message: the consumer and the
+// queue entry, so that an entry another consumer reclaims after a crash
+// does not count as the claim of the one that crashed.
+func token(d care.Delivery) string {
+	return d.Consumer + "/" + d.Ref
+}
+
+// releaseScript ends a delivery's claim on its message. With ARGV[3]
+// "settle" it also deletes the body — unless another entry holds the
+// message (a duplicate entry being settled while the real one sends).
+//
+//	KEYS: outbound bodies, taken markers; ARGV: message id, token, mode
+var releaseScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[2], ARGV[1])
+if cur and cur ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[3] == 'settle' then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1
+`)
+
+// Settle records the outcome in the audit stream (and the dead letters
+// when it failed), releases the message and its queue entry, in one
+// round trip. A delivery whose message another entry holds releases only
+// its own entry. Settling again does no harm but records the outcome
+// again.
 func (s *Store) Settle(ctx context.Context, d care.Delivery, o care.Outcome) error {
 	if err := validDelivery(d); err != nil {
 		return fmt.Errorf("settle: %w", err)
@@ -194,21 +253,25 @@ func (s *Store) Settle(ctx context.Context, d care.Delivery, o care.Outcome) err
 	if at.IsZero() {
 		at = s.now()
 	}
+	// The release goes first, alone (a script run outside a pipeline
+	// survives Redis forgetting it): the body and marker go, unless
+	// another entry holds the message.
+	if err := releaseScript.Run(ctx, s.client, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)}, d.ID, token(d), "settle").Err(); err != nil {
+		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
+	}
 	pipe := s.client.Pipeline()
-	// The body goes first: a Take running between the two deletions finds
-	// no body and refuses, so it cannot leave a marker behind.
-	pipe.HDel(ctx, s.key(d.Contact, keyOutbound), d.ID)
-	pipe.HDel(ctx, s.key(d.Contact, keyTaken), d.ID)
 	s.audited(ctx, pipe, d, o, at)
 	if o.Error != "" {
 		body, err := json.Marshal(d.Outbound)
 		if err != nil {
 			return fmt.Errorf("settle message %s: %w", d.ID, err)
 		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: []string{
-			"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
-			"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano), "body", string(body),
-		}})
+		vals := []string{"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
+			"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano), "body", string(body)}
+		if d.Origin == care.OriginErasure {
+			vals = []string{"m", d.ID, "class", string(d.Class), "reason", o.Reason, "error", o.Error, "at", at.UTC().Format(time.RFC3339Nano)}
+		}
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: vals})
 	}
 	if d.Ref != "" {
 		pipe.XAck(ctx, s.outbox, senders, d.Ref)
@@ -222,11 +285,13 @@ func (s *Store) Settle(ctx context.Context, d care.Delivery, o care.Outcome) err
 
 // audited adds the audit entry of an outcome to pipe.
 func (s *Store) audited(ctx context.Context, pipe redis.Pipeliner, d care.Delivery, o care.Outcome, at time.Time) {
-	vals := []string{
-		"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "origin", string(d.Origin),
-		"verdict", string(o.Verdict), "reason", o.Reason, "sent", strconv.FormatBool(o.Sent),
-		"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano),
+	who := []string{"c", string(d.Contact)}
+	if d.Origin == care.OriginErasure {
+		who = nil // the contact is erased: the audit keeps no trace of who
 	}
+	vals := append(who, "m", d.ID, "class", string(d.Class), "origin", string(d.Origin),
+		"verdict", string(o.Verdict), "reason", o.Reason, "sent", strconv.FormatBool(o.Sent),
+		"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano))
 	if d.Campaign != "" {
 		vals = append(vals, "campaign", d.Campaign)
 	}
@@ -237,10 +302,11 @@ func (s *Store) audited(ctx context.Context, pipe redis.Pipeliner, d care.Delive
 }
 
 // Defer records the outcome and holds the message back until o.Until:
-// the reference moves from the queue to the held-back set, and a taken
-// marker is cleared (the channel did not send it). The set is written
-// first, so a crash in between leaves the reference in both, and the
-// queue's copy is deferred again or skipped.
+// the delivery's own claim is released (the channel did not send it),
+// then the reference moves from the queue to the held-back set. The set
+// is written before the entry is acknowledged, so a crash in between
+// leaves the reference in both, and the queue's copy is deferred again
+// or skipped.
 func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) error {
 	if err := validDelivery(d); err != nil {
 		return fmt.Errorf("defer: %w", err)
@@ -252,9 +318,11 @@ func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) erro
 	if at.IsZero() {
 		at = s.now()
 	}
+	if err := releaseScript.Run(ctx, s.client, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)}, d.ID, token(d), "defer").Err(); err != nil {
+		return fmt.Errorf("defer message %s of %s: %w", d.ID, d.Contact, err)
+	}
 	pipe := s.client.Pipeline()
 	pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Contact, d.ID)})
-	pipe.HDel(ctx, s.key(d.Contact, keyTaken), d.ID)
 	s.audited(ctx, pipe, d, o, at)
 	if d.Ref != "" {
 		pipe.XAck(ctx, s.outbox, senders, d.Ref)

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -231,5 +232,73 @@ func TestRecover(t *testing.T) {
 	}
 	if alices[0] != "a3" || alices[1] != "a1" || alices[2] != "a2" {
 		t.Errorf("alice's messages come out as %q", alices)
+	}
+}
+
+// TestDuplicateEntryNeverFreesTheMessage: a message with two queue
+// entries (a recovery racing a promotion, a crash mid-defer) is taken by
+// one; the other entry, deferred or settled, neither frees it for a second
+// send nor deletes it under the sender that holds it.
+func TestDuplicateEntryNeverFreesTheMessage(t *testing.T) {
+	s, client := newStore(t)
+	mustCommit(t, s, step(alice, "m1", 0, "only once"))
+	first := mustNext(t, s, "a", 10)[0]
+	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(alice.ContactID()), "m", first.ID}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	second := mustNext(t, s, "b", 10)[0]
+	if ok, err := s.Take(ctx, first); !ok || err != nil {
+		t.Fatalf("take = %t, %v", ok, err)
+	}
+	if err := s.Defer(ctx, second, care.Outcome{Verdict: care.Defer, Reason: "rate limit", Until: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PromoteDue(ctx, t0.Add(time.Minute), 10); err != nil {
+		t.Fatal(err)
+	}
+	third := mustNext(t, s, "c", 10)[0]
+	if ok, err := s.Take(ctx, third); ok || err != nil {
+		t.Fatalf("take of the promoted duplicate = %t, %v: the message would go twice", ok, err)
+	}
+	if err := s.Settle(ctx, third, care.Outcome{Verdict: care.Refuse, Reason: "duplicate"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := client.HLen(ctx, s.key(alice.ContactID(), keyOutbound)).Val(); n != 1 {
+		t.Fatalf("the duplicate's settle deleted the message its holder is sending")
+	}
+	if err := s.Settle(ctx, first, care.Outcome{Verdict: care.Allow, Sent: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := client.HLen(ctx, s.key(alice.ContactID(), keyOutbound)).Val(); n != 0 {
+		t.Errorf("the holder's settle left the message")
+	}
+}
+
+// TestTakeChecksConsentAgain: a promotion read while the contact still
+// consented is not taken once they said STOP.
+func TestTakeChecksConsentAgain(t *testing.T) {
+	s, _ := newStore(t)
+	id := alice.ContactID()
+	grant := func(granted bool) {
+		t.Helper()
+		_, err := s.UpdateContact(ctx, id, func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
+			return c, []care.ConsentEvent{{Purpose: care.Promotions, Granted: granted, At: t0}}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	grant(true)
+	m := care.Outbound{ID: "p1", Contact: id, Address: alice, Class: care.Promotional, Text: "diskon", Created: t0}
+	if err := s.Enqueue(ctx, []care.Outbound{m}); err != nil {
+		t.Fatal(err)
+	}
+	d := mustNext(t, s, "w", 10)[0]
+	if !d.Profile.Consents(care.Promotions) {
+		t.Fatalf("delivery profile %+v, want the grant", d.Profile)
+	}
+	grant(false)
+	if ok, err := s.Take(ctx, d); ok || !errors.Is(err, care.ErrNoConsent) {
+		t.Errorf("Take = %t, %v; want ErrNoConsent", ok, err)
 	}
 }

@@ -458,3 +458,55 @@ func TestCommitMany(t *testing.T) {
 		t.Errorf("queued %q, want only the stored steps' messages c1,c2,fine too", got)
 	}
 }
+
+// TestErasureLeavesNoTrace erases a contact with a history in every
+// shared key and checks that nothing there names them afterwards, the
+// confirmation's own records included.
+func TestErasureLeavesNoTrace(t *testing.T) {
+	s, client := newStore(t)
+	mustCommit(t, s, step(alice, "m1", 0, "sent", "failed", "held"))
+	ds := mustNext(t, s, "w", 10)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.Settle(ctx, ds[0], care.Outcome{Verdict: care.Allow, Sent: true}))
+	must(s.Settle(ctx, ds[1], care.Outcome{Verdict: care.Allow, Error: "400: chat not found"}))
+	must(s.Defer(ctx, ds[2], care.Outcome{Verdict: care.Defer, Reason: "quiet hours", Until: t0.Add(time.Hour)}))
+	if _, _, err := s.ReserveCap(ctx, string(alice.ContactID()), "p1", 2, time.Hour, t0); err != nil {
+		t.Fatal(err)
+	}
+	erase := step(alice, "m2", 1, "erased")
+	erase.Erase = true
+	erase.Outbound[0].Origin = care.OriginErasure
+	erase.Outbound[0].ID = "r-confirmation" // runtime ids are hashes, not the contact id
+	mustCommit(t, s, erase)
+	conf := mustNext(t, s, "w", 10)
+	if len(conf) != 1 || conf[0].Text != "erased" {
+		t.Fatalf("after the erasure the queue holds %q, want the confirmation", texts(conf))
+	}
+	must(s.Settle(ctx, conf[0], care.Outcome{Verdict: care.Allow, Sent: true}))
+
+	id := string(alice.ContactID())
+	for _, stream := range []string{s.audit, s.dead, s.outbox} {
+		for _, e := range client.XRange(ctx, stream, "-", "+").Val() {
+			if fmt.Sprint(e.Values) != strings.ReplaceAll(fmt.Sprint(e.Values), id, "") {
+				t.Errorf("%s still names the contact: %v", stream, e.Values)
+			}
+		}
+	}
+	if held := client.ZRange(ctx, s.later, 0, -1).Val(); len(held) != 0 {
+		t.Errorf("held-back set still holds %q", held)
+	}
+	keys := client.Keys(ctx, s.prefix+"*").Val()
+	for _, k := range keys {
+		if strings.Contains(k, id) && !strings.HasSuffix(k, ":"+keyInbound) {
+			t.Errorf("key %s survived the erasure", k)
+		}
+	}
+	if at, err := s.Suppressed(ctx, alice); err != nil || at.IsZero() {
+		t.Errorf("suppressed = %v, %v", at, err)
+	}
+}

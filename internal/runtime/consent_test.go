@@ -166,3 +166,21 @@ func TestDeepLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffAnswerIsNotConsent: when a person at the shop writes while
+// the bot's opt-in question waits, the customer's "ya" answers the
+// person, not the question.
+func TestStaffAnswerIsNotConsent(t *testing.T) {
+	f := newFixture(t)
+	f.say(t, alice, "halo", "promo")
+	staff := care.Inbound{Address: alice, MessageID: "s1", Kind: care.KindStaff, Text: "Mau warna biru, Bu?"}
+	if err := f.rt.Handle(context.Background(), staff); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.say(t, alice, "ya"); got != "" {
+		t.Errorf("the bot answered %q while a person holds the chat", got)
+	}
+	if ledger, _ := f.store.Ledger(context.Background(), alice.ContactID()); len(ledger) != 0 {
+		t.Errorf("ledger %+v: the answer to a person became consent", ledger)
+	}
+}

@@ -58,6 +58,9 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 		// A person at the shop wrote in the chat: the bot keeps quiet.
 		sess := conv.Session
 		sess.StaffUntil = now.Add(r.cfg.StaffHold)
+		// The person answers whatever was asked: the bot's own question
+		// (an opt-in, an erasure) no longer waits for an answer.
+		sess.Flow, sess.Step, sess.Return = "", "", ""
 		sess.Version, sess.Updated = conv.Session.Version, now
 		c.Session, c.Contact = sess, contact
 		r.cfg.Logger.Info("a person at the shop answers; the bot keeps quiet", "contact", contact.ID, "until", sess.StaffUntil)
@@ -106,7 +109,14 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 				r.cfg.Logger.Error("consent action with an unknown purpose; nothing recorded", "contact", contact.ID, "purpose", p)
 				continue
 			}
-			event(p, a.Args["grant"] == "yes", care.SourceFlow, a)
+			grant := a.Args["grant"] == "yes"
+			if grant && p == care.Promotions && a.Question == "" {
+				// Only the contact's own yes to a question grants
+				// promotions; a flow cannot grant it on its own.
+				r.cfg.Logger.Error("a flow grants promotions without a question answered; nothing recorded", "contact", contact.ID)
+				continue
+			}
+			event(p, grant, care.SourceFlow, a)
 		case ActionErase:
 			c.Erase = true
 		}
@@ -134,6 +144,9 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 		}
 		if sess.Lang != "" {
 			c.Outbound[i].Lang = sess.Lang
+		}
+		if c.Erase {
+			c.Outbound[i].Origin = care.OriginErasure
 		}
 	}
 	return c

@@ -84,6 +84,7 @@ type Runtime struct {
 	queues []chan job
 	wg     sync.WaitGroup
 	stop   chan struct{}
+	exited chan struct{} // closed once every worker returned
 	once   sync.Once
 }
 
@@ -116,7 +117,7 @@ func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
 	if cfg.DeepLinks == nil {
 		cfg.DeepLinks = DefaultDeepLinks
 	}
-	r := &Runtime{cfg: cfg, store: store, stop: make(chan struct{})}
+	r := &Runtime{cfg: cfg, store: store, stop: make(chan struct{}), exited: make(chan struct{})}
 	r.flows.Store(flows)
 	r.queues = make([]chan job, cfg.Workers)
 	for i := range r.queues {
@@ -124,6 +125,10 @@ func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
 		r.wg.Add(1)
 		go r.work(r.queues[i])
 	}
+	go func() {
+		r.wg.Wait()
+		close(r.exited)
+	}()
 	return r
 }
 
@@ -169,6 +174,15 @@ func (r *Runtime) Handle(ctx context.Context, in care.Inbound) error {
 	select {
 	case err := <-j.done:
 		return err
+	case <-r.exited:
+		// Close raced the enqueue and the worker is gone: the message
+		// may not have been processed; the caller delivers it again.
+		select {
+		case err := <-j.done:
+			return err
+		default:
+			return ErrClosed
+		}
 	case <-ctx.Done():
 		// The worker still finishes the job; the caller redelivers and
 		// de-duplication drops the repeat.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/channel/telegram/telegramtest"
 )
 
 func TestPollingTranslatesUpdates(t *testing.T) {
@@ -21,62 +22,62 @@ func TestPollingTranslatesUpdates(t *testing.T) {
 	file := map[string]any{"file_id": "AgAD", "file_unique_id": "AQAD"}
 	tests := []struct {
 		name   string
-		update map[string]any
+		update telegramtest.Update
 		want   *care.Inbound // nil: acknowledged and ignored
 		answer string        // the callback query to answer
 	}{
-		{"text", textUpdate(4242, 1, "halo kak, ada baju merah?"),
+		{"text", telegramtest.TextUpdate(4242, 1, "halo kak, ada baju merah?"),
 			&care.Inbound{Kind: care.KindText, MessageID: "1", Text: "halo kak, ada baju merah?"}, ""},
-		{"deep link", textUpdate(4242, 2, "/start promo"),
+		{"deep link", telegramtest.TextUpdate(4242, 2, "/start promo"),
 			&care.Inbound{Kind: care.KindText, MessageID: "2", Text: "/start promo", Start: "promo"}, ""},
-		{"plain start", textUpdate(4242, 3, "/start"),
+		{"plain start", telegramtest.TextUpdate(4242, 3, "/start"),
 			&care.Inbound{Kind: care.KindText, MessageID: "3", Text: "/start", Start: care.StartGreeting}, ""},
-		{"start addressed to the bot", textUpdate(4242, 4, "/start@toko_sari_bot promo"),
+		{"start addressed to the bot", telegramtest.TextUpdate(4242, 4, "/start@toko_sari_bot promo"),
 			&care.Inbound{Kind: care.KindText, MessageID: "4", Text: "/start promo", Start: "promo"}, ""},
-		{"help command", textUpdate(4242, 5, "/help@toko_sari_bot"),
+		{"help command", telegramtest.TextUpdate(4242, 5, "/help@toko_sari_bot"),
 			&care.Inbound{Kind: care.KindText, MessageID: "5", Text: "help"}, ""},
-		{"stop command", textUpdate(4242, 6, "/stop"),
+		{"stop command", telegramtest.TextUpdate(4242, 6, "/stop"),
 			&care.Inbound{Kind: care.KindText, MessageID: "6", Text: "stop"}, ""},
-		{"menu command in capitals", textUpdate(4242, 7, "/Menu"),
+		{"menu command in capitals", telegramtest.TextUpdate(4242, 7, "/Menu"),
 			&care.Inbound{Kind: care.KindText, MessageID: "7", Text: "menu"}, ""},
-		{"slash that is no command", textUpdate(4242, 8, "/ harga berapa?"),
+		{"slash that is no command", telegramtest.TextUpdate(4242, 8, "/ harga berapa?"),
 			&care.Inbound{Kind: care.KindText, MessageID: "8", Text: "/ harga berapa?"}, ""},
-		{"sticker", msgUpdate(4242, "private", 9, map[string]any{"sticker": map[string]any{"file_id": "CAAD", "file_unique_id": "AgAD", "width": 512, "height": 512, "is_animated": false}}),
+		{"sticker", telegramtest.StickerUpdate(4242, 9),
 			&care.Inbound{Kind: care.KindSticker, MessageID: "9"}, ""},
-		{"photo with caption", msgUpdate(4242, "private", 10, map[string]any{"photo": []any{file}, "caption": "yang ini ada?"}),
+		{"photo with caption", telegramtest.MessageUpdate(4242, "private", 10, map[string]any{"photo": []any{file}, "caption": "yang ini ada?"}),
 			&care.Inbound{Kind: care.KindImage, MessageID: "10"}, ""},
-		{"voice", msgUpdate(4242, "private", 11, map[string]any{"voice": map[string]any{"file_id": "AwAD", "file_unique_id": "AQAD", "duration": 3}}),
+		{"voice", telegramtest.MessageUpdate(4242, "private", 11, map[string]any{"voice": map[string]any{"file_id": "AwAD", "file_unique_id": "AQAD", "duration": 3}}),
 			&care.Inbound{Kind: care.KindVoice, MessageID: "11"}, ""},
-		{"audio", msgUpdate(4242, "private", 12, map[string]any{"audio": map[string]any{"file_id": "CQAD", "file_unique_id": "AQAD", "duration": 180}}),
+		{"audio", telegramtest.MessageUpdate(4242, "private", 12, map[string]any{"audio": map[string]any{"file_id": "CQAD", "file_unique_id": "AQAD", "duration": 180}}),
 			&care.Inbound{Kind: care.KindAudio, MessageID: "12"}, ""},
-		{"video", msgUpdate(4242, "private", 13, map[string]any{"video": map[string]any{"file_id": "BAAD", "file_unique_id": "AQAD", "width": 640, "height": 480, "duration": 9}}),
+		{"video", telegramtest.MessageUpdate(4242, "private", 13, map[string]any{"video": map[string]any{"file_id": "BAAD", "file_unique_id": "AQAD", "width": 640, "height": 480, "duration": 9}}),
 			&care.Inbound{Kind: care.KindVideo, MessageID: "13"}, ""},
-		{"animation, which carries a document too", msgUpdate(4242, "private", 14, map[string]any{"animation": map[string]any{"file_id": "CgAD", "file_unique_id": "AQAD", "width": 320, "height": 240, "duration": 2}, "document": file}),
+		{"animation, which carries a document too", telegramtest.MessageUpdate(4242, "private", 14, map[string]any{"animation": map[string]any{"file_id": "CgAD", "file_unique_id": "AQAD", "width": 320, "height": 240, "duration": 2}, "document": file}),
 			&care.Inbound{Kind: care.KindVideo, MessageID: "14"}, ""},
-		{"document", msgUpdate(4242, "private", 15, map[string]any{"document": file}),
+		{"document", telegramtest.MessageUpdate(4242, "private", 15, map[string]any{"document": file}),
 			&care.Inbound{Kind: care.KindDocument, MessageID: "15"}, ""},
-		{"location", msgUpdate(4242, "private", 16, map[string]any{"location": map[string]any{"latitude": -6.2, "longitude": 106.8}}),
+		{"location", telegramtest.MessageUpdate(4242, "private", 16, map[string]any{"location": map[string]any{"latitude": -6.2, "longitude": 106.8}}),
 			&care.Inbound{Kind: care.KindLocation, MessageID: "16"}, ""},
-		{"contact", msgUpdate(4242, "private", 17, map[string]any{"contact": map[string]any{"phone_number": "+628123456789", "first_name": "Budi"}}),
+		{"contact", telegramtest.MessageUpdate(4242, "private", 17, map[string]any{"contact": map[string]any{"phone_number": "+628123456789", "first_name": "Budi"}}),
 			&care.Inbound{Kind: care.KindContact, MessageID: "17"}, ""},
-		{"dice", msgUpdate(4242, "private", 18, map[string]any{"dice": map[string]any{"emoji": "🎲", "value": 4}}),
+		{"dice", telegramtest.MessageUpdate(4242, "private", 18, map[string]any{"dice": map[string]any{"emoji": "🎲", "value": 4}}),
 			&care.Inbound{Kind: care.KindOther, MessageID: "18"}, ""},
-		{"button tap", callbackUpdate(4242, "5843920187", "yes"),
+		{"button tap", telegramtest.CallbackUpdate(4242, "5843920187", "yes"),
 			&care.Inbound{Kind: care.KindChoice, MessageID: "q5843920187", Choice: "yes"}, "5843920187"},
-		{"group message", msgUpdate(-4001, "group", 20, map[string]any{"text": "halo semua"}), nil, ""},
-		{"supergroup command", msgUpdate(-1004001, "supergroup", 21, map[string]any{"text": "/start promo"}), nil, ""},
+		{"group message", telegramtest.MessageUpdate(-4001, "group", 20, map[string]any{"text": "halo semua"}), nil, ""},
+		{"supergroup command", telegramtest.MessageUpdate(-1004001, "supergroup", 21, map[string]any{"text": "/start promo"}), nil, ""},
 		{"channel post", map[string]any{"channel_post": map[string]any{"message_id": 22, "date": 1700000022, "chat": map[string]any{"id": -1005001, "type": "channel"}, "text": "diskon"}}, nil, ""},
-		{"edited message", map[string]any{"edited_message": map[string]any{"message_id": 1, "date": 1700000001, "edit_date": 1700000100, "from": siti, "chat": map[string]any{"id": 4242, "type": "private"}, "text": "halo kak!"}}, nil, ""},
-		{"service message", msgUpdate(4242, "private", 24, map[string]any{"pinned_message": map[string]any{"message_id": 1, "date": 1700000001, "chat": map[string]any{"id": 4242, "type": "private"}, "text": "halo"}}), nil, ""},
+		{"edited message", map[string]any{"edited_message": map[string]any{"message_id": 1, "date": 1700000001, "edit_date": 1700000100, "from": telegramtest.Customer(), "chat": map[string]any{"id": 4242, "type": "private"}, "text": "halo kak!"}}, nil, ""},
+		{"service message", telegramtest.MessageUpdate(4242, "private", 24, map[string]any{"pinned_message": map[string]any{"message_id": 1, "date": 1700000001, "chat": map[string]any{"id": 4242, "type": "private"}, "text": "halo"}}), nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newBotAPI(t)
+			s := telegramtest.NewServer(t)
 			in := newInbox()
 			c := newChannel(t, s, Config{}, in)
-			id := s.push(tt.update)
+			id := s.Push(tt.update)
 			run(t, c)
-			eventually(t, "the update to be confirmed", func() bool { return slices.Contains(s.confirmedIDs(), id) })
+			eventually(t, "the update to be confirmed", func() bool { return slices.Contains(s.Confirmed(), id) })
 
 			got := in.messages()
 			if tt.want == nil {
@@ -104,13 +105,13 @@ func TestPollingTranslatesUpdates(t *testing.T) {
 			if err := got[0].Validate(); err != nil {
 				t.Errorf("the runtime would refuse it: %v", err)
 			}
-			answers := s.callsOf("answerCallbackQuery")
+			answers := s.Calls("answerCallbackQuery")
 			if tt.answer == "" && len(answers) > 0 {
 				t.Errorf("answered callback queries %v, want none", answers)
 			}
 			if tt.answer != "" {
-				eventually(t, "the callback query to be answered", func() bool { return len(s.callsOf("answerCallbackQuery")) > 0 })
-				if got := s.callsOf("answerCallbackQuery")[0].form.Get("callback_query_id"); got != tt.answer {
+				eventually(t, "the callback query to be answered", func() bool { return len(s.Calls("answerCallbackQuery")) > 0 })
+				if got := s.Calls("answerCallbackQuery")[0].Form.Get("callback_query_id"); got != tt.answer {
 					t.Errorf("answered callback query %q, want %q", got, tt.answer)
 				}
 			}
@@ -128,14 +129,14 @@ func mustAtoi(t *testing.T, s string) int {
 }
 
 func TestPollingStartsByDeletingTheWebhook(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	c := newChannel(t, s, Config{Mode: "polling"}, newInbox())
 	run(t, c)
-	eventually(t, "a getUpdates call", func() bool { return len(s.callsOf("getUpdates")) > 0 })
-	if got := s.methods()[:3]; !slices.Equal(got, []string{"getMe", "deleteWebhook", "getUpdates"}) {
+	eventually(t, "a getUpdates call", func() bool { return len(s.Calls("getUpdates")) > 0 })
+	if got := s.Methods()[:3]; !slices.Equal(got, []string{"getMe", "deleteWebhook", "getUpdates"}) {
 		t.Errorf("calls began %v, want getMe, deleteWebhook, getUpdates", got)
 	}
-	if got := s.callsOf("getUpdates")[0].form; got.Get("timeout") != "30" || got.Get("allowed_updates") != `["message","callback_query"]` {
+	if got := s.Calls("getUpdates")[0].Form; got.Get("timeout") != "30" || got.Get("allowed_updates") != `["message","callback_query"]` {
 		t.Errorf("getUpdates with %v, want a 30s long poll for messages and button taps", got)
 	}
 	if c.WebhookPath() != "" {
@@ -156,22 +157,20 @@ type confirmChecker struct {
 	violations []string
 }
 
-func (cc *confirmChecker) watch(s *botAPI, in *inbox) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onConfirm = func(id int) {
+func (cc *confirmChecker) watch(s *telegramtest.Server, in *inbox) {
+	s.OnConfirm(func(id int) {
 		cc.mu.Lock()
 		defer cc.mu.Unlock()
 		if k := cc.keys[id]; k != "" && !in.isStored(k) {
 			cc.violations = append(cc.violations, fmt.Sprintf("update %d (%s) confirmed before it was stored", id, k))
 		}
-	}
+	})
 }
 
-func (cc *confirmChecker) push(s *botAPI, update map[string]any, stored string) int {
+func (cc *confirmChecker) push(s *telegramtest.Server, update telegramtest.Update, stored string) int {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	id := s.push(update)
+	id := s.Push(update)
 	cc.keys[id] = stored
 	return id
 }
@@ -186,7 +185,7 @@ func (cc *confirmChecker) check(t *testing.T) {
 }
 
 func TestPollingRetriesUntilStored(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	in := newInbox()
 	const failures = 3
 	in.fail = func(_ context.Context, _ care.Inbound, attempt int) error {
@@ -199,14 +198,14 @@ func TestPollingRetriesUntilStored(t *testing.T) {
 	cc.watch(s, in)
 	var ids []int
 	for i := 1; i <= 3; i++ {
-		ids = append(ids, cc.push(s, textUpdate(101, i, fmt.Sprint("a", i)), fmt.Sprintf("telegram:101/%d", i)))
-		ids = append(ids, cc.push(s, textUpdate(202, i, fmt.Sprint("b", i)), fmt.Sprintf("telegram:202/%d", i)))
+		ids = append(ids, cc.push(s, telegramtest.TextUpdate(101, i, fmt.Sprint("a", i)), fmt.Sprintf("telegram:101/%d", i)))
+		ids = append(ids, cc.push(s, telegramtest.TextUpdate(202, i, fmt.Sprint("b", i)), fmt.Sprintf("telegram:202/%d", i)))
 	}
 	run(t, newChannel(t, s, Config{}, in))
-	eventually(t, "every update to be confirmed", func() bool { return len(s.confirmedIDs()) == len(ids) })
+	eventually(t, "every update to be confirmed", func() bool { return len(s.Confirmed()) == len(ids) })
 
 	cc.check(t)
-	if got := s.confirmedIDs(); !slices.Equal(got, ids) {
+	if got := s.Confirmed(); !slices.Equal(got, ids) {
 		t.Errorf("confirmed %v, want %v", got, ids)
 	}
 	perChat := map[string][]string{}
@@ -225,7 +224,7 @@ func TestPollingRetriesUntilStored(t *testing.T) {
 }
 
 func TestPollingDropsWhatCanNeverBeProcessed(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	in := newInbox()
 	in.fail = func(_ context.Context, m care.Inbound, _ int) error {
 		if m.Text == "broken" {
@@ -233,27 +232,27 @@ func TestPollingDropsWhatCanNeverBeProcessed(t *testing.T) {
 		}
 		return nil
 	}
-	bad := s.push(textUpdate(4242, 1, "broken"))
-	s.push(textUpdate(4242, 2, "halo"))
+	bad := s.Push(telegramtest.TextUpdate(4242, 1, "broken"))
+	s.Push(telegramtest.TextUpdate(4242, 2, "halo"))
 	run(t, newChannel(t, s, Config{}, in))
 	if got := in.next(t); got.Text != "halo" {
 		t.Errorf("stored %q, want the message after the broken one", got.Text)
 	}
-	eventually(t, "the broken update to be confirmed", func() bool { return slices.Contains(s.confirmedIDs(), bad) })
+	eventually(t, "the broken update to be confirmed", func() bool { return slices.Contains(s.Confirmed(), bad) })
 	if n := in.attemptsOf("telegram:4242/1"); n != 1 {
 		t.Errorf("the broken message was tried %d times, want once", n)
 	}
 }
 
 func TestPollingRestartLosesNothing(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	in := newInbox()
 	cc := &confirmChecker{keys: map[int]string{}}
 	cc.watch(s, in)
 	var ids []int
 	for i := 1; i <= 5; i++ {
-		ids = append(ids, cc.push(s, textUpdate(101, i, fmt.Sprint("a", i)), fmt.Sprintf("telegram:101/%d", i)))
-		ids = append(ids, cc.push(s, textUpdate(202, i, fmt.Sprint("b", i)), fmt.Sprintf("telegram:202/%d", i)))
+		ids = append(ids, cc.push(s, telegramtest.TextUpdate(101, i, fmt.Sprint("a", i)), fmt.Sprintf("telegram:101/%d", i)))
+		ids = append(ids, cc.push(s, telegramtest.TextUpdate(202, i, fmt.Sprint("b", i)), fmt.Sprintf("telegram:202/%d", i)))
 	}
 	// The first process stalls on a3 (Redis went away) and is stopped
 	// there; chat 202 goes on meanwhile.
@@ -273,7 +272,7 @@ func TestPollingRestartLosesNothing(t *testing.T) {
 	// a1, b1, a2 and b2 are stored and come before a3 in the batch, so
 	// they are confirmed at shutdown; b3 to b5 are stored but come after
 	// a3, so they are delivered again.
-	if got := s.confirmedIDs(); !slices.Equal(got, ids[:4]) {
+	if got := s.Confirmed(); !slices.Equal(got, ids[:4]) {
 		t.Errorf("after the first process, confirmed %v, want %v", got, ids[:4])
 	}
 
@@ -281,10 +280,10 @@ func TestPollingRestartLosesNothing(t *testing.T) {
 	in.fail = nil
 	in.mu.Unlock()
 	run(t, newChannel(t, s, Config{}, in))
-	eventually(t, "every update to be confirmed", func() bool { return len(s.confirmedIDs()) == len(ids) })
+	eventually(t, "every update to be confirmed", func() bool { return len(s.Confirmed()) == len(ids) })
 
 	cc.check(t)
-	if got := s.confirmedIDs(); !slices.Equal(got, ids) {
+	if got := s.Confirmed(); !slices.Equal(got, ids) {
 		t.Errorf("confirmed %v, want every update once, in order: %v", got, ids)
 	}
 	if got := len(in.messages()); got != 10 {
@@ -296,9 +295,9 @@ func TestPollingRestartLosesNothing(t *testing.T) {
 }
 
 func TestPollingStopsOnRevokedToken(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	c := newChannel(t, s, Config{}, newInbox())
-	s.fail("getUpdates", apiFailure{code: 401, description: "Unauthorized"})
+	s.Fail("getUpdates", telegramtest.Failure{Code: 401, Description: "Unauthorized"})
 	err := c.Run(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "Unauthorized") {
 		t.Errorf("Run = %v, want the refusal", err)
@@ -307,18 +306,18 @@ func TestPollingStopsOnRevokedToken(t *testing.T) {
 }
 
 func TestPollingWaitsOutTelegram(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	in := newInbox()
 	c := newChannel(t, s, Config{}, in)
-	s.fail("deleteWebhook", apiFailure{code: 502, description: "Bad Gateway"})
-	s.fail("getUpdates", apiFailure{code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"})
-	s.fail("getUpdates", apiFailure{code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1})
-	s.push(textUpdate(4242, 1, "halo"))
+	s.Fail("deleteWebhook", telegramtest.Failure{Code: 502, Description: "Bad Gateway"})
+	s.Fail("getUpdates", telegramtest.Failure{Code: 409, Description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"})
+	s.Fail("getUpdates", telegramtest.Failure{Code: 429, Description: "Too Many Requests: retry after 1", RetryAfter: 1})
+	s.Push(telegramtest.TextUpdate(4242, 1, "halo"))
 	run(t, c)
 	if got := in.next(t); got.Text != "halo" {
 		t.Errorf("stored %q, want halo", got.Text)
 	}
-	if n := len(s.callsOf("getUpdates")); n < 3 {
+	if n := len(s.Calls("getUpdates")); n < 3 {
 		t.Errorf("%d getUpdates calls, want the two failures and a success", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/channel/telegram/telegramtest"
 )
 
 func outbound(text string, choices ...care.Choice) care.Outbound {
@@ -40,7 +41,7 @@ func TestSend(t *testing.T) {
 	tests := []struct {
 		name     string
 		m        care.Outbound
-		failures map[string][]apiFailure
+		failures map[string][]telegramtest.Failure
 		code     string        // care.ErrorCode of the error; "" for success
 		retry    time.Duration // the RetryAfterError's wait, if any
 		contains string        // in the error
@@ -53,42 +54,42 @@ func TestSend(t *testing.T) {
 		{name: "long text", m: outbound(long, care.Choice{ID: "more", Label: "Lagi"}),
 			methods: []string{"sendChatAction", "sendMessage", "sendMessage"}},
 		{name: "flood wait", m: outbound("halo"),
-			failures: map[string][]apiFailure{"sendMessage": {{code: 429, description: "Too Many Requests: retry after 3", retryAfter: 3}}},
+			failures: map[string][]telegramtest.Failure{"sendMessage": {{Code: 429, Description: "Too Many Requests: retry after 3", RetryAfter: 3}}},
 			retry:    3 * time.Second, code: care.EInternal, contains: "Too Many Requests",
 			methods: []string{"sendChatAction", "sendMessage"}},
 		{name: "flood wait on typing", m: outbound("halo"),
-			failures: map[string][]apiFailure{"sendChatAction": {{code: 429, description: "Too Many Requests: retry after 7", retryAfter: 7}}},
+			failures: map[string][]telegramtest.Failure{"sendChatAction": {{Code: 429, Description: "Too Many Requests: retry after 7", RetryAfter: 7}}},
 			retry:    7 * time.Second, code: care.EInternal,
 			methods: []string{"sendChatAction"}},
 		{name: "flood wait on a later part", m: outbound(long),
-			failures: map[string][]apiFailure{"sendMessage": {{skip: 1, code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1}}},
+			failures: map[string][]telegramtest.Failure{"sendMessage": {{Skip: 1, Code: 429, Description: "Too Many Requests: retry after 1", RetryAfter: 1}}},
 			methods:  []string{"sendChatAction", "sendMessage", "sendMessage", "sendMessage"}},
 		{name: "later part not reached", m: outbound(long),
-			failures: map[string][]apiFailure{"sendMessage": {{skip: 1, code: 502, description: "Bad Gateway"}}},
+			failures: map[string][]telegramtest.Failure{"sendMessage": {{Skip: 1, Code: 502, Description: "Bad Gateway"}}},
 			code:     care.EInternal, contains: "part 2 of 2",
 			methods: []string{"sendChatAction", "sendMessage", "sendMessage"}},
 		{name: "blocked", m: outbound("halo"),
-			failures: map[string][]apiFailure{"sendMessage": {{code: 403, description: "Forbidden: bot was blocked by the user"}}},
+			failures: map[string][]telegramtest.Failure{"sendMessage": {{Code: 403, Description: "Forbidden: bot was blocked by the user"}}},
 			code:     care.EUnreachable, contains: "Forbidden: bot was blocked by the user",
 			methods: []string{"sendChatAction", "sendMessage"}},
 		{name: "blocked, seen at typing", m: outbound("halo"),
-			failures: map[string][]apiFailure{"sendChatAction": {{code: 403, description: "Forbidden: user is deactivated"}}},
+			failures: map[string][]telegramtest.Failure{"sendChatAction": {{Code: 403, Description: "Forbidden: user is deactivated"}}},
 			code:     care.EUnreachable, contains: "user is deactivated",
 			methods: []string{"sendChatAction"}},
 		{name: "chat not found", m: outbound("halo"),
-			failures: map[string][]apiFailure{"sendMessage": {{code: 400, description: "Bad Request: chat not found"}}},
+			failures: map[string][]telegramtest.Failure{"sendMessage": {{Code: 400, Description: "Bad Request: chat not found"}}},
 			code:     care.EInternal, contains: "send telegram 4242: Bad Request: chat not found",
 			methods: []string{"sendChatAction", "sendMessage"}},
 		{name: "connection lost after the request went out", m: outbound("halo"),
-			failures: map[string][]apiFailure{"sendMessage": {{hangUp: true}}},
+			failures: map[string][]telegramtest.Failure{"sendMessage": {{HangUp: true}}},
 			code:     care.EInternal, contains: "Telegram may have sent it",
 			methods: []string{"sendChatAction", "sendMessage"}},
 		{name: "connection lost at typing", m: outbound("halo"),
-			failures: map[string][]apiFailure{"sendChatAction": {{hangUp: true}}},
+			failures: map[string][]telegramtest.Failure{"sendChatAction": {{HangUp: true}}},
 			code:     care.EUnavailable,
 			methods:  []string{"sendChatAction"}},
 		{name: "Telegram failing at typing", m: outbound("halo"),
-			failures: map[string][]apiFailure{"sendChatAction": {{code: 500, description: "Internal Server Error"}}},
+			failures: map[string][]telegramtest.Failure{"sendChatAction": {{Code: 500, Description: "Internal Server Error"}}},
 			code:     care.EUnavailable,
 			methods:  []string{"sendChatAction"}},
 		{name: "callback data too long", m: outbound("Pilih", care.Choice{ID: strings.Repeat("x", 65), Label: "X"}),
@@ -104,11 +105,11 @@ func TestSend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newBotAPI(t)
+			s := telegramtest.NewServer(t)
 			c := newChannel(t, s, Config{}, newInbox())
 			for method, fs := range tt.failures {
 				for _, f := range fs {
-					s.fail(method, f)
+					s.Fail(method, f)
 				}
 			}
 			err := c.Send(t.Context(), tt.m)
@@ -125,7 +126,7 @@ func TestSend(t *testing.T) {
 			if err != nil && !strings.Contains(err.Error(), tt.contains) {
 				t.Errorf("error %q does not say %q", err, tt.contains)
 			}
-			if got := s.methods()[1:]; !slices.Equal(got, tt.methods) {
+			if got := s.Methods()[1:]; !slices.Equal(got, tt.methods) {
 				t.Errorf("calls %v, want %v", got, tt.methods)
 			}
 		})
@@ -133,17 +134,17 @@ func TestSend(t *testing.T) {
 }
 
 func TestSendRequests(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	c := newChannel(t, s, Config{}, newInbox())
 	m := outbound("Mau pesan?", care.Choice{ID: "yes", Label: "Ya, pesan"}, care.Choice{ID: "no", Label: "Tidak"})
 	if err := c.Send(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
-	typing := s.callsOf("sendChatAction")[0].form
+	typing := s.Calls("sendChatAction")[0].Form
 	if typing.Get("chat_id") != "4242" || typing.Get("action") != "typing" {
 		t.Errorf("chat action %v, want typing in chat 4242", typing)
 	}
-	sent := s.callsOf("sendMessage")[0].form
+	sent := s.Calls("sendMessage")[0].Form
 	if sent.Get("chat_id") != "4242" || sent.Get("text") != "Mau pesan?" || sent.Get("parse_mode") != "" {
 		t.Errorf("sendMessage %v, want the plain text to chat 4242", sent)
 	}
@@ -161,17 +162,17 @@ func TestSendRequests(t *testing.T) {
 }
 
 func TestSendSplitsLongText(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	c := newChannel(t, s, Config{}, newInbox())
 	text := paragraphs(5000)
 	if err := c.Send(t.Context(), outbound(text, care.Choice{ID: "more", Label: "Lagi"})); err != nil {
 		t.Fatal(err)
 	}
-	sent := s.callsOf("sendMessage")
+	sent := s.Calls("sendMessage")
 	if len(sent) != 2 {
 		t.Fatalf("%d messages sent, want 2", len(sent))
 	}
-	first, second := sent[0].form, sent[1].form
+	first, second := sent[0].Form, sent[1].Form
 	if first.Get("reply_markup") != "" || second.Get("reply_markup") == "" {
 		t.Errorf("reply_markup %q then %q, want the keyboard on the last part only", first.Get("reply_markup"), second.Get("reply_markup"))
 	}
@@ -181,16 +182,16 @@ func TestSendSplitsLongText(t *testing.T) {
 }
 
 func TestSendWaitsOutAFloodWaitAfterTheFirstPart(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	c := newChannel(t, s, Config{}, newInbox())
-	s.fail("sendMessage", apiFailure{skip: 1, code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1})
+	s.Fail("sendMessage", telegramtest.Failure{Skip: 1, Code: 429, Description: "Too Many Requests: retry after 1", RetryAfter: 1})
 	text := paragraphs(5000)
 	if err := c.Send(t.Context(), outbound(text)); err != nil {
 		t.Fatal(err)
 	}
 	var texts []string
-	for _, call := range s.callsOf("sendMessage") {
-		texts = append(texts, call.form.Get("text"))
+	for _, call := range s.Calls("sendMessage") {
+		texts = append(texts, call.Form.Get("text"))
 	}
 	if len(texts) != 3 || texts[0] == texts[1] || texts[1] != texts[2] {
 		t.Errorf("sent parts %d times, want part one once and part two twice (refused, then taken)", len(texts))
@@ -198,9 +199,9 @@ func TestSendWaitsOutAFloodWaitAfterTheFirstPart(t *testing.T) {
 }
 
 func TestSendToADownServer(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	c := newChannel(t, s, Config{}, newInbox())
-	s.srv.Close()
+	s.Close()
 	c.client.CloseIdleConnections() // so that the next call dials, and is refused
 
 	wrote, err := c.request(t.Context(), requestTimeout, func(b *tgbotapi.BotAPI) error {

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/channel/telegram/telegramtest"
 )
 
 const (
@@ -19,19 +21,19 @@ const (
 )
 
 func TestWebhookIsRegisteredWithTheSecret(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, newInbox())
 	if got := c.WebhookPath(); got != "/telegram/hook" {
 		t.Errorf("WebhookPath() = %q, want /telegram/hook", got)
 	}
-	s.fail("setWebhook", apiFailure{code: 429, description: "Too Many Requests: retry after 1", retryAfter: 1})
+	s.Fail("setWebhook", telegramtest.Failure{Code: 429, Description: "Too Many Requests: retry after 1", RetryAfter: 1})
 	run(t, c)
-	eventually(t, "setWebhook to succeed", func() bool { return len(s.callsOf("setWebhook")) == 2 })
-	form := s.callsOf("setWebhook")[1].form
-	if form.Get("url") != hookURL || form.Get("secret_token") != hookSecret || form.Get("allowed_updates") != `["message","callback_query"]` {
-		t.Errorf("setWebhook with %v, want the URL, the secret and the update types", form)
+	eventually(t, "setWebhook to succeed", func() bool { return len(s.Calls("setWebhook")) == 2 })
+	want := telegramtest.Webhook{URL: hookURL, SecretToken: hookSecret, AllowedUpdates: []string{"message", "callback_query"}}
+	if got := s.Webhook(); !reflect.DeepEqual(got, want) {
+		t.Errorf("webhook set to %+v, want the URL, the secret and the update types: %+v", got, want)
 	}
-	for _, m := range s.methods() {
+	for _, m := range s.Methods() {
 		if m == "getUpdates" || m == "deleteWebhook" {
 			t.Errorf("webhook mode called %s", m)
 		}
@@ -39,9 +41,9 @@ func TestWebhookIsRegisteredWithTheSecret(t *testing.T) {
 }
 
 func TestWebhookRefusesAURLTelegramRefuses(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, newInbox())
-	s.fail("setWebhook", apiFailure{code: 400, description: "Bad Request: bad webhook: Failed to resolve host: Name or service not known"})
+	s.Fail("setWebhook", telegramtest.Failure{Code: 400, Description: "Bad Request: bad webhook: Failed to resolve host: Name or service not known"})
 	err := c.Run(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "bad webhook") {
 		t.Errorf("Run = %v, want Telegram's refusal", err)
@@ -49,7 +51,7 @@ func TestWebhookRefusesAURLTelegramRefuses(t *testing.T) {
 }
 
 func TestWebhookServesUpdates(t *testing.T) {
-	update := func(u map[string]any) string {
+	update := func(u telegramtest.Update) string {
 		u["update_id"] = 9001
 		b, err := json.Marshal(u)
 		if err != nil {
@@ -69,21 +71,21 @@ func TestWebhookServesUpdates(t *testing.T) {
 		stored   string // the key of the message stored, if any
 		answer   bool   // whether a callback query is answered
 	}{
-		{"text", "POST", hookSecret, update(textUpdate(4242, 1, "halo")), nil, 200, 1, "telegram:4242/1", false},
-		{"button tap", "POST", hookSecret, update(callbackUpdate(4242, "77", "yes")), nil, 200, 1, "telegram:4242/q77", true},
-		{"wrong secret", "POST", hookSecret + "x", update(textUpdate(4242, 2, "halo")), nil, 401, 0, "", false},
-		{"no secret", "POST", "-", update(textUpdate(4242, 3, "halo")), nil, 401, 0, "", false},
+		{"text", "POST", hookSecret, update(telegramtest.TextUpdate(4242, 1, "halo")), nil, 200, 1, "telegram:4242/1", false},
+		{"button tap", "POST", hookSecret, update(telegramtest.CallbackUpdate(4242, "77", "yes")), nil, 200, 1, "telegram:4242/q77", true},
+		{"wrong secret", "POST", hookSecret + "x", update(telegramtest.TextUpdate(4242, 2, "halo")), nil, 401, 0, "", false},
+		{"no secret", "POST", "-", update(telegramtest.TextUpdate(4242, 3, "halo")), nil, 401, 0, "", false},
 		{"not a POST", "GET", hookSecret, "", nil, 405, 0, "", false},
-		{"store away", "POST", hookSecret, update(textUpdate(4242, 4, "halo")), errStoreDown, 503, 1, "", false},
-		{"button tap while the store is away", "POST", hookSecret, update(callbackUpdate(4242, "78", "yes")), errStoreDown, 503, 1, "", false},
-		{"cannot be processed", "POST", hookSecret, update(textUpdate(4242, 5, "halo")), invalid, 200, 1, "", false},
+		{"store away", "POST", hookSecret, update(telegramtest.TextUpdate(4242, 4, "halo")), errStoreDown, 503, 1, "", false},
+		{"button tap while the store is away", "POST", hookSecret, update(telegramtest.CallbackUpdate(4242, "78", "yes")), errStoreDown, 503, 1, "", false},
+		{"cannot be processed", "POST", hookSecret, update(telegramtest.TextUpdate(4242, 5, "halo")), invalid, 200, 1, "", false},
 		{"malformed", "POST", hookSecret, `{"update_id": 9001, "message": `, nil, 200, 0, "", false},
-		{"group", "POST", hookSecret, update(msgUpdate(-4001, "group", 6, map[string]any{"text": "halo"})), nil, 200, 0, "", false},
+		{"group", "POST", hookSecret, update(telegramtest.MessageUpdate(-4001, "group", 6, map[string]any{"text": "halo"})), nil, 200, 0, "", false},
 		{"too large", "POST", hookSecret, `{"update_id":1,"message":{"text":"` + strings.Repeat("a", maxUpdateSize) + `"}}`, nil, 413, 0, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newBotAPI(t)
+			s := telegramtest.NewServer(t)
 			in := newInbox()
 			in.fail = func(context.Context, care.Inbound, int) error { return tt.fail }
 			c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, in)
@@ -111,7 +113,7 @@ func TestWebhookServesUpdates(t *testing.T) {
 			if want := slices.DeleteFunc([]string{tt.stored}, func(s string) bool { return s == "" }); !slices.Equal(stored, want) {
 				t.Errorf("stored %v before the answer, want %v", stored, want)
 			}
-			if got := len(s.callsOf("answerCallbackQuery")) > 0; got != tt.answer {
+			if got := len(s.Calls("answerCallbackQuery")) > 0; got != tt.answer {
 				t.Errorf("callback query answered before the answer: %v, want %v", got, tt.answer)
 			}
 		})
@@ -119,7 +121,7 @@ func TestWebhookServesUpdates(t *testing.T) {
 }
 
 func TestWebhookHandlerServesOnAMux(t *testing.T) {
-	s := newBotAPI(t)
+	s := telegramtest.NewServer(t)
 	in := newInbox()
 	c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, in)
 	mux := http.NewServeMux()
