@@ -329,6 +329,7 @@ func (a *App) startWhatsApp(ctx context.Context, cfg config.Config, channels map
 	a.wa = whatsapp.New(whatsapp.Config{
 		Store: st, Pacing: pacing, TimeZone: cfg.TimeZone, Lang: cfg.Lang,
 		OnAlert: func(al whatsapp.Alert) {
+			a.metrics.Alert(care.WhatsApp, string(al.Kind))
 			a.log.Error("WHATSAPP ALERT for the shop's staff", "kind", al.Kind, "message", al.Message)
 		},
 	}, a.rt, a.log)

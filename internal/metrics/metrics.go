@@ -22,6 +22,7 @@ type Metrics struct {
 	processed *prometheus.CounterVec
 	latency   prometheus.Histogram
 	outbound  *prometheus.CounterVec
+	alerts    *prometheus.CounterVec
 }
 
 // New registers Mitra's series and the Go runtime's.
@@ -45,8 +46,12 @@ func New() *Metrics {
 			Name: "mitra_messages_out_total",
 			Help: "Outbound messages by channel, class and what the gate and channel made of them (sent, deferred, refused, failed).",
 		}, []string{"channel", "class", "result"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mitra_channel_alerts_total",
+			Help: "Alerts a channel raised for the shop's staff, by channel and kind (logged_out, temporary_ban, stream_replaced, client_outdated, resolved).",
+		}, []string{"channel", "kind"}),
 	}
-	m.reg.MustRegister(m.inbound, m.processed, m.latency, m.outbound,
+	m.reg.MustRegister(m.inbound, m.processed, m.latency, m.outbound, m.alerts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -71,4 +76,9 @@ func (m *Metrics) Processed(outcome string, d time.Duration) {
 // Delivered counts an outbound message by what became of it.
 func (m *Metrics) Delivered(o care.Outbound, result string) {
 	m.outbound.WithLabelValues(string(o.Address.Channel), string(o.Class), result).Inc()
+}
+
+// Alert counts an alert a channel raised, so monitoring can page on it.
+func (m *Metrics) Alert(ch care.Channel, kind string) {
+	m.alerts.WithLabelValues(string(ch), kind).Inc()
 }
