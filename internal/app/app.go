@@ -61,13 +61,11 @@ func FlowsFS(dir string) fs.FS {
 	return os.DirFS(dir)
 }
 
-// New connects to Redis, loads the flows and listens on cfg.HTTPAddr. It
-// fails with a clear message when Redis is unreachable or a flow is
-// wrong. Run starts the work.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	if err := cfg.RequireRedis(); err != nil {
-		return nil, err
-	}
+// New connects to Redis, loads the flows, makes the channels and listens
+// on cfg.HTTPAddr. It fails with a clear message when Redis is
+// unreachable, a flow is wrong or a channel cannot start. Run starts the
+// work.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
 	set, err := LoadFlows(cfg.FlowsDir)
 	if err != nil {
 		return nil, fmt.Errorf("flows are not valid, fix them first:\n%w", err)
@@ -75,23 +73,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if !slices.Contains(set.Languages(), cfg.Lang) {
 		return nil, fmt.Errorf("MITRA_LANG=%q: the flows speak %v", cfg.Lang, set.Languages())
 	}
-	client, err := redisstore.Open(cfg.RedisURL)
+	store, closeDB, err := OpenStore(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("MITRA_REDIS_URL: %w", err)
-	}
-	store := redisstore.New(client, cfg.RedisPrefix)
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := store.Ping(pingCtx); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("cannot reach Redis at %s: %w", cfg.RedactedRedisURL(), err)
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		client.Close()
+		closeDB()
 		return nil, fmt.Errorf("MITRA_HTTP_ADDR: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: store, closeDB: client.Close, ln: ln, metrics: metrics.New()}
+	a := &App{cfg: cfg, log: log, store: store, closeDB: closeDB, ln: ln, metrics: metrics.New()}
 	a.rt = runtime.New(runtime.Config{
 		Lang:       cfg.Lang,
 		SessionTTL: cfg.SessionTTL,
@@ -103,6 +94,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Logger:     log,
 		Recorder:   a.metrics,
 	}, set, store)
+	defer func() {
+		if err != nil {
+			a.rt.Close()
+			_ = a.Close()
+		}
+	}()
 
 	var simulator care.Sender
 	ccfg := console.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), Logger: log, Webhooks: map[string]http.Handler{}}
@@ -111,34 +108,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}
 	}
 	channels := map[care.Channel]care.Sender{}
-	if cfg.Telegram.Token != "" {
-		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		a.tg, err = telegram.New(tctx, telegram.Config{
-			Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, Mode: cfg.Telegram.Mode,
-			WebhookURL: cfg.Telegram.WebhookURL, WebhookSecret: cfg.Telegram.WebhookSecret,
-		}, a.rt, log)
-		cancel()
-		if err != nil {
-			a.rt.Close()
-			client.Close()
-			ln.Close()
-			return nil, fmt.Errorf("telegram: %w", err)
-		}
-		channels[care.Telegram] = a.tg
-		if p := a.tg.WebhookPath(); p != "" {
-			if err := console.CheckWebhookPath(p); err != nil {
-				a.rt.Close()
-				client.Close()
-				ln.Close()
-				return nil, fmt.Errorf("MITRA_TELEGRAM_WEBHOOK_URL: %w", err)
-			}
-			ccfg.Webhooks[p] = a.tg
-		}
+	if err := a.startTelegram(ctx, cfg, channels, ccfg.Webhooks); err != nil {
+		return nil, err
 	}
 	if err := a.startWhatsApp(ctx, cfg, channels); err != nil {
-		a.rt.Close()
-		client.Close()
-		ln.Close()
 		return nil, err
 	}
 	limits := map[care.Channel]outreach.Limits{}
@@ -293,6 +266,32 @@ func (a *App) Close() error {
 		err = errors.Join(err, a.waStore.Close())
 	}
 	return errors.Join(err, a.closeDB())
+}
+
+// startTelegram makes the Telegram channel when a token is set, and
+// registers its webhook path when it has one.
+func (a *App) startTelegram(ctx context.Context, cfg config.Config, channels map[care.Channel]care.Sender, webhooks map[string]http.Handler) error {
+	if cfg.Telegram.Token == "" {
+		return nil
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tg, err := telegram.New(tctx, telegram.Config{
+		Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, Mode: cfg.Telegram.Mode,
+		WebhookURL: cfg.Telegram.WebhookURL, WebhookSecret: cfg.Telegram.WebhookSecret,
+	}, a.rt, a.log)
+	if err != nil {
+		return fmt.Errorf("telegram: %w", err)
+	}
+	if p := tg.WebhookPath(); p != "" {
+		if err := console.CheckWebhookPath(p); err != nil {
+			return fmt.Errorf("MITRA_TELEGRAM_WEBHOOK_URL: %w", err)
+		}
+		webhooks[p] = tg
+	}
+	a.tg = tg
+	channels[care.Telegram] = tg
+	return nil
 }
 
 // startWhatsApp opens the device store and makes the WhatsApp channel
