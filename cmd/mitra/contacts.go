@@ -26,7 +26,32 @@ func contactsCmd() *cobra.Command {
 			"A CONTACT is wa.<number> or tg.<chat id>, as in the logs (whatsapp:<number> and telegram:<id> work too).",
 		Args: cobra.NoArgs,
 	}
-	c.AddCommand(contactsConsentCmd(), contactsImportCmd(), contactsLinkCmd())
+	c.AddCommand(contactsConsentCmd(), contactsImportCmd(), contactsLinkCmd(), contactsDeadCmd())
+	return c
+}
+
+func contactsDeadCmd() *cobra.Command {
+	var n int
+	c := &cobra.Command{
+		Use:   "dead",
+		Short: "List the newest messages that could not be sent, with the platform's reason",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(cmd, func(s *redisstore.Store) error {
+				dead, err := s.DeadLetters(cmd.Context(), n)
+				if err != nil {
+					return err
+				}
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "AT\tCONTACT\tCLASS\tREASON\tERROR")
+				for _, d := range dead {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", d.At.Format(time.RFC3339), d.Contact, d.Class, d.Reason, d.Error)
+				}
+				return w.Flush()
+			})
+		},
+	}
+	c.Flags().IntVarP(&n, "number", "n", 20, "how many, newest last")
 	return c
 }
 
@@ -81,7 +106,15 @@ func contactsConsentCmd() *cobra.Command {
 				}
 				out := cmd.OutOrStdout()
 				if !ok && len(ledger) == 0 {
-					return fmt.Errorf("no records of %s (never seen, or erased)", id)
+					a, _ := id.Address()
+					erased, err := s.Suppressed(cmd.Context(), a)
+					if err != nil {
+						return err
+					}
+					if !erased.IsZero() {
+						return fmt.Errorf("no records of %s: the contact erased their data on %s; only a salted hash is kept", id, erased.Format(time.RFC3339))
+					}
+					return fmt.Errorf("no records of %s: never seen", id)
 				}
 				fmt.Fprintf(out, "%s", id)
 				if c.Name != "" {

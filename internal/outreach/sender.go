@@ -249,14 +249,13 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 	}
 	err = s.send(ctx, ch, m)
 	out := care.Outcome{Verdict: care.Allow, Reason: dec.Reason, At: now}
+	var ra *care.RetryAfterError
 	switch {
 	case err == nil:
 		out.Sent = true
 		s.settle(ctx, d, out, "sent")
-	case isRetryAfter(err):
+	case errors.As(err, &ra):
 		release()
-		var ra *care.RetryAfterError
-		errors.As(err, &ra)
 		until := s.cfg.Now().Add(ra.After)
 		if ra.Channel {
 			s.pause(d.Address.Channel, until)
@@ -279,11 +278,6 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		out.Reason, out.Error = "send failed", err.Error()
 		s.settle(ctx, d, out, "failed")
 	}
-}
-
-func isRetryAfter(err error) bool {
-	var ra *care.RetryAfterError
-	return errors.As(err, &ra)
 }
 
 // rateWait counts the send against the channel's limits, overall and

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -72,7 +73,7 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 	contact.LastInbound = now
 	contact.Unreachable = "" // they wrote, so the channel reaches them
 
-	set := r.flows.Load()
+	set := r.flows
 	input := flow.Input{Kind: in.Kind, Text: in.Text, Choice: in.Choice, Truncated: truncated}
 	if in.Start != "" {
 		input.Start = r.cfg.DeepLinks[in.Start]
@@ -137,13 +138,10 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 			Class:     care.Reply,
 			Text:      m.Text,
 			Choices:   m.Choices,
-			Lang:      set.Languages()[0],
+			Lang:      cmp.Or(sess.Lang, r.cfg.Lang),
 			InReplyTo: in.MessageID,
 			Created:   now,
 			Origin:    care.OriginFlow,
-		}
-		if sess.Lang != "" {
-			c.Outbound[i].Lang = sess.Lang
 		}
 		if c.Erase {
 			c.Outbound[i].Origin = care.OriginErasure

@@ -18,7 +18,6 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
@@ -79,7 +78,7 @@ var _ care.Handler = (*Runtime)(nil)
 // Runtime processes inbound messages.
 type Runtime struct {
 	cfg    Config
-	flows  atomic.Pointer[flow.Set]
+	flows  *flow.Set
 	store  care.ConversationStore
 	queues []chan job
 	wg     sync.WaitGroup
@@ -117,8 +116,7 @@ func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
 	if cfg.DeepLinks == nil {
 		cfg.DeepLinks = DefaultDeepLinks
 	}
-	r := &Runtime{cfg: cfg, store: store, stop: make(chan struct{}), exited: make(chan struct{})}
-	r.flows.Store(flows)
+	r := &Runtime{cfg: cfg, flows: flows, store: store, stop: make(chan struct{}), exited: make(chan struct{})}
 	r.queues = make([]chan job, cfg.Workers)
 	for i := range r.queues {
 		r.queues[i] = make(chan job, cfg.Queue)
@@ -131,10 +129,6 @@ func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
 	}()
 	return r
 }
-
-// SetFlows replaces the flows; conversations continue with the new set
-// from their next message.
-func (r *Runtime) SetFlows(s *flow.Set) { r.flows.Store(s) }
 
 // Close stops the workers after the messages already queued.
 func (r *Runtime) Close() {
