@@ -22,12 +22,12 @@ import (
 	"github.com/mitra-care/mitra/internal/channel/telegram"
 	"github.com/mitra-care/mitra/internal/channel/whatsapp"
 	"github.com/mitra-care/mitra/internal/config"
-	"github.com/mitra-care/mitra/internal/console"
 	"github.com/mitra-care/mitra/internal/flow"
+	"github.com/mitra-care/mitra/internal/inbound"
 	"github.com/mitra-care/mitra/internal/metrics"
 	"github.com/mitra-care/mitra/internal/outreach"
 	"github.com/mitra-care/mitra/internal/redisstore"
-	"github.com/mitra-care/mitra/internal/runtime"
+	"github.com/mitra-care/mitra/internal/web"
 )
 
 // App is a running Mitra: runtime, sender and HTTP server over one Redis.
@@ -36,7 +36,7 @@ type App struct {
 	log     *slog.Logger
 	store   *redisstore.Store
 	closeDB func() error
-	rt      *runtime.Runtime
+	rt      *inbound.Runtime
 	sender  *outreach.Sender
 	tg      *telegram.Channel // nil when Telegram is off
 	wa      *whatsapp.Channel // nil when WhatsApp is off or not paired
@@ -49,7 +49,7 @@ type App struct {
 // LoadFlows reads and validates the flows of dir, or the shipped flows
 // when dir is empty.
 func LoadFlows(dir string) (*flow.Set, error) {
-	return flow.Load(FlowsFS(dir), runtime.FlowOptions)
+	return flow.Load(FlowsFS(dir), inbound.FlowOptions)
 }
 
 // FlowsFS is the flows directory dir, or the shipped flows when dir is
@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, fmt.Errorf("MITRA_HTTP_ADDR: %w", err)
 	}
 	a := &App{cfg: cfg, log: log, store: store, closeDB: closeDB, ln: ln, metrics: metrics.New()}
-	a.rt = runtime.New(runtime.Config{
+	a.rt = inbound.New(inbound.Config{
 		Lang:       cfg.Lang,
 		SessionTTL: cfg.SessionTTL,
 		StaffHold:  cfg.StaffHold,
@@ -102,7 +102,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}()
 
 	var simulator care.Sender
-	ccfg := console.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), Logger: log, Webhooks: map[string]http.Handler{}}
+	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), Logger: log, Webhooks: map[string]http.Handler{}}
 	if cfg.Simulator {
 		simulator = sim.New(store, nil)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}
@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Recorder:   a.metrics,
 	})
 	a.srv = &http.Server{
-		Handler:           console.New(ccfg),
+		Handler:           web.New(ccfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -284,7 +284,7 @@ func (a *App) startTelegram(ctx context.Context, cfg config.Config, channels map
 		return fmt.Errorf("telegram: %w", err)
 	}
 	if p := tg.WebhookPath(); p != "" {
-		if err := console.CheckWebhookPath(p); err != nil {
+		if err := web.CheckWebhookPath(p); err != nil {
 			return fmt.Errorf("MITRA_TELEGRAM_WEBHOOK_URL: %w", err)
 		}
 		webhooks[p] = tg
@@ -338,7 +338,7 @@ func (a *App) startWhatsApp(ctx context.Context, cfg config.Config, channels map
 
 // simulatorAPI joins the runtime and the simulator inbox for the console.
 type simulatorAPI struct {
-	rt    *runtime.Runtime
+	rt    *inbound.Runtime
 	inbox care.SimInbox
 }
 

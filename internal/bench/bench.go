@@ -20,9 +20,9 @@ import (
 	"github.com/mitra-care/mitra/flows"
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/flow"
+	"github.com/mitra-care/mitra/internal/inbound"
 	"github.com/mitra-care/mitra/internal/redisserver"
 	"github.com/mitra-care/mitra/internal/redisstore"
-	"github.com/mitra-care/mitra/internal/runtime"
 )
 
 // Options say what to measure.
@@ -113,12 +113,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			fmt.Fprintf(progress, "cleaning up %s:* failed: %v\n", prefix, err)
 		}
 	}()
-	set, err := flow.Load(flows.FS, runtime.FlowOptions)
+	set, err := flow.Load(flows.FS, inbound.FlowOptions)
 	if err != nil {
 		return Result{}, err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rt := runtime.New(runtime.Config{Lang: "id", SessionTTL: 30 * 24 * time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7, Logger: quiet}, set, store)
+	rt := inbound.New(inbound.Config{Lang: "id", SessionTTL: 30 * 24 * time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7, Logger: quiet}, set, store)
 	defer rt.Close()
 
 	res := Result{Rate: opts.Rate, Messages: opts.Messages, Conversations: opts.Conversations}
@@ -162,7 +162,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 }
 
 type bencher struct {
-	rt            *runtime.Runtime
+	rt            *inbound.Runtime
 	conversations int
 	seq           atomic.Int64
 }

@@ -1,4 +1,4 @@
-// Package runtime is the inbound pipeline: it takes a message from a
+// Package inbound is the inbound pipeline: it takes a message from a
 // channel, runs the pure flow engine on the contact's session, and stores
 // the new session and the replies together. It never sends anything: the
 // replies go to the outbox, which only the outreach sender reads.
@@ -7,7 +7,7 @@
 // conversations in parallel, by a fixed set of workers: a conversation is
 // always handled by the same worker (chosen by a hash of its contact id),
 // so no goroutine waits on an idle conversation.
-package runtime
+package inbound
 
 import (
 	"context"

@@ -1,7 +1,7 @@
-// Package console is Mitra's HTTP side: the simulator page and its JSON
+// Package web is Mitra's HTTP side: the simulator page and its JSON
 // API, health and readiness probes, and metrics. Later it also serves the
 // staff console, the owner's pages and the channel webhooks.
-package console
+package web
 
 import (
 	"context"
