@@ -45,3 +45,23 @@ func RetryAfter(err error) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// Forgetter removes what a channel adapter keeps outside Mitra's store
+// about an address (WhatsApp's device store keeps push names, LID
+// mappings and buffered messages). Erasure calls it for every address of
+// the person; it must be idempotent.
+type Forgetter interface {
+	Forget(ctx context.Context, a Address) error
+}
+
+// Leaser holds named leases in the shared store, so that something only
+// one process may run at a time (a WhatsApp number's live connection)
+// runs in exactly one, and moves to another when that one dies.
+type Leaser interface {
+	// Acquire takes the lease name for owner for ttl, or renews it when
+	// owner already holds it. It returns false when another owner holds
+	// it.
+	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// Release gives the lease up if owner holds it.
+	Release(ctx context.Context, name, owner string) error
+}

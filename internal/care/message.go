@@ -47,6 +47,10 @@ type Inbound struct {
 	Text      string `json:"text,omitempty"`
 	Choice    string `json:"choice,omitempty"`
 	Name      string `json:"name,omitempty"` // display name the platform gives
+	// Alias is another address of the same person that the platform
+	// revealed with this message (WhatsApp's LID beside the phone
+	// number); zero when none. The runtime files both under one contact.
+	Alias Address `json:"alias,omitzero"`
 	// Start is a deep-link payload (Telegram's /start promo): it starts
 	// the flow registered for it, and any other payload greets.
 	Start string    `json:"start,omitempty"`
