@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -65,50 +64,6 @@ type Config struct {
 	// WhatsApp is the WhatsApp channel.
 	WhatsApp WhatsApp
 }
-
-// WhatsApp configures the WhatsApp channel and its pacing.
-type WhatsApp struct {
-	// Mode is "auto" (run when paired), "on" (not being paired is an
-	// error) or "off".
-	Mode string
-	// ReplyGap is the least time between two messages in one chat.
-	ReplyGap time.Duration
-	// PerMinute, Jitter and DailyCap pace the messages the shop starts.
-	PerMinute int
-	Jitter    time.Duration
-	DailyCap  int
-	// WarmupCap is the daily cap on the first day after pairing, rising
-	// over WarmupDays to DailyCap.
-	WarmupCap, WarmupDays int
-}
-
-// Telegram configures the Telegram channel.
-type Telegram struct {
-	// Token is the bot's token from @BotFather. Secret.
-	Token string
-	// APIURL is the Bot API server's base URL: the official one, a
-	// self-hosted telegram-bot-api server, or a test server.
-	APIURL string
-	// Mode is "polling" or "webhook".
-	Mode string
-	// WebhookURL is the public HTTPS URL Telegram posts updates to; its
-	// path is served by Mitra's HTTP server.
-	WebhookURL string
-	// WebhookSecret is the secret_token Telegram sends back in
-	// X-Telegram-Bot-Api-Secret-Token. Secret.
-	WebhookSecret string
-}
-
-// ChannelRates are one channel's sending limits.
-type ChannelRates struct {
-	Overall, PerChat care.Rate
-}
-
-// Telegram modes.
-const (
-	TelegramPolling = "polling"
-	TelegramWebhook = "webhook"
-)
 
 // Defaults are the values used for settings left unset.
 func Defaults() Config {
@@ -335,88 +290,6 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
-// maxSecretFile bounds a *_FILE secret; a secret is a line, not a dump.
-const maxSecretFile = 64 << 10
-
-// lookup reads NAME, or the file named by NAME_FILE. Setting both is an
-// error, because which one wins would be a guess.
-func lookup(name string, getenv func(string) string) (string, error) {
-	v, file := getenv(name), getenv(name+"_FILE")
-	if file == "" {
-		return v, nil
-	}
-	if v != "" {
-		return "", fmt.Errorf("%s and %s_FILE are both set: keep one", name, name)
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return "", fmt.Errorf("%s_FILE: %w", name, err)
-	}
-	defer f.Close()
-	buf := make([]byte, maxSecretFile+1)
-	n, _ := f.Read(buf)
-	if n > maxSecretFile {
-		return "", fmt.Errorf("%s_FILE %s: larger than %d bytes", name, file, maxSecretFile)
-	}
-	return strings.TrimSpace(string(buf[:n])), nil
-}
-
-// parseCap reads "N/<days>d" or "N/<hours>h" in whole days: "2/7d",
-// "1/24h". The opt-in question quotes the window in days, so it must be
-// whole days.
-func parseCap(v string) (int, time.Duration, error) {
-	ns, ds, ok := strings.Cut(strings.TrimSpace(v), "/")
-	n, err := strconv.Atoi(ns)
-	if !ok || err != nil || n < 1 || n > 1000 {
-		return 0, 0, errors.New("want N/<days>d like 2/7d, with N from 1 to 1000")
-	}
-	days := -1
-	if dd, isDays := strings.CutSuffix(ds, "d"); isDays {
-		if k, err := strconv.Atoi(dd); err == nil {
-			days = k
-		}
-	} else if d, err := time.ParseDuration(ds); err == nil && d%(24*time.Hour) == 0 {
-		days = int(d / (24 * time.Hour))
-	}
-	if days < 1 || days > 365 {
-		return 0, 0, errors.New("want N/<days>d like 2/7d: a window of 1 to 365 whole days")
-	}
-	return n, time.Duration(days) * 24 * time.Hour, nil
-}
-
-// parseQuiet reads "HH:MM-HH:MM" or "off".
-func parseQuiet(v string) (time.Duration, time.Duration, error) {
-	if strings.EqualFold(v, "off") {
-		return 0, 0, nil
-	}
-	a, b, ok := strings.Cut(v, "-")
-	start, err1 := parseClock(a)
-	end, err2 := parseClock(b)
-	if !ok || err1 != nil || err2 != nil || start == end {
-		return 0, 0, errors.New("want HH:MM-HH:MM like 21:00-08:00, or off")
-	}
-	return start, end, nil
-}
-
-func parseClock(s string) (time.Duration, error) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
-	if err != nil {
-		return 0, err
-	}
-	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
-}
-
-// parseRate reads "N/s", "N/m" or "N/h"; the burst is N.
-func parseRate(v string) (care.Rate, error) {
-	ns, unit, ok := strings.Cut(strings.TrimSpace(v), "/")
-	n, err := strconv.Atoi(ns)
-	per := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}[unit]
-	if !ok || err != nil || n < 1 || per == 0 {
-		return care.Rate{}, errors.New("want N/s, N/m or N/h like 30/s")
-	}
-	return care.Rate{N: n, Per: per, Burst: n}, nil
-}
-
 func parseSwitch(v string) (bool, error) {
 	switch strings.ToLower(v) {
 	case "on", "true", "1", "yes":
@@ -467,63 +340,4 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("MITRA_WHATSAPP=%q: want auto, on or off", c.WhatsApp.Mode))
 	}
 	return errors.Join(errs...)
-}
-
-// validate checks the Telegram settings; they matter only with a token.
-func (t Telegram) validate() []error {
-	if t.Token == "" {
-		return nil
-	}
-	var errs []error
-	if u, err := url.Parse(t.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("MITRA_TELEGRAM_API_URL=%q: want a base URL like https://api.telegram.org", t.APIURL))
-	}
-	switch t.Mode {
-	case TelegramPolling:
-	case TelegramWebhook:
-		if u, err := url.Parse(t.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
-			errs = append(errs, fmt.Errorf("MITRA_TELEGRAM_WEBHOOK_URL=%q: webhook mode needs the public https URL Telegram posts to", t.WebhookURL))
-		}
-		if !validWebhookSecret(t.WebhookSecret) {
-			errs = append(errs, errors.New("MITRA_TELEGRAM_WEBHOOK_SECRET: webhook mode needs a secret of 1-256 characters A-Z a-z 0-9 _ -"))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("MITRA_TELEGRAM_MODE=%q: want polling or webhook", t.Mode))
-	}
-	return errs
-}
-
-// validWebhookSecret applies Telegram's rule for secret_token.
-func validWebhookSecret(s string) bool {
-	if len(s) < 1 || len(s) > 256 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// RequireRedis reports a missing Redis URL, for the commands that need
-// one from the environment.
-func (c Config) RequireRedis() error {
-	if c.RedisURL == "" {
-		return errors.New("MITRA_REDIS_URL is not set: point it at your Redis, e.g. redis://127.0.0.1:6379/0 (or run `mitra demo` to try Mitra without one)")
-	}
-	return nil
-}
-
-// RedactedRedisURL is the Redis URL fit for a log line: any password is
-// replaced by "xxxxx".
-func (c Config) RedactedRedisURL() string {
-	u, err := url.Parse(c.RedisURL)
-	if err != nil || u.User == nil {
-		if err != nil {
-			return "(unparsable URL)"
-		}
-		return c.RedisURL
-	}
-	return u.Redacted()
 }
