@@ -6,11 +6,15 @@
 // methods Mitra calls (getMe, getUpdates, sendMessage, sendChatAction,
 // answerCallbackQuery, setWebhook, deleteWebhook) with Telegram's shapes,
 // keeps getUpdates' offset semantics and long polling, and records every
-// call. It does not import the library, which only the channel may.
+// call. A test can make any call fail as Telegram would (an error answer,
+// a flood wait, a hang-up) or as whatever stands in front of it would (a
+// body that is not the Bot API's JSON, a method the server lacks). It
+// does not import the library, which only the channel may.
 package telegramtest
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -63,15 +67,24 @@ type Call struct {
 	Failed bool
 }
 
-// Failure is how a coming call of a method fails.
+// Failure is how a coming call of a method fails. Any method can be made
+// to fail, those the server does not otherwise know included.
 type Failure struct {
 	// Skip lets that many calls of the method succeed first.
 	Skip int
+	// Always keeps the failure for every call after it too, as a server
+	// without the method would answer.
+	Always bool
 	// Code, Description and RetryAfter make Telegram's error answer, such
-	// as 429 "Too Many Requests: retry after 3" with RetryAfter 3.
+	// as 429 "Too Many Requests: retry after 3" with RetryAfter 3. An
+	// empty Description sends none, as some servers do.
 	Code        int
 	Description string
 	RetryAfter  int
+	// Raw, if set, is the whole body of the answer instead of the Bot
+	// API's JSON, sent as text/plain with status Code: a proxy's error
+	// page, or "404 page not found" from a server without the method.
+	Raw string
 	// HangUp closes the connection after reading the whole request,
 	// without answering: the client cannot know what happened.
 	HangUp bool
@@ -126,7 +139,8 @@ func (s *Server) Push(u Update) int {
 }
 
 // Fail makes a coming call of method fail with f. Failures of one method
-// apply in the order they were added, one call each.
+// apply in the order they were added, one call each (all the calls from
+// then on for a failure that is Always).
 func (s *Server) Fail(method string, f Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -229,7 +243,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case failing && f[0].Skip > 0:
 		f[0].Skip--
 		failing = false
-	case failing:
+	case failing && !f[0].Always:
 		s.failures[method] = f[1:]
 	}
 	s.calls = append(s.calls, Call{Method: method, Form: r.PostForm, Failed: failing})
@@ -345,9 +359,18 @@ func apiOK(w http.ResponseWriter, result any) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "result": result})
 }
 
-// apiError writes Telegram's answer for f.
+// apiError writes Telegram's answer for f, or f.Raw when it is set.
 func apiError(w http.ResponseWriter, f Failure) {
-	body := map[string]any{"ok": false, "error_code": f.Code, "description": f.Description}
+	if f.Raw != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(f.Code)
+		_, _ = io.WriteString(w, f.Raw)
+		return
+	}
+	body := map[string]any{"ok": false, "error_code": f.Code}
+	if f.Description != "" {
+		body["description"] = f.Description
+	}
 	if f.RetryAfter > 0 {
 		body["parameters"] = map[string]any{"retry_after": f.RetryAfter}
 	}
