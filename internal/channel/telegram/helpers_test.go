@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -106,32 +108,126 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// testLog logs to t and fails the test if a line holds the token.
-func testLog(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+// personal matches what must never be logged above debug level: the
+// test chats' ids, the customer's name and the texts the tests send.
+var personal = regexp.MustCompile(`(^|[^0-9-])(4242|-4001)([^0-9]|$)|Siti|Rahma|(?i:halo|baju merah)`)
+
+// logLines is a log that keeps its lines and checks each as it comes: no
+// line holds the token, and none above debug level holds personal data.
+type logLines struct {
+	t     *testing.T
+	mu    sync.Mutex
+	lines []string
 }
 
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	if strings.Contains(string(p), telegramtest.Token) {
-		w.t.Errorf("the token is in a log line: %s", p)
+func (l *logLines) Write(p []byte) (int, error) {
+	line := string(p)
+	if strings.Contains(line, telegramtest.Token) {
+		l.t.Errorf("the token is in a log line: %s", line)
 	}
-	w.t.Logf("%s", p)
+	if !strings.Contains(line, "level=DEBUG") && personal.MatchString(line) {
+		l.t.Errorf("personal data in a log line above debug level: %s", line)
+	}
+	l.t.Logf("%s", p)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, line)
 	return len(p), nil
+}
+
+// with returns the lines that hold every one of parts.
+func (l *logLines) with(parts ...string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, line := range l.lines {
+		if !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(line, p) }) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// testLog is a debug-level log to t, checked by a logLines.
+func testLog(t *testing.T) *slog.Logger {
+	log, _ := captureLog(t)
+	return log
+}
+
+// captureLog is testLog that also returns the lines.
+func captureLog(t *testing.T) (*slog.Logger, *logLines) {
+	l := &logLines{t: t}
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug})), l
 }
 
 // newChannel builds a channel on s with quick retries.
 func newChannel(t *testing.T, s *telegramtest.Server, cfg Config, h care.Handler) *Channel {
 	t.Helper()
+	c, _ := newChannelLog(t, s, cfg, h)
+	return c
+}
+
+// newChannelLog is newChannel that also returns what the channel logs.
+func newChannelLog(t *testing.T, s *telegramtest.Server, cfg Config, h care.Handler) (*Channel, *logLines) {
+	t.Helper()
 	cfg.Token = telegramtest.Token
 	cfg.APIURL = s.URL()
-	c, err := New(context.Background(), cfg, h, testLog(t))
+	log, lines := captureLog(t)
+	c, err := New(context.Background(), cfg, h, log)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	c.retryMin, c.retryMax = 5*time.Millisecond, 50*time.Millisecond
-	return c
+	return c, lines
+}
+
+// cosmeticFailures records the calls Config.OnCosmeticFailure reports.
+type cosmeticFailures struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (f *cosmeticFailures) record(call string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call)
+}
+
+func (f *cosmeticFailures) get() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// limitCall is one call of a fakeLimiter.
+type limitCall struct {
+	key  string
+	rate care.Rate
+}
+
+// fakeLimiter records the calls counted against it; answer, if set,
+// decides the wait of the nth call (from 0) instead of allowing it.
+type fakeLimiter struct {
+	mu     sync.Mutex
+	calls  []limitCall
+	answer func(n int) (time.Duration, error)
+}
+
+func (f *fakeLimiter) Allow(_ context.Context, key string, r care.Rate) (time.Duration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.calls)
+	f.calls = append(f.calls, limitCall{key, r})
+	if f.answer == nil {
+		return 0, nil
+	}
+	return f.answer(n)
+}
+
+func (f *fakeLimiter) get() []limitCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
 }
 
 // run runs c until the returned stop is called (or the test ends) and
@@ -157,6 +253,21 @@ func run(t *testing.T, c *Channel) (stop func()) {
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// noPersonal fails the test if err's text is empty or holds the chat id,
+// the customer's name or text.
+func noPersonal(t *testing.T, err error, text string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if strings.TrimSpace(err.Error()) == "" {
+		t.Errorf("error %#v has no text", err)
+	}
+	if personal.MatchString(err.Error()) || strings.TrimSpace(text) != "" && strings.Contains(err.Error(), text) {
+		t.Errorf("personal data in the error: %v", err)
+	}
 }
 
 // noToken fails the test if err's text holds the token.

@@ -33,7 +33,7 @@ func (c *Channel) poll(ctx context.Context) error {
 	// getUpdates fails while a webhook is set: Mitra may have run in
 	// webhook mode before.
 	err := c.persist(ctx, "deleteWebhook", func(ctx context.Context) error {
-		_, err := c.request(ctx, requestTimeout, func(b *tgbotapi.BotAPI) error {
+		_, err := c.request(ctx, "deleteWebhook", requestTimeout, func(b *tgbotapi.BotAPI) error {
 			_, err := b.Request(tgbotapi.DeleteWebhookConfig{})
 			return err
 		})
@@ -71,7 +71,7 @@ func (c *Channel) poll(ctx context.Context) error {
 func (c *Channel) getUpdates(ctx context.Context, offset, wait, limit int) ([]tgbotapi.Update, error) {
 	var updates []tgbotapi.Update
 	cfg := tgbotapi.UpdateConfig{Offset: offset, Limit: limit, Timeout: wait, AllowedUpdates: allowedUpdates}
-	_, err := c.request(ctx, time.Duration(wait)*time.Second+requestTimeout, func(b *tgbotapi.BotAPI) (err error) {
+	_, err := c.request(ctx, "getUpdates", time.Duration(wait)*time.Second+requestTimeout, func(b *tgbotapi.BotAPI) (err error) {
 		updates, err = b.GetUpdates(cfg)
 		return err
 	})
@@ -128,9 +128,11 @@ func (c *Channel) deliverBatch(ctx context.Context, updates []tgbotapi.Update, o
 	return offset
 }
 
-// deliverRetrying delivers e until the handler has stored it, waiting
-// longer after each failure; it never skips a message. It reports false
-// when ctx ended first.
+// deliverRetrying delivers e until the handler has stored it (or found it
+// a duplicate or beyond processing), waiting longer after each failure;
+// it never skips a message, and each attempt is bounded by
+// Config.HandleTimeout, so a store that stopped answering costs a retry,
+// not a hang. It reports false when ctx ended first.
 func (c *Channel) deliverRetrying(ctx context.Context, e event) bool {
 	backoff := c.retryMin
 	for {
@@ -141,7 +143,7 @@ func (c *Channel) deliverRetrying(ctx context.Context, e event) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		c.log.Warn("telegram: message not stored, retrying", "update", e.update, "in", backoff, "err", err)
+		c.log.Warn("telegram: message not stored, retrying", "update", e.update, "contact", c.who(e.in.Address), "in", backoff, "err", err)
 		if !sleep(ctx, backoff) {
 			return false
 		}
@@ -158,39 +160,29 @@ type event struct {
 	callback string
 }
 
-// deliver hands e to the handler. It returns nil when e is done with
-// (stored, or so wrong that retrying cannot help) and an error when
-// Telegram must deliver it again.
+// deliver hands e to the handler, giving it Config.HandleTimeout. It
+// returns nil when e is done with: stored, a duplicate of one stored
+// (care.ErrDuplicate), or so wrong that retrying cannot help (code
+// care.EInvalid); and an error when Telegram must deliver it again. A
+// tap is answered once it is done with, so the button stops spinning.
 func (c *Channel) deliver(ctx context.Context, e event) error {
-	err := c.h.Handle(ctx, e.in)
-	if err != nil && care.ErrorCode(err) != care.EInvalid {
-		return fmt.Errorf("handle telegram update %d: %w", e.update, err)
-	}
-	if err != nil {
-		c.log.Warn("telegram: dropping a message that cannot be processed", "update", e.update, "chat", e.in.Address.ID, "err", err)
+	hctx, cancel := context.WithTimeout(ctx, c.cfg.HandleTimeout)
+	err := c.h.Handle(hctx, e.in)
+	late := errors.Is(hctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+	cancel()
+	switch {
+	case err == nil, errors.Is(err, care.ErrDuplicate):
+	case care.ErrorCode(err) == care.EInvalid:
+		c.log.Warn("telegram: dropping a message that cannot be processed", "update", e.update, "contact", c.who(e.in.Address), "err", err)
+	case late:
+		return fmt.Errorf("update %d not stored within %s: %w", e.update, c.cfg.HandleTimeout, err)
+	default:
+		return fmt.Errorf("update %d not stored: %w", e.update, err)
 	}
 	if e.callback != "" {
-		c.answer(ctx, e.callback)
+		c.cosmetic(ctx, callAnswer, e.in.Address, answerQuery(e.callback))
 	}
 	return nil
-}
-
-// answer answers a callback query. It is not a message to the contact, so
-// it needs no gate; a failure costs only a spinner that times out.
-func (c *Channel) answer(ctx context.Context, id string) {
-	_, err := c.request(ctx, answerTimeout, func(b *tgbotapi.BotAPI) error {
-		_, err := b.Request(tgbotapi.NewCallback(id, ""))
-		return err
-	})
-	var apiErr *tgbotapi.Error
-	switch {
-	case errors.As(err, &apiErr):
-		// Typically "query is too old": the tap came again after a
-		// restart and was answered the first time.
-		c.log.Debug("telegram: callback query not answered", "query", id, "err", err)
-	case err != nil:
-		c.log.Warn("telegram: callback query not answered", "query", id, "err", err)
-	}
 }
 
 // translate turns an update into an event. ignored says why an update is

@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -319,5 +320,105 @@ func TestPollingWaitsOutTelegram(t *testing.T) {
 	}
 	if n := len(s.Calls("getUpdates")); n < 3 {
 		t.Errorf("%d getUpdates calls, want the two failures and a success", n)
+	}
+}
+
+func TestPollingAcknowledgesOnlyWhatIsDone(t *testing.T) {
+	pseudonyms := care.NewPseudonyms([]byte("salt"))
+	contact := "contact=" + pseudonyms.Of(care.Address{Channel: care.Telegram, ID: "4242"})
+	errHang := errors.New("hang until the context ends")
+	tests := []struct {
+		name string
+		// outcomes are what the handler returns at each attempt; the
+		// attempts after them succeed.
+		outcomes []error
+		attempts int
+		logged   []string // a warning holds each of these
+	}{
+		{name: "stored", attempts: 1},
+		{name: "a duplicate", outcomes: []error{fmt.Errorf("commit: %w", care.ErrDuplicate)}, attempts: 1},
+		{name: "cannot be processed", outcomes: []error{fmt.Errorf("inbound message: %w", care.Errorf(care.EInvalid, "message id too long"))}, attempts: 1,
+			logged: []string{"level=WARN", "dropping a message that cannot be processed", contact, "message id too long"}},
+		{name: "store away", outcomes: []error{errStoreDown, errStoreDown}, attempts: 3,
+			logged: []string{"level=WARN", "message not stored, retrying", contact, "not stored: redis away"}},
+		{name: "store hangs", outcomes: []error{errHang}, attempts: 2,
+			logged: []string{"level=WARN", "message not stored, retrying", contact, "not stored within 20ms: context deadline exceeded"}},
+		{name: "a bug", outcomes: []error{errors.New("nil map")}, attempts: 2,
+			logged: []string{"level=WARN", "message not stored, retrying", "not stored: nil map"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := telegramtest.NewServer(t)
+			in := newInbox()
+			in.fail = func(ctx context.Context, _ care.Inbound, attempt int) error {
+				if attempt > len(tt.outcomes) {
+					return nil
+				}
+				if err := tt.outcomes[attempt-1]; err != errHang {
+					return err
+				}
+				<-ctx.Done()
+				return ctx.Err()
+			}
+			c, logs := newChannelLog(t, s, Config{Pseudonyms: pseudonyms, HandleTimeout: 20 * time.Millisecond}, in)
+			id := s.Push(telegramtest.TextUpdate(4242, 1, "halo kak"))
+			next := s.Push(telegramtest.TextUpdate(4242, 2, "ada baju merah?"))
+			run(t, c)
+			eventually(t, "both updates to be confirmed", func() bool { return slices.Equal(s.Confirmed(), []int{id, next}) })
+			if n := in.attemptsOf("telegram:4242/1"); n != tt.attempts {
+				t.Errorf("handled %d times, want %d", n, tt.attempts)
+			}
+			if tt.logged != nil && len(logs.with(tt.logged...)) == 0 {
+				t.Errorf("no log line with %q", tt.logged)
+			}
+			if lines := logs.with("halo kak"); len(lines) > 0 {
+				t.Errorf("the message's text is logged: %q", lines)
+			}
+		})
+	}
+}
+
+func TestPollingTapAnswerFailureCostsNothing(t *testing.T) {
+	tests := []struct {
+		name    string
+		failure *telegramtest.Failure
+		says    string // in the logged error
+	}{
+		{"answered", nil, ""},
+		{"query too old", &telegramtest.Failure{Code: 400, Description: "Bad Request: query is too old and response timeout expired or query ID is invalid"}, "answerCallbackQuery: Bad Request: query is too old"},
+		{"a server without the method", &telegramtest.Failure{Code: 404, Raw: "404 page not found", Always: true}, "answerCallbackQuery: the answer is not the Bot API's JSON"},
+		{"server error", &telegramtest.Failure{Code: 500, Description: "Internal Server Error"}, "(HTTP 500 Internal Server Error)"},
+		{"connection lost", &telegramtest.Failure{HangUp: true}, "answerCallbackQuery: Post"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := telegramtest.NewServer(t)
+			in := newInbox()
+			lim := &fakeLimiter{}
+			var failed cosmeticFailures
+			c, logs := newChannelLog(t, s, Config{Limiter: lim, LimitKey: "rate:telegram", OnCosmeticFailure: failed.record}, in)
+			if tt.failure != nil {
+				s.Fail("answerCallbackQuery", *tt.failure)
+			}
+			id := s.Push(telegramtest.CallbackUpdate(4242, "5843920187", "yes"))
+			run(t, c)
+			eventually(t, "the tap to be confirmed", func() bool { return slices.Contains(s.Confirmed(), id) })
+			if !in.isStored("telegram:4242/q5843920187") {
+				t.Error("the tap was not stored")
+			}
+			if got := len(lim.get()); got != 1 {
+				t.Errorf("%d calls counted against the limit, want the answer's", got)
+			}
+			want := []string{"answerCallbackQuery"}
+			if tt.failure == nil {
+				want = nil
+			}
+			if got := failed.get(); !slices.Equal(got, want) {
+				t.Errorf("cosmetic failures %v, want %v", got, want)
+			}
+			if tt.says != "" && len(logs.with("level=DEBUG", tt.says)) != 1 {
+				t.Errorf("no debug line with an error saying %q", tt.says)
+			}
+		})
 	}
 }

@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -22,15 +21,26 @@ const maxText = 4096
 // maxCallbackData is the most callback data, in bytes, a button can carry.
 const maxCallbackData = 64
 
-// Send delivers m as the contact's chat shows it: "typing…", then the
-// text, split into several messages when it is longer than Telegram takes,
-// with the choices as buttons under the last one.
+// Send delivers m: the text, split into several messages when it is
+// longer than Telegram takes, with the choices as buttons under the last
+// one.
+//
+// "typing…" is shown only when the contact would otherwise see the reply
+// stall: before each later part of a split message, which waits behind
+// the parts before it (and, if need be, for the rate limit or a flood
+// wait). A message of one part goes out at once with no typing call, so
+// it costs exactly one Bot API call: a typing call before it would only
+// double the time the contact waits. Typing and every other call beyond
+// the first sendMessage are counted against Config.Limiter; the sender
+// counted the first.
 //
 // The error tells the sender what to do, and follows one rule: a message
 // is reported as retryable only when Telegram certainly did not take it,
 // because a lost reply is better than a repeated one. So:
 //
-//   - Telegram's 429 gives a *care.RetryAfterError with its retry_after;
+//   - Telegram's 429 gives a *care.RetryAfterError with its retry_after
+//     and Channel set: the flood limit is the bot's, so the sender holds
+//     every Telegram message, not just this one;
 //   - a request that never left (connection refused, DNS failure) gives
 //     code care.EUnavailable;
 //   - 403 (the contact blocked the bot or left Telegram) gives code
@@ -41,22 +51,27 @@ const maxCallbackData = 64
 //
 // Once a part of a split message is out, the sender must not send the
 // whole message again, so Send itself waits out a 429 or an unsent request
-// for the later parts, for as long as ctx allows.
+// for the later parts, for as long as ctx allows. A cosmetic call
+// (typing) that fails never fails Send.
+//
+// Errors end up in the audit stream and the dead letters, which outlive
+// an erasure's reach into logs; they name no chat, person or text, only
+// the Bot API method, Telegram's reason and the HTTP status.
 func (c *Channel) Send(ctx context.Context, m care.Outbound) error {
 	if err := c.send(ctx, m); err != nil {
-		return fmt.Errorf("send telegram %s: %w", m.Address.ID, err)
+		return fmt.Errorf("send on telegram: %w", err)
 	}
 	return nil
 }
 
-// send is Send; Send adds the chat to its errors.
+// send is Send; Send names the channel in its errors.
 func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 	if m.Address.Channel != care.Telegram {
-		return care.Errorf(care.EInvalid, "%s is not a Telegram address", m.Address)
+		return care.Errorf(care.EInvalid, "a %s address is not a Telegram chat", m.Address.Channel)
 	}
 	chatID, err := strconv.ParseInt(m.Address.ID, 10, 64)
 	if err != nil {
-		return care.Errorf(care.EInvalid, "chat id %q is not a number", m.Address.ID)
+		return care.Errorf(care.EInvalid, "the address is not a Telegram chat id (a number)")
 	}
 	markup, err := keyboard(m.Choices)
 	if err != nil {
@@ -66,22 +81,13 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 	if len(parts) == 0 {
 		return care.Errorf(care.EInvalid, "message %s has no text", m.ID)
 	}
-	_, err = c.request(ctx, requestTimeout, func(b *tgbotapi.BotAPI) error {
-		_, err := b.Request(tgbotapi.NewChatAction(chatID, tgbotapi.ChatTyping))
-		return err
-	})
-	if err != nil {
-		// Whatever became of the typing action, no part of the
-		// message is out yet.
-		return fmt.Errorf("typing: %w", failure(err, false))
-	}
 	for i, text := range parts {
 		msg := tgbotapi.NewMessage(chatID, text)
 		if i == len(parts)-1 {
 			msg.ReplyMarkup = markup // a nil pointer sends no markup
 		}
 		if i == 0 {
-			wrote, err := c.request(ctx, requestTimeout, func(b *tgbotapi.BotAPI) error {
+			wrote, err := c.request(ctx, "sendMessage", requestTimeout, func(b *tgbotapi.BotAPI) error {
 				_, err := b.Send(msg)
 				return err
 			})
@@ -90,20 +96,30 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 			}
 			continue
 		}
-		if err := c.sendPart(ctx, msg); err != nil {
+		c.cosmetic(ctx, callTyping, m.Address, typing(chatID))
+		if err := c.sendPart(ctx, m.Address, msg); err != nil {
 			return fmt.Errorf("part %d of %d (the earlier parts were sent): %w", i+1, len(parts), err)
 		}
 	}
 	return nil
 }
 
-// sendPart sends a later part of a split message. It never returns an
-// error the sender would retry the whole message for: what the sender
-// would wait out, it waits out itself.
-func (c *Channel) sendPart(ctx context.Context, msg tgbotapi.MessageConfig) error {
+// sendPart sends a later part of a split message to a, counting each
+// attempt against the rate limit. It never returns an error the sender
+// would retry the whole message for: what the sender would wait out, it
+// waits out itself.
+func (c *Channel) sendPart(ctx context.Context, a care.Address, msg tgbotapi.MessageConfig) error {
 	backoff := c.retryMin
 	for {
-		wrote, err := c.request(ctx, requestTimeout, func(b *tgbotapi.BotAPI) error {
+		if err := c.allow(ctx, 0); err != nil {
+			if ctx.Err() != nil {
+				// Not %w of err: the limiter's error could carry a
+				// code that makes the sender retry.
+				return fmt.Errorf("not sent, gave up waiting for the rate limit: %w", ctx.Err())
+			}
+			c.log.Warn("telegram: rate limit not counted; sending the rest of a message all the same", "contact", c.who(a), "err", err)
+		}
+		wrote, err := c.request(ctx, "sendMessage", requestTimeout, func(b *tgbotapi.BotAPI) error {
 			_, err := b.Send(msg)
 			return err
 		})
@@ -120,7 +136,7 @@ func (c *Channel) sendPart(ctx context.Context, msg tgbotapi.MessageConfig) erro
 		default:
 			return f
 		}
-		c.log.Warn("telegram: part of a message not sent, retrying", "chat", msg.ChatID, "in", wait, "err", f)
+		c.log.Warn("telegram: part of a message not sent, retrying", "contact", c.who(a), "in", wait, "err", f)
 		if !sleep(ctx, wait) {
 			// %v, not %w: f would make the sender retry.
 			return fmt.Errorf("%v; gave up: %w", f, ctx.Err())
@@ -132,20 +148,18 @@ func (c *Channel) sendPart(ctx context.Context, msg tgbotapi.MessageConfig) erro
 // (see Send). mayHaveActed is false when Telegram certainly did nothing
 // worth guarding against repeating.
 func failure(err error, mayHaveActed bool) error {
-	var apiErr *tgbotapi.Error
-	if errors.As(err, &apiErr) {
-		switch {
-		case apiErr.Code == http.StatusTooManyRequests:
-			return &care.RetryAfterError{After: time.Duration(max(apiErr.RetryAfter, 1)) * time.Second, Reason: apiErr.Message}
-		case apiErr.Code == http.StatusForbidden:
-			return care.Errorf(care.EUnreachable, "%s", apiErr.Message)
-		case apiErr.Code >= 500 && !mayHaveActed:
-			return fmt.Errorf("%w: %w", care.Errorf(care.EUnavailable, "the message was not sent"), err)
-		}
-		return err
-	}
-	if !mayHaveActed {
+	code, api := refusal(err)
+	switch {
+	case code == http.StatusTooManyRequests:
+		return &care.RetryAfterError{After: time.Duration(max(retryAfter(err), 1)) * time.Second, Reason: err.Error(), Channel: true}
+	case code == http.StatusForbidden && api:
+		// Only the Bot API's own 403 says the contact is gone; a proxy's
+		// says nothing about them.
+		return fmt.Errorf("%w: %w", care.Errorf(care.EUnreachable, "the contact cannot be reached"), err)
+	case code >= 500 && !mayHaveActed, code == 0 && !mayHaveActed:
 		return fmt.Errorf("%w: %w", care.Errorf(care.EUnavailable, "the message was not sent"), err)
+	case code != 0:
+		return err
 	}
 	return fmt.Errorf("the request went out, Telegram may have sent it: %w", err)
 }

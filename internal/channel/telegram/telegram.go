@@ -7,7 +7,14 @@
 //
 // Files follow the direction of travel: receive.go (updates in, by
 // polling), webhook.go (updates in, pushed by Telegram), send.go
-// (messages out).
+// (messages out), extra.go (the calls beyond a message's first: the rate
+// limit they count against, and the cosmetic calls, such as "typing…",
+// that never cost a message).
+//
+// Nothing personal is logged above debug level, and no error the channel
+// returns holds a chat id, a name or a text: errors reach the audit
+// stream and the dead letters, and logs cannot be erased. Log lines name
+// a contact by pseudonym (Config.Pseudonyms).
 package telegram
 
 import (
@@ -49,6 +56,28 @@ type Config struct {
 	// webhook call. It is what tells Telegram's calls from anybody
 	// else's, so webhook mode refuses to start without it.
 	WebhookSecret string
+	// HandleTimeout bounds each call of the handler (storing one update)
+	// in both modes; 0 means 10 s. A webhook call that runs out of it is
+	// answered 503, a polled update is tried again with backoff: neither
+	// waits on a store that is away.
+	HandleTimeout time.Duration
+	// Pseudonyms name contacts in log lines (Pseudonyms.Of), which must
+	// hold no chat id, name or text; the zero value works, with an empty
+	// key.
+	Pseudonyms care.Pseudonyms
+	// Limiter, when set, counts every Bot API call a message or an update
+	// costs beyond the first sendMessage of a message (which the sender
+	// counts itself) against Rate under LimitKey: the later parts of a
+	// split message, "typing…", the answer to a button tap. Nil means no
+	// counting.
+	Limiter  care.RateLimiter
+	LimitKey string
+	Rate     care.Rate
+	// OnCosmeticFailure, when set, is called with the Bot API method of
+	// each cosmetic call (sendChatAction, answerCallbackQuery) that
+	// failed or was skipped; such a failure never costs a message. It
+	// must not block.
+	OnCosmeticFailure func(call string)
 }
 
 // The modes Config.Mode names.
@@ -62,11 +91,14 @@ const defaultAPIURL = "https://api.telegram.org"
 
 // Timeouts of single Bot API calls. The library takes no context, so
 // without them a call to a server that stopped answering would hang
-// forever.
+// forever. A cosmetic call gets less: it may hold up a message.
 const (
-	requestTimeout = 30 * time.Second
-	answerTimeout  = 10 * time.Second
+	requestTimeout  = 30 * time.Second
+	cosmeticTimeout = 3 * time.Second
 )
+
+// defaultHandleTimeout is Config.HandleTimeout's default.
+const defaultHandleTimeout = 10 * time.Second
 
 // Channel is one bot on one Bot API server. It receives updates (Run or
 // ServeHTTP, depending on the mode) and sends messages (Send); all of its
@@ -127,16 +159,16 @@ func New(ctx context.Context, cfg Config, h care.Handler, log *slog.Logger) (*Ch
 	c.bot.SetAPIEndpoint(endpoint)
 
 	var self tgbotapi.User
-	_, err := c.request(ctx, requestTimeout, func(b *tgbotapi.BotAPI) (err error) {
+	_, err := c.request(ctx, "getMe", requestTimeout, func(b *tgbotapi.BotAPI) (err error) {
 		self, err = b.GetMe()
 		return err
 	})
 	var apiErr *tgbotapi.Error
 	switch {
 	case errors.As(err, &apiErr) && (apiErr.Code == http.StatusUnauthorized || apiErr.Code == http.StatusNotFound):
-		return nil, fmt.Errorf("telegram: the Bot API at %s refused the token (%s): copy it again from @BotFather", c.cfg.APIURL, apiErr.Message)
+		return nil, fmt.Errorf("telegram: the Bot API at %s refused the token, copy it again from @BotFather: %w", c.cfg.APIURL, err)
 	case err != nil:
-		return nil, fmt.Errorf("telegram: getMe at %s: %w", c.cfg.APIURL, err)
+		return nil, fmt.Errorf("telegram: the Bot API at %s: %w", c.cfg.APIURL, err)
 	}
 	c.bot.Self = self
 	c.log.Info("telegram bot ready", "bot", "@"+self.UserName, "mode", c.cfg.Mode, "api", c.cfg.APIURL)
@@ -153,6 +185,12 @@ func (c *Channel) check() error {
 		cfg.APIURL = defaultAPIURL
 	}
 	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
+	if cfg.HandleTimeout <= 0 {
+		cfg.HandleTimeout = defaultHandleTimeout
+	}
+	if cfg.Limiter != nil && cfg.LimitKey == "" {
+		return errors.New("a rate limiter needs the key to count under (LimitKey)")
+	}
 	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("API URL %q: want a base URL like %s", cfg.APIURL, defaultAPIURL)
 	}
@@ -197,18 +235,22 @@ func (c *Channel) Run(ctx context.Context) error {
 	return err
 }
 
-// request runs fn on a copy of the bot whose HTTP client carries ctx,
-// bounded by timeout: the library's calls take no context. wrote reports
-// whether a request went out whole, in which case the server may have
-// acted on it even if the call failed.
-func (c *Channel) request(ctx context.Context, timeout time.Duration, fn func(*tgbotapi.BotAPI) error) (wrote bool, err error) {
+// request runs fn, which makes the Bot API call method, on a copy of the
+// bot whose HTTP client carries ctx, bounded by timeout: the library's
+// calls take no context. wrote reports whether a request went out whole,
+// in which case the server may have acted on it even if the call failed.
+// A failure comes as a *callError, whose text names the method and the
+// HTTP status.
+func (c *Channel) request(ctx context.Context, method string, timeout time.Duration, fn func(*tgbotapi.BotAPI) error) (wrote bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := &transport{ctx: ctx, client: c.client, token: c.cfg.Token}
 	bot := *c.bot
 	bot.Client = t
-	err = fn(&bot)
-	return t.wrote.Load(), err
+	if err := fn(&bot); err != nil {
+		return t.wrote.Load(), &callError{method: method, status: int(t.status.Load()), err: err}
+	}
+	return t.wrote.Load(), nil
 }
 
 // transport is the library's HTTP client for one call.
@@ -217,11 +259,14 @@ type transport struct {
 	client *http.Client
 	token  string
 	wrote  atomic.Bool
+	// status is the HTTP status of the answer; 0 until one came.
+	status atomic.Int32
 }
 
 // Do sends req with the call's context, records whether it was written in
-// full, and removes the token from the error: net/http quotes the whole
-// URL, and the library puts the token in the URL's path.
+// full and the status of the answer, and removes the token from the
+// error: net/http quotes the whole URL, and the library puts the token
+// in the URL's path.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
 		if info.Err == nil {
@@ -233,7 +278,77 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	if errors.As(err, &uerr) {
 		return nil, &url.Error{Op: uerr.Op, URL: strings.ReplaceAll(uerr.URL, t.token, "REDACTED"), Err: uerr.Err}
 	}
+	if resp != nil {
+		t.status.Store(int32(resp.StatusCode))
+	}
 	return resp, err
+}
+
+// callError is a failed Bot API call. The library's own error can say
+// nothing useful: an answer without a description has an empty text, and
+// an answer that is not the Bot API's JSON (a proxy's error page, "404
+// Not Found" from a server without the method) only says where the JSON
+// decoder stumbled. callError's text always names the method and, when an
+// answer came, its HTTP status.
+type callError struct {
+	method string
+	status int // 0 when no answer came
+	err    error
+}
+
+// Error implements error.
+func (e *callError) Error() string {
+	var apiErr *tgbotapi.Error
+	var what string
+	switch {
+	case errors.As(e.err, &apiErr) && apiErr.Message != "":
+		what = apiErr.Message
+	case errors.As(e.err, &apiErr):
+		what = "refused without a description"
+	case e.status != 0 && e.err.Error() != "":
+		what = "the answer is not the Bot API's JSON (" + e.err.Error() + ")"
+	case e.status != 0:
+		what = "the answer is not the Bot API's JSON"
+	case e.err.Error() != "":
+		what = e.err.Error()
+	default:
+		what = "no answer"
+	}
+	if e.status == 0 {
+		return e.method + ": " + what
+	}
+	return fmt.Sprintf("%s: %s (HTTP %d %s)", e.method, what, e.status, http.StatusText(e.status))
+}
+
+// Unwrap returns the library's error.
+func (e *callError) Unwrap() error { return e.err }
+
+// refusal returns the code of a Bot API call's refusal: Telegram's
+// error_code, or, for an answer without one (not the Bot API's JSON), its
+// HTTP status when that is 400 or more; 0 when no refusal came (the call
+// failed on the way, or the answer could not be read). api reports
+// whether the code came from the Bot API itself, not from whatever
+// stands in front of it.
+func refusal(err error) (code int, api bool) {
+	var apiErr *tgbotapi.Error
+	if errors.As(err, &apiErr) && apiErr.Code != 0 {
+		return apiErr.Code, true
+	}
+	var ce *callError
+	if errors.As(err, &ce) && ce.status >= 400 {
+		return ce.status, false
+	}
+	return 0, false
+}
+
+// retryAfter is the retry_after, in seconds, of a Bot API refusal; 0 when
+// it asked for none.
+func retryAfter(err error) int {
+	var apiErr *tgbotapi.Error
+	if errors.As(err, &apiErr) {
+		return apiErr.RetryAfter
+	}
+	return 0
 }
 
 // persist calls fn until it succeeds, ctx ends, or the Bot API refuses in
@@ -246,9 +361,8 @@ func (c *Channel) persist(ctx context.Context, what string, fn func(context.Cont
 			return err
 		}
 		wait := backoff
-		var apiErr *tgbotapi.Error
-		if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
-			wait = time.Duration(apiErr.RetryAfter) * time.Second
+		if after := retryAfter(err); after > 0 {
+			wait = time.Duration(after) * time.Second
 		} else {
 			backoff = min(backoff*2, c.retryMax)
 		}
@@ -263,9 +377,8 @@ func (c *Channel) persist(ctx context.Context, what string, fn func(context.Cont
 // stays: a 4xx other than a conflict (another poller, soon gone) or a
 // flood wait.
 func permanent(err error) bool {
-	var apiErr *tgbotapi.Error
-	return errors.As(err, &apiErr) && apiErr.Code >= 400 && apiErr.Code < 500 &&
-		apiErr.Code != http.StatusConflict && apiErr.Code != http.StatusTooManyRequests
+	code, _ := refusal(err)
+	return code >= 400 && code < 500 && code != http.StatusConflict && code != http.StatusTooManyRequests
 }
 
 // sleep waits d and reports false if ctx ended first.

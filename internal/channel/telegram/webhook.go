@@ -31,7 +31,7 @@ func (c *Channel) hook(ctx context.Context) error {
 		return fmt.Errorf("telegram setWebhook: %w", err)
 	}
 	err := c.persist(ctx, "setWebhook", func(ctx context.Context) error {
-		_, err := c.request(ctx, requestTimeout, func(b *tgbotapi.BotAPI) error {
+		_, err := c.request(ctx, "setWebhook", requestTimeout, func(b *tgbotapi.BotAPI) error {
 			// v5.5.1 has no field for secret_token, so the call is
 			// made by name.
 			_, err := b.MakeRequest("setWebhook", params)
@@ -53,10 +53,13 @@ func (c *Channel) hook(ctx context.Context) error {
 func (c *Channel) WebhookPath() string { return c.webhookPath }
 
 // ServeHTTP receives one update Telegram posts to the webhook. It answers
-// 200 only once the handler has stored the update's effect, and 503 when
-// the store is away, so that Telegram delivers the update again; an update
-// that can never be processed gets 200 too, or Telegram would keep
-// retrying it. Requests without the webhook's secret are refused unread.
+// 200 only once the handler has stored the update's effect (or found it a
+// duplicate), and 503 when it could not, so that Telegram delivers the
+// update again. The handler gets Config.HandleTimeout: while the store is
+// away, Telegram gets its 503 then, not after the store's own timeouts.
+// An update that can never be processed gets 200 too, or Telegram would
+// keep retrying it. Requests without the webhook's secret are refused
+// unread.
 func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c.webhookPath == "" {
 		http.NotFound(w, r)
@@ -95,7 +98,7 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := c.deliver(r.Context(), e); err != nil {
-		c.log.Warn("telegram webhook: update not stored, Telegram will deliver it again", "update", u.UpdateID, "err", err)
+		c.log.Warn("telegram webhook: update not stored, Telegram will deliver it again", "update", u.UpdateID, "contact", c.who(e.in.Address), "err", err)
 		http.Error(w, "not stored, deliver again", http.StatusServiceUnavailable)
 		return
 	}

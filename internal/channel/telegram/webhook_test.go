@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/channel/telegram/telegramtest"
@@ -19,6 +21,10 @@ const (
 	hookURL    = "https://toko.example/telegram/hook"
 	hookSecret = "s3cret-Token_1"
 )
+
+// errHang makes an inbox handler block until its context ends, as the
+// runtime does while Redis does not answer.
+var errHang = errors.New("hang until the context ends")
 
 func TestWebhookIsRegisteredWithTheSecret(t *testing.T) {
 	s := telegramtest.NewServer(t)
@@ -60,12 +66,13 @@ func TestWebhookServesUpdates(t *testing.T) {
 		return string(b)
 	}
 	invalid := care.Errorf(care.EInvalid, "cannot be processed")
+	duplicate := fmt.Errorf("commit: %w", care.ErrDuplicate)
 	tests := []struct {
 		name     string
 		method   string
 		secret   string // the header; "-" for none
 		body     string
-		fail     error // what the handler returns
+		fail     error // what the handler returns; errHang: it blocks until its context ends
 		want     int
 		attempts int    // handler calls for the message
 		stored   string // the key of the message stored, if any
@@ -78,7 +85,11 @@ func TestWebhookServesUpdates(t *testing.T) {
 		{"not a POST", "GET", hookSecret, "", nil, 405, 0, "", false},
 		{"store away", "POST", hookSecret, update(telegramtest.TextUpdate(4242, 4, "halo")), errStoreDown, 503, 1, "", false},
 		{"button tap while the store is away", "POST", hookSecret, update(telegramtest.CallbackUpdate(4242, "78", "yes")), errStoreDown, 503, 1, "", false},
+		{"store hangs", "POST", hookSecret, update(telegramtest.TextUpdate(4242, 4, "halo")), errHang, 503, 1, "", false},
+		{"button tap while the store hangs", "POST", hookSecret, update(telegramtest.CallbackUpdate(4242, "78", "yes")), errHang, 503, 1, "", false},
 		{"cannot be processed", "POST", hookSecret, update(telegramtest.TextUpdate(4242, 5, "halo")), invalid, 200, 1, "", false},
+		{"a duplicate", "POST", hookSecret, update(telegramtest.TextUpdate(4242, 5, "halo")), duplicate, 200, 1, "", false},
+		{"a duplicate tap", "POST", hookSecret, update(telegramtest.CallbackUpdate(4242, "78", "yes")), duplicate, 200, 1, "", true},
 		{"malformed", "POST", hookSecret, `{"update_id": 9001, "message": `, nil, 200, 0, "", false},
 		{"group", "POST", hookSecret, update(telegramtest.MessageUpdate(-4001, "group", 6, map[string]any{"text": "halo"})), nil, 200, 0, "", false},
 		{"too large", "POST", hookSecret, `{"update_id":1,"message":{"text":"` + strings.Repeat("a", maxUpdateSize) + `"}}`, nil, 413, 0, "", false},
@@ -87,8 +98,14 @@ func TestWebhookServesUpdates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := telegramtest.NewServer(t)
 			in := newInbox()
-			in.fail = func(context.Context, care.Inbound, int) error { return tt.fail }
-			c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret}, in)
+			in.fail = func(ctx context.Context, _ care.Inbound, _ int) error {
+				if tt.fail == errHang {
+					<-ctx.Done()
+					return ctx.Err()
+				}
+				return tt.fail
+			}
+			c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret, HandleTimeout: 20 * time.Millisecond}, in)
 			req := httptest.NewRequest(tt.method, "/telegram/hook", strings.NewReader(tt.body))
 			if tt.secret != "-" {
 				req.Header.Set(secretHeader, tt.secret)
@@ -144,5 +161,76 @@ func TestWebhookHandlerServesOnAMux(t *testing.T) {
 	}
 	if got := in.messages(); len(got) != 1 || got[0].Text != "halo" || got[0].Name != "Siti" {
 		t.Errorf("stored %+v, want Siti's halo", got)
+	}
+}
+
+func TestWebhookAnswers503WhileTheStoreHangs(t *testing.T) {
+	s := telegramtest.NewServer(t)
+	in := newInbox()
+	in.fail = func(ctx context.Context, _ care.Inbound, attempt int) error {
+		if attempt == 1 {
+			<-ctx.Done() // Redis does not answer
+			return ctx.Err()
+		}
+		return nil
+	}
+	c, logs := newChannelLog(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret, HandleTimeout: 50 * time.Millisecond}, in)
+	mux := http.NewServeMux()
+	mux.Handle("POST "+c.WebhookPath(), c)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	post := func() int {
+		t.Helper()
+		body := `{"update_id":5,"message":{"message_id":1,"date":1700000001,"chat":{"id":4242,"type":"private"},"from":{"id":4242,"first_name":"Siti"},"text":"halo"}}`
+		req, err := http.NewRequest(http.MethodPost, srv.URL+c.WebhookPath(), strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set(secretHeader, hookSecret)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post(); got != http.StatusServiceUnavailable {
+		t.Errorf("while the store hangs: status %d, want 503 so that Telegram delivers the update again", got)
+	}
+	if len(logs.with("level=WARN", "update not stored", "not stored within 50ms")) != 1 {
+		t.Error("no warning that says the update was not stored in time")
+	}
+	if got := post(); got != http.StatusOK {
+		t.Errorf("Telegram's next try: status %d, want 200", got)
+	}
+	if got := in.messages(); len(got) != 1 {
+		t.Errorf("stored %d messages, want the update once", len(got))
+	}
+}
+
+func TestWebhookTapAnswerFailureCostsNothing(t *testing.T) {
+	s := telegramtest.NewServer(t)
+	in := newInbox()
+	var failed cosmeticFailures
+	c := newChannel(t, s, Config{Mode: "webhook", WebhookURL: hookURL, WebhookSecret: hookSecret, OnCosmeticFailure: failed.record}, in)
+	s.Fail("answerCallbackQuery", telegramtest.Failure{Code: 404, Raw: "Not Found", Always: true})
+	u := telegramtest.CallbackUpdate(4242, "77", "yes")
+	u["update_id"] = 9001
+	body, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/telegram/hook", strings.NewReader(string(body)))
+	req.Header.Set(secretHeader, hookSecret)
+	w := httptest.NewRecorder()
+	c.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		t.Errorf("status %d, want 200: the tap is stored", w.Code)
+	}
+	if !in.isStored("telegram:4242/q77") {
+		t.Error("the tap was not stored")
+	}
+	if got := failed.get(); !slices.Equal(got, []string{"answerCallbackQuery"}) {
+		t.Errorf("cosmetic failures %v, want answerCallbackQuery", got)
 	}
 }
