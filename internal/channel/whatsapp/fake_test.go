@@ -40,15 +40,19 @@ func (c *clock) advance(d time.Duration) {
 // fakeClient records what the adapter asked of WhatsApp, one line per
 // call, and answers as told.
 type fakeClient struct {
-	mu         sync.Mutex
-	calls      []string
-	sendErr    error
-	onWA       map[string]bool // phone → registered; absent → no answer
-	onWAErr    error
-	nextID     int
-	connects   int
-	connected  chan int // receives the connect count, when set
-	connectErr error
+	mu           sync.Mutex
+	calls        []string
+	sendErr      error
+	onWA         map[string]bool // phone → registered; absent → no answer
+	onWAErr      error
+	nextID       int
+	connects     int
+	connected    chan int // receives the connect count, when set
+	connectErr   error
+	disconnects  int
+	disconnected chan int // receives the disconnect count, when set
+	// The cosmetic calls fail with these.
+	presenceErr, chatPresenceErr, readErr error
 }
 
 var _ waClient = (*fakeClient)(nil)
@@ -77,7 +81,16 @@ func (f *fakeClient) ConnectContext(context.Context) error {
 	return err
 }
 
-func (f *fakeClient) Disconnect() { f.record("disconnect") }
+func (f *fakeClient) Disconnect() {
+	f.mu.Lock()
+	f.disconnects++
+	n, ch := f.disconnects, f.disconnected
+	f.calls = append(f.calls, "disconnect")
+	f.mu.Unlock()
+	if ch != nil {
+		ch <- n
+	}
+}
 
 func (f *fakeClient) GenerateMessageID() types.MessageID {
 	f.mu.Lock()
@@ -99,12 +112,23 @@ func (f *fakeClient) SendMessage(_ context.Context, to types.JID, m *waE2E.Messa
 
 func (f *fakeClient) MarkRead(_ context.Context, ids []types.MessageID, _ time.Time, chat, _ types.JID, _ ...types.ReceiptType) error {
 	f.record("read %s %s", chat, strings.Join(ids, ","))
-	return nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.readErr
 }
 
 func (f *fakeClient) SendChatPresence(_ context.Context, jid types.JID, state types.ChatPresence, _ types.ChatPresenceMedia) error {
 	f.record("%s %s", state, jid)
-	return nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.chatPresenceErr
+}
+
+func (f *fakeClient) SendPresence(_ context.Context, state types.Presence) error {
+	f.record("presence %s", state)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.presenceErr
 }
 
 func (f *fakeClient) IsOnWhatsApp(_ context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error) {
@@ -130,11 +154,20 @@ type fakeSelf struct{ jid, lid types.JID }
 func (s fakeSelf) GetJID() types.JID { return s.jid }
 func (s fakeSelf) GetLID() types.JID { return s.lid }
 
-// fakeLIDs is whatsmeow's LID store.
+// fakeLIDs is whatsmeow's LID store: LID → phone number.
 type fakeLIDs map[types.JID]types.JID
 
 func (m fakeLIDs) GetPNForLID(_ context.Context, lid types.JID) (types.JID, error) {
 	return m[lid], nil
+}
+
+func (m fakeLIDs) GetLIDForPN(_ context.Context, pn types.JID) (types.JID, error) {
+	for lid, p := range m {
+		if p == pn {
+			return lid, nil
+		}
+	}
+	return types.JID{}, nil
 }
 
 // fakeHandler is the runtime: it records what it was handed and answers

@@ -9,6 +9,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 )
 
@@ -19,19 +20,43 @@ import (
 // can fix; Send keeps refusing with a clear reason after that. Such an
 // error stops WhatsApp only: the rest of Mitra can keep running.
 //
+// With a Config.Leaser, Run first waits for the lease (see the package
+// documentation) and releases it when it returns.
+//
 // A temporary ban pauses everything until it expires, then Run connects
 // again. Dropped connections are whatsmeow's to restore.
 func (c *Channel) Run(ctx context.Context) error {
 	if c.cfg.Store == nil {
 		return errors.New("whatsapp: no device store (Config.Store)")
 	}
+	// Not paired is said at once, not after waiting for a lease.
+	if _, err := c.pairedDevice(ctx); err != nil {
+		return err
+	}
+	return c.leased(ctx, c.session)
+}
+
+// pairedDevice reads the device from the store, or says it is not
+// paired.
+func (c *Channel) pairedDevice(ctx context.Context) (*store.Device, error) {
 	dev, err := c.cfg.Store.device(ctx)
 	if err != nil {
-		return fmt.Errorf("whatsapp: %w", err)
+		return nil, fmt.Errorf("whatsapp: %w", err)
 	}
 	if dev.ID == nil {
 		c.setStatus(StatusNotPaired, "")
-		return fmt.Errorf("whatsapp: %w", ErrNotPaired)
+		return nil, fmt.Errorf("whatsapp: %w", ErrNotPaired)
+	}
+	return dev, nil
+}
+
+// session connects and stays connected until ctx ends or WhatsApp ends
+// the session. It reads the device and the pacing afresh: a process that
+// stood by takes over what the previous holder of the lease left.
+func (c *Channel) session(ctx context.Context) error {
+	dev, err := c.pairedDevice(ctx)
+	if err != nil {
+		return err
 	}
 	pairedAt, err := c.cfg.Store.pairedAt(ctx, *dev.ID, c.cfg.Now())
 	if err != nil {
@@ -48,7 +73,7 @@ func (c *Channel) Run(ctx context.Context) error {
 	}
 
 	prepare(ctx, c.log)
-	client := whatsmeow.NewClient(dev, newWALogger(c.log))
+	client := whatsmeow.NewClient(dev, newWALogger(c.log, c.cfg.Pseudonyms))
 	// Acknowledge a message only once the handler took it, and keep its
 	// decrypted text until then (see the package documentation).
 	client.SynchronousAck = true
@@ -69,7 +94,7 @@ func (c *Channel) Run(ctx context.Context) error {
 		stopWork()
 		<-done
 	}()
-	c.log.Info("connecting to WhatsApp", "phone", dev.ID.User, "paired_at", pairedAt, "web_version", store.GetWAVersion().String())
+	c.log.Info("connecting to WhatsApp", "number", c.who(phoneAddress(dev.ID.User)), "paired_at", pairedAt, "web_version", store.GetWAVersion().String())
 	return c.loop(ctx, client)
 }
 
@@ -138,6 +163,10 @@ func (c *Channel) onEvent(evt any) bool {
 		c.setStatus(StatusConnected, "")
 		c.log.Info("connected to WhatsApp")
 		c.resolve()
+		c.available()
+	case *events.PushNameSetting:
+		// The number's name arrived or changed: presence carries it.
+		c.available()
 	case *events.Disconnected:
 		c.setStatus(StatusReconnecting, "connection lost")
 		c.log.Warn("WhatsApp connection lost; reconnecting")
@@ -169,11 +198,28 @@ func (c *Channel) onEvent(evt any) bool {
 		c.signal(signal{wait: time.Minute})
 	case *events.UndecryptableMessage:
 		c.log.Warn("a WhatsApp message could not be decrypted; whatsmeow asked the sender's phone to send it again",
-			"chat", e.Info.Chat.String(), "message", e.Info.ID)
+			"chat", c.who(chatAddress(e.Info.Chat)), "message", e.Info.ID)
 	case *events.OfflineSyncCompleted:
 		c.log.Info("received the messages that arrived while Mitra was offline", "count", e.Count)
 	}
 	return true
+}
+
+// available tells WhatsApp the number is online. Without it WhatsApp
+// shows contacts neither "typing…" nor, for some, read receipts; a
+// failure costs only that.
+func (c *Channel) available() {
+	c.mu.Lock()
+	client := c.client
+	c.mu.Unlock()
+	if client == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.baseCtx(), 10*time.Second)
+	defer cancel()
+	if err := client.SendPresence(ctx, types.PresenceAvailable); err != nil {
+		c.cosmetic(CosmeticPresence, err)
+	}
 }
 
 // banFallback is the pause when WhatsApp does not say how long a ban

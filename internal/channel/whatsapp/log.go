@@ -6,21 +6,25 @@ import (
 	"log/slog"
 
 	waLog "go.mau.fi/whatsmeow/util/log"
+
+	"github.com/mitra-care/mitra/internal/care"
 )
 
 // waLogger lets whatsmeow, which logs through its own small interface,
 // write to Mitra's slog logger, so one log stream shows both and the
-// level set by MITRA_LOG_LEVEL filters both.
+// level set by MITRA_LOG_LEVEL filters both. It replaces the JIDs of
+// people in whatsmeow's lines by pseudonyms.
 type waLogger struct {
 	log    *slog.Logger
 	module string
+	names  care.Pseudonyms
 }
 
 var _ waLog.Logger = waLogger{}
 
-// newWALogger adapts log for whatsmeow.
-func newWALogger(log *slog.Logger) waLog.Logger {
-	return waLogger{log: log, module: "whatsmeow"}
+// newWALogger adapts log for whatsmeow, naming people by names.
+func newWALogger(log *slog.Logger, names care.Pseudonyms) waLog.Logger {
+	return waLogger{log: log, module: "whatsmeow", names: names}
 }
 
 func (l waLogger) logf(level slog.Level, msg string, args []any) {
@@ -30,7 +34,7 @@ func (l waLogger) logf(level slog.Level, msg string, args []any) {
 	if !l.log.Enabled(ctx, level) {
 		return
 	}
-	l.log.Log(ctx, level, fmt.Sprintf(msg, args...), "module", l.module)
+	l.log.Log(ctx, level, redact(l.names, fmt.Sprintf(msg, args...)), "module", l.module)
 }
 
 func (l waLogger) Errorf(msg string, args ...any) { l.logf(slog.LevelError, msg, args) }
@@ -41,5 +45,5 @@ func (l waLogger) Debugf(msg string, args ...any) { l.logf(slog.LevelDebug, msg,
 // Sub names a part of whatsmeow ("whatsmeow/Client/Socket") in the
 // module attribute.
 func (l waLogger) Sub(module string) waLog.Logger {
-	return waLogger{log: l.log, module: l.module + "/" + module}
+	return waLogger{log: l.log, module: l.module + "/" + module, names: l.names}
 }

@@ -188,6 +188,13 @@ func (p *pacer) cancel(v verdict) {
 	}
 }
 
+// forget drops what the pacer knows of chat: erasure.
+func (p *pacer) forget(chat string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.chatNext, chat)
+}
+
 // pause holds every shop-started message until until.
 func (p *pacer) pause(until time.Time, why string) {
 	p.mu.Lock()

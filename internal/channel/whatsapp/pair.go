@@ -10,6 +10,8 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/mitra-care/mitra/internal/care"
 )
 
 // Errors of pairing.
@@ -66,7 +68,7 @@ func (s *Store) Pair(ctx context.Context, opt PairOptions) (Device, error) {
 		}
 	}
 	prepare(ctx, s.log)
-	client := whatsmeow.NewClient(dev, newWALogger(s.log))
+	client := whatsmeow.NewClient(dev, newWALogger(s.log, care.Pseudonyms{}))
 	qr, err := client.GetQRChannel(ctx)
 	if err != nil {
 		return Device{}, fmt.Errorf("whatsapp pair: %w", err)
@@ -184,7 +186,7 @@ func (s *Store) Logout(ctx context.Context) (d Device, unlinked bool, err error)
 		return Device{}, false, err
 	}
 	prepare(ctx, s.log)
-	client := whatsmeow.NewClient(dev, newWALogger(s.log))
+	client := whatsmeow.NewClient(dev, newWALogger(s.log, care.Pseudonyms{}))
 	client.EnableAutoReconnect = false
 	if err := client.ConnectContext(ctx); err != nil {
 		s.log.Warn("could not reach WhatsApp to unlink; deleting the device here only", "err", err)

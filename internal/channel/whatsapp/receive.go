@@ -55,12 +55,12 @@ func (c *Channel) translate(e *events.Message) (care.Inbound, bool) {
 		if c.isSelf(info.Chat) || c.sent.has(info.ID) {
 			return care.Inbound{}, false
 		}
-		in.Address = care.Address{Channel: care.WhatsApp, ID: c.phone(ctx, info.Chat, info.RecipientAlt)}
+		in.Address, in.Alias = c.addresses(ctx, info.Chat, info.RecipientAlt)
 		in.Kind = care.KindStaff
 		c.forgetUnread(in.Address.ID)
 		return in, true
 	}
-	in.Address = care.Address{Channel: care.WhatsApp, ID: c.phone(ctx, info.Sender, info.SenderAlt)}
+	in.Address, in.Alias = c.addresses(ctx, info.Sender, info.SenderAlt)
 	in.Kind, in.Text, in.Choice, in.Name = kind, text, choice, info.PushName
 	c.rememberUnread(in.Address.ID, info.Chat, info.ID)
 	c.knownOnWhatsApp(in.Address.ID)
@@ -89,29 +89,54 @@ func (c *Channel) isSelf(chat types.JID) bool {
 	return chat.User == me.GetJID().User || (chat.Server == types.HiddenUserServer && chat.User == me.GetLID().User)
 }
 
-// phone is the address id of a person: their phone number's digits. A
-// LID is mapped to the number through the message's alternative address
-// or whatsmeow's LID store, so one person keeps one contact id.
-func (c *Channel) phone(ctx context.Context, jid, alt types.JID) string {
-	if jid.Server != types.HiddenUserServer {
-		return jid.User
-	}
-	if alt.Server == types.DefaultUserServer && alt.User != "" {
-		return alt.User
+// addresses returns the address of the person behind jid — their phone
+// number when known, so one person keeps one address, else their LID as
+// "lid-<user>" — and alias, the other of the two when both are known
+// (zero otherwise), so the runtime files a contact first seen by LID and
+// later by number under one contact. alt is the other JID WhatsApp sent
+// with the message (SenderAlt, RecipientAlt); whatsmeow's LID store
+// fills in what it leaves out.
+func (c *Channel) addresses(ctx context.Context, jid, alt types.JID) (addr, alias care.Address) {
+	var pn, lid string
+	if jid.Server == types.HiddenUserServer {
+		lid = jid.User
+		if alt.Server == types.DefaultUserServer {
+			pn = alt.User
+		}
+	} else {
+		pn = jid.User
+		if alt.Server == types.HiddenUserServer {
+			lid = alt.User
+		}
 	}
 	c.mu.Lock()
 	lids := c.lids
 	c.mu.Unlock()
-	if lids != nil {
-		pn, err := lids.GetPNForLID(ctx, jid.ToNonAD())
+	if lids != nil && (pn == "" || lid == "") {
+		var (
+			found types.JID
+			err   error
+		)
+		if pn == "" {
+			found, err = lids.GetPNForLID(ctx, types.NewJID(lid, types.HiddenUserServer))
+			pn = found.User
+		} else {
+			found, err = lids.GetLIDForPN(ctx, types.NewJID(pn, types.DefaultUserServer))
+			lid = found.User
+		}
 		if err != nil {
-			c.log.Warn("looking up the phone number of a LID failed", "lid", jid.String(), "err", err)
-		} else if pn.User != "" {
-			return pn.User
+			c.log.Warn("looking up the other WhatsApp address of a contact failed", "contact", c.who(chatAddress(jid)), "err", redact(c.cfg.Pseudonyms, err.Error()))
 		}
 	}
-	c.log.Warn("phone number of a WhatsApp contact unknown; using their LID", "lid", jid.String())
-	return lidPrefix + jid.User
+	if pn == "" {
+		addr = lidAddress(lid)
+		c.log.Info("phone number of a WhatsApp contact unknown; using their LID", "contact", c.who(addr))
+		return addr, care.Address{}
+	}
+	if lid != "" {
+		alias = lidAddress(lid)
+	}
+	return phoneAddress(pn), alias
 }
 
 // classify reads what a message holds. An empty kind means a message
@@ -251,7 +276,7 @@ func (c *Channel) deliver(in care.Inbound) bool {
 		return false
 	}
 	c.log.Warn("handing a WhatsApp message over failed; queued for retry, unacknowledged",
-		"contact", in.Address.ContactID(), "message", in.MessageID, "err", err)
+		"contact", c.who(in.Address), "message", in.MessageID, "err", err)
 	c.enqueue(in)
 	return false
 }
@@ -260,7 +285,7 @@ func (c *Channel) enqueue(in care.Inbound) {
 	switch c.in.push(in) {
 	case pushFull:
 		c.log.Error("inbound queue full; WhatsApp will deliver this message again on the next connection",
-			"contact", in.Address.ContactID(), "message", in.MessageID, "queued", c.in.len())
+			"contact", c.who(in.Address), "message", in.MessageID, "queued", c.in.len())
 	case pushDuplicate:
 		c.log.Debug("message already queued", "message", in.MessageID)
 	}
@@ -272,7 +297,7 @@ func (c *Channel) handle(ctx context.Context, in care.Inbound) error {
 	defer cancel()
 	err := c.h.Handle(ctx, in)
 	if err != nil && care.ErrorCode(err) == care.EInvalid {
-		c.log.Warn("WhatsApp message refused as invalid; dropped", "contact", in.Address.ContactID(), "message", in.MessageID, "err", err)
+		c.log.Warn("WhatsApp message refused as invalid; dropped", "contact", c.who(in.Address), "message", in.MessageID, "err", err)
 	}
 	return err
 }
@@ -314,12 +339,12 @@ func (c *Channel) drain(ctx context.Context) {
 		}
 		if c.in.fail(p.in.MessageID) >= maxTries {
 			c.log.Error("giving up on a WhatsApp message for now; WhatsApp delivers it again on the next connection",
-				"contact", p.in.Address.ContactID(), "message", p.in.MessageID, "err", err)
+				"contact", c.who(p.in.Address), "message", p.in.MessageID, "err", err)
 			c.in.pop(p.in.MessageID)
 			continue
 		}
 		c.log.Warn("handing a queued WhatsApp message over failed, retrying",
-			"contact", p.in.Address.ContactID(), "message", p.in.MessageID, "in", backoff, "err", err)
+			"contact", c.who(p.in.Address), "message", p.in.MessageID, "in", backoff, "err", err)
 		if c.sleep(ctx, backoff) != nil {
 			return
 		}

@@ -47,6 +47,12 @@ func sari(kind care.Kind, txt, choice string) *care.Inbound {
 	}
 }
 
+// alias adds the LID WhatsApp revealed beside the phone number.
+func alias(in *care.Inbound, lid types.JID) *care.Inbound {
+	in.Alias = care.Address{Channel: care.WhatsApp, ID: "lid-" + lid.User}
+	return in
+}
+
 func staff(id string) *care.Inbound {
 	return &care.Inbound{Address: care.Address{Channel: care.WhatsApp, ID: id}, MessageID: "M1", Kind: care.KindStaff, At: sentAt}
 }
@@ -87,9 +93,12 @@ func TestReceive(t *testing.T) {
 		{"edit", message("M1", sariJID, sariJID, &waE2E.Message{EditedMessage: &waE2E.FutureProofMessage{Message: text("halo!")}}), nil},
 		{"empty", message("M1", sariJID, sariJID, &waE2E.Message{MessageContextInfo: &waE2E.MessageContextInfo{}}), nil},
 
-		{"LID sender with phone number attached", message("M1", sariLID, sariLID, text("halo"), func(e *events.Message) { e.Info.SenderAlt = sariJID }), sari(care.KindText, "halo", "")},
+		{"LID sender with phone number attached", message("M1", sariLID, sariLID, text("halo"), func(e *events.Message) { e.Info.SenderAlt = sariJID }), alias(sari(care.KindText, "halo", ""), sariLID)},
+		{"phone sender with LID attached", message("M1", sariJID, sariJID, text("halo"), func(e *events.Message) { e.Info.SenderAlt = sariLID }), alias(sari(care.KindText, "halo", ""), sariLID)},
 		{"LID sender known to the LID store", message("M1", budiLID, budiLID, text("halo"), func(e *events.Message) { e.Info.PushName = "Budi" }),
-			&care.Inbound{Address: care.Address{Channel: care.WhatsApp, ID: "6285711112222"}, MessageID: "M1", Kind: care.KindText, Text: "halo", Name: "Budi", At: sentAt}},
+			alias(&care.Inbound{Address: care.Address{Channel: care.WhatsApp, ID: "6285711112222"}, MessageID: "M1", Kind: care.KindText, Text: "halo", Name: "Budi", At: sentAt}, budiLID)},
+		{"phone sender known to the LID store", message("M1", budiJID, budiJID, text("halo"), func(e *events.Message) { e.Info.PushName = "Budi" }),
+			alias(&care.Inbound{Address: care.Address{Channel: care.WhatsApp, ID: "6285711112222"}, MessageID: "M1", Kind: care.KindText, Text: "halo", Name: "Budi", At: sentAt}, budiLID)},
 		{"LID sender nobody knows", message("M1", ghostLID, ghostLID, text("halo")),
 			&care.Inbound{Address: care.Address{Channel: care.WhatsApp, ID: "lid-77777777777777"}, MessageID: "M1", Kind: care.KindText, Text: "halo", Name: "Sari", At: sentAt}},
 
@@ -98,7 +107,7 @@ func TestReceive(t *testing.T) {
 		{"shop's phone, as seen by a linked device", message("M1", sariJID, shopJID, &waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{
 			DestinationJID: proto.String(sariJID.String()), Message: text("ok kak"),
 		}}, fromMe), staff("6281234567890")},
-		{"shop's phone in a LID chat", message("M1", budiLID, shopLID, text("ok"), fromMe, func(e *events.Message) { e.Info.RecipientAlt = budiJID }), staff("6285711112222")},
+		{"shop's phone in a LID chat", message("M1", budiLID, shopLID, text("ok"), fromMe, func(e *events.Message) { e.Info.RecipientAlt = budiJID }), alias(staff("6285711112222"), budiLID)},
 		{"shop's phone in a group", message("M1", types.NewJID("120363000000000001", types.GroupServer), shopJID, text("halo"), fromMe, group), nil},
 		{"shop's phone to itself", message("M1", shopJID, shopJID, text("catatan"), fromMe), nil},
 		{"shop's phone syncing keys", message("M1", shopJID, shopJID, &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{Type: waE2E.ProtocolMessage_APP_STATE_SYNC_KEY_SHARE.Enum()}}, fromMe), nil},

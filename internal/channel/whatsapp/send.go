@@ -29,13 +29,13 @@ import (
 // WhatsApp and must not be retried: better lost than sent twice.
 func (c *Channel) Send(ctx context.Context, m care.Outbound) error {
 	if err := c.send(ctx, m); err != nil {
-		return fmt.Errorf("send whatsapp %s to %s: %w", m.ID, m.Address.ID, err)
+		return c.redactErr(fmt.Errorf("send whatsapp %s to %s: %w", m.ID, c.who(m.Address), err), m.Address)
 	}
 	return nil
 }
 
 func (c *Channel) send(ctx context.Context, m care.Outbound) error {
-	to, err := recipient(m.Address)
+	to, err := c.recipient(m.Address)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 	}()
 	if m.Class != care.Reply && to.Server == types.DefaultUserServer {
 		// Replies answer someone who wrote: they are on WhatsApp.
-		if err := c.checkOnWhatsApp(ctx, client, to.User); err != nil {
+		if err := c.checkOnWhatsApp(ctx, client, m.Address); err != nil {
 			return err
 		}
 	}
@@ -86,9 +86,9 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 	switch {
 	case isNotOnWhatsApp(err):
 		c.setOnWhatsApp(to.User, false)
-		return fmt.Errorf("%w: %w", care.Errorf(care.EUnreachable, "+%s is not on WhatsApp", to.User), err)
+		return fmt.Errorf("%w: %w", care.Errorf(care.EUnreachable, "%s is not on WhatsApp", c.who(m.Address)), err)
 	case isNotSent(err):
-		return &care.RetryAfterError{After: 30 * time.Second, Reason: "whatsapp: not sent: " + err.Error()}
+		return &care.RetryAfterError{After: 30 * time.Second, Reason: "whatsapp: not sent: " + redact(c.cfg.Pseudonyms, err.Error())}
 	}
 	// The request may have reached WhatsApp: count it, and do not retry.
 	sent = true
@@ -96,16 +96,16 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 }
 
 // recipient is the WhatsApp chat of an address.
-func recipient(a care.Address) (types.JID, error) {
+func (c *Channel) recipient(a care.Address) (types.JID, error) {
 	if a.Channel != care.WhatsApp || a.Simulated() {
-		return types.JID{}, care.Errorf(care.EInvalid, "%s is not a WhatsApp address", a)
+		return types.JID{}, care.Errorf(care.EInvalid, "%s is not a WhatsApp address", c.who(a))
 	}
 	server, digits := types.DefaultUserServer, a.ID
 	if rest, ok := strings.CutPrefix(a.ID, lidPrefix); ok {
 		server, digits = types.HiddenUserServer, rest
 	}
 	if len(digits) < 6 || len(digits) > 20 || strings.Trim(digits, "0123456789") != "" || (server == types.DefaultUserServer && digits[0] == '0') {
-		return types.JID{}, care.Errorf(care.EInvalid, "whatsapp id %q: want the phone number's digits with the country code, like 6281234567890", a.ID)
+		return types.JID{}, care.Errorf(care.EInvalid, "whatsapp id of %s: want the phone number's digits with the country code, like 6281234567890", c.who(a))
 	}
 	return types.NewJID(digits, server), nil
 }
@@ -171,6 +171,8 @@ func (c *Channel) ready() (waClient, error) {
 	switch st.Status {
 	case StatusStopped:
 		wait, why = time.Minute, "the WhatsApp channel is not running"
+	case StatusStandby:
+		wait, why = time.Minute, "another Mitra process runs the WhatsApp number"
 	case StatusBanned:
 		wait, why = time.Minute, "the number is temporarily banned"
 		if _, _, until := c.pacer.usage(); until.After(c.cfg.Now()) {
@@ -197,7 +199,8 @@ type onWhatsApp struct {
 	at time.Time
 }
 
-func (c *Channel) checkOnWhatsApp(ctx context.Context, client waClient, phone string) error {
+func (c *Channel) checkOnWhatsApp(ctx context.Context, client waClient, a care.Address) error {
+	phone := a.ID
 	now := c.cfg.Now()
 	c.mu.Lock()
 	known, ok := c.onWA[phone]
@@ -205,7 +208,7 @@ func (c *Channel) checkOnWhatsApp(ctx context.Context, client waClient, phone st
 	if !ok || (!known.in && now.Sub(known.at) > 24*time.Hour) {
 		res, err := client.IsOnWhatsApp(ctx, []string{"+" + phone})
 		if err != nil {
-			return &care.RetryAfterError{After: time.Minute, Reason: fmt.Sprintf("whatsapp: asking whether +%s is on WhatsApp failed (%v); nothing sent", phone, err)}
+			return &care.RetryAfterError{After: time.Minute, Reason: fmt.Sprintf("whatsapp: asking whether %s is on WhatsApp failed (%s); nothing sent", c.who(a), redact(c.cfg.Pseudonyms, err.Error()))}
 		}
 		found := false
 		for _, r := range res {
@@ -215,12 +218,12 @@ func (c *Channel) checkOnWhatsApp(ctx context.Context, client waClient, phone st
 			}
 		}
 		if !found {
-			return fmt.Errorf("whatsapp: no answer about +%s when asking whether it is on WhatsApp; nothing sent", phone)
+			return fmt.Errorf("whatsapp: no answer about %s when asking whether it is on WhatsApp; nothing sent", c.who(a))
 		}
 		c.setOnWhatsApp(phone, known.in)
 	}
 	if !known.in {
-		return care.Errorf(care.EUnreachable, "+%s is not on WhatsApp", phone)
+		return care.Errorf(care.EUnreachable, "%s is not on WhatsApp", c.who(a))
 	}
 	return nil
 }
@@ -242,6 +245,22 @@ func (c *Channel) knownOnWhatsApp(phone string) {
 	}
 }
 
+// The calls that only change what the contact sees, as passed to
+// Config.OnCosmeticFailure. Their failure never costs a message.
+const (
+	CosmeticPresence = "presence"      // the number shown online, after connecting
+	CosmeticTyping   = "chat_presence" // "typing…" shown or cleared
+	CosmeticRead     = "read_receipt"  // the contact's messages marked read
+)
+
+// cosmetic records a cosmetic call WhatsApp did not take.
+func (c *Channel) cosmetic(call string, err error, args ...any) {
+	c.log.Debug("a cosmetic WhatsApp call failed; carrying on", append([]any{"call", call, "err", redact(c.cfg.Pseudonyms, err.Error())}, args...)...)
+	if c.cfg.OnCosmeticFailure != nil {
+		c.cfg.OnCosmeticFailure(call)
+	}
+}
+
 // markRead marks the contact's messages read (blue ticks) before the
 // answer, as a person would. A failure only costs the ticks.
 func (c *Channel) markRead(ctx context.Context, client waClient, addr string) {
@@ -250,7 +269,7 @@ func (c *Channel) markRead(ctx context.Context, client waClient, addr string) {
 		return
 	}
 	if err := client.MarkRead(ctx, u.ids, c.cfg.Now(), u.chat, types.EmptyJID); err != nil {
-		c.log.Debug("marking messages read failed", "chat", u.chat.String(), "err", err)
+		c.cosmetic(CosmeticRead, err, "chat", c.who(chatAddress(u.chat)))
 	}
 }
 
@@ -258,11 +277,11 @@ func (c *Channel) markRead(ctx context.Context, client waClient, addr string) {
 // the wait can fail (ctx ended); presence failures cost only the show.
 func (c *Channel) typing(ctx context.Context, client waClient, to types.JID, text string) error {
 	if err := client.SendChatPresence(ctx, to, types.ChatPresenceComposing, types.ChatPresenceMediaText); err != nil {
-		c.log.Debug("showing typing failed", "chat", to.String(), "err", err)
+		c.cosmetic(CosmeticTyping, err, "chat", c.who(chatAddress(to)))
 	}
 	err := c.sleep(ctx, c.cfg.Pacing.typing(text))
 	if perr := client.SendChatPresence(context.WithoutCancel(ctx), to, types.ChatPresencePaused, types.ChatPresenceMediaText); perr != nil {
-		c.log.Debug("clearing typing failed", "chat", to.String(), "err", perr)
+		c.cosmetic(CosmeticTyping, perr, "chat", c.who(chatAddress(to)))
 	}
 	return err
 }

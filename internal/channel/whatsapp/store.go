@@ -17,6 +17,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	// The pure-Go SQLite driver, so Mitra builds without cgo.
 	_ "modernc.org/sqlite"
+
+	"github.com/mitra-care/mitra/internal/care"
 )
 
 // DBFile is the device store's file name in the data directory.
@@ -62,7 +64,7 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Store, error)
 	}
 	// sqlstore wants the dialect name; dbutil reads any "sqlite…" as
 	// SQLite.
-	container := sqlstore.NewWithDB(db, "sqlite", newWALogger(log).Sub("Store"))
+	container := sqlstore.NewWithDB(db, "sqlite", newWALogger(log, care.Pseudonyms{}).Sub("Store"))
 	if err := container.Upgrade(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("whatsapp store %s: prepare tables: %w", path, err)

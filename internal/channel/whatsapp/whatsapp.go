@@ -39,6 +39,24 @@
 //     acknowledged, so the same redelivery applies; until then later
 //     messages of that chat may overtake it.
 //
+// # One process per number
+//
+// A number is one live connection: a second process connecting with the
+// same session throws the first off. With Config.Leaser set, Run holds the
+// lease LeaseName in the shared store while it is connected, renews it
+// every third of Config.LeaseTTL and disconnects at once when a renewal
+// finds another owner; a process without the lease stands by
+// (StatusStandby) and takes over when the lease is free: released on a
+// clean stop, or expired after the holder died.
+//
+// # Personal data
+//
+// Log lines and the errors the adapter returns name contacts by
+// Config.Pseudonyms, never by phone number, LID or push name, and never
+// quote what they wrote; whatsmeow's own log lines have their JIDs
+// replaced the same way. Forget removes what the device store keeps about
+// a contact.
+//
 // What does not survive: the "typing…" and read-receipt bookkeeping and
 // the list of ids this adapter sent (a message from the shop's phone
 // within seconds of a restart might be taken for the bot's own), and
@@ -108,6 +126,28 @@ type Config struct {
 	// fails (default 1000). Beyond it messages stay unacknowledged and
 	// WhatsApp delivers them again on the next connection.
 	InboundQueue int
+	// OnCosmeticFailure hears of a call that only changes what the
+	// contact sees and that WhatsApp did not take: call is
+	// CosmeticPresence, CosmeticTyping or CosmeticRead. Such a failure is
+	// logged at debug level and never stops a message. It is called from
+	// any goroutine and must return quickly; nil ignores them.
+	OnCosmeticFailure func(call string)
+	// Leaser, when set, holds the number under the lease LeaseName, so
+	// that of several processes sharing the data directory exactly one
+	// connects and another takes over when it dies. Nil: no lease, Run
+	// connects at once.
+	Leaser care.Leaser
+	// Owner names this process in the lease; unique per process (default:
+	// host name, process id and a random suffix).
+	Owner string
+	// LeaseTTL is how long the lease outlives its holder's last renewal
+	// (default 30 s). The holder renews it every third of it; a process
+	// without it tries again every sixth.
+	LeaseTTL time.Duration
+	// Pseudonyms stand in for contacts in logs and in the errors the
+	// adapter returns (they reach the audit); the zero value works, with
+	// an empty key.
+	Pseudonyms care.Pseudonyms
 	// Now and Rand are the clock and the jitter's randomness in [0, 1);
 	// tests set them.
 	Now  func() time.Time
@@ -121,6 +161,7 @@ type Status string
 const (
 	StatusStopped      Status = "stopped"      // Run is not running
 	StatusNotPaired    Status = "not_paired"   // no phone linked
+	StatusStandby      Status = "standby"      // another process holds the number's lease
 	StatusConnecting   Status = "connecting"   // connecting or waiting to
 	StatusConnected    Status = "connected"    // sending and receiving
 	StatusReconnecting Status = "reconnecting" // the connection dropped; whatsmeow reconnects
@@ -180,6 +221,7 @@ type waClient interface {
 	Disconnect()
 	GenerateMessageID() types.MessageID
 	SendMessage(ctx context.Context, to types.JID, message *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
+	SendPresence(ctx context.Context, state types.Presence) error
 	MarkRead(ctx context.Context, ids []types.MessageID, timestamp time.Time, chat, sender types.JID, receiptTypeExtra ...types.ReceiptType) error
 	SendChatPresence(ctx context.Context, jid types.JID, state types.ChatPresence, media types.ChatPresenceMedia) error
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
@@ -193,10 +235,11 @@ type self interface {
 	GetLID() types.JID
 }
 
-// lidMap finds the phone number behind a LID; whatsmeow's LID store
-// implements it.
+// lidMap pairs LIDs with phone numbers; whatsmeow's LID store implements
+// it.
 type lidMap interface {
 	GetPNForLID(ctx context.Context, lid types.JID) (types.JID, error)
+	GetLIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
 }
 
 // Channel is the WhatsApp channel of one shop number.
@@ -225,7 +268,10 @@ type Channel struct {
 	in     *inbox                // inbound messages waiting for the handler
 }
 
-var _ care.Sender = (*Channel)(nil)
+var (
+	_ care.Sender    = (*Channel)(nil)
+	_ care.Forgetter = (*Channel)(nil)
+)
 
 // New returns the channel; Run connects it. A Pacing that fails Validate
 // is logged and replaced by DefaultPacing.
@@ -257,6 +303,12 @@ func New(cfg Config, h care.Handler, log *slog.Logger) *Channel {
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = DefaultLeaseTTL
+	}
+	if cfg.Owner == "" {
+		cfg.Owner = defaultOwner()
 	}
 	c := &Channel{
 		cfg:     cfg,
