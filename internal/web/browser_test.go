@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -69,9 +71,9 @@ func navigate(t *testing.T, ctx context.Context, what string, actions ...chromed
 }
 
 // eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t *testing.T, ctx context.Context, expr string, opts ...chromedp.EvaluateOption) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
 		t.Fatalf("evaluating %s: %v", expr, err)
 	}
@@ -304,5 +306,100 @@ func TestSimulatorWithoutJavaScript(t *testing.T) {
 	}
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("the page logged errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// statusLog records the status of every request a handler answers.
+type statusLog struct {
+	mu  sync.Mutex
+	got []string
+}
+
+// wrap returns h, recording "METHOD path status" for each request.
+func (l *statusLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		l.mu.Lock()
+		l.got = append(l.got, fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, rec.status))
+		l.mu.Unlock()
+	})
+}
+
+// posts returns the recorded POST requests.
+func (l *statusLog) posts() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, g := range l.got {
+		if strings.HasPrefix(g, "POST ") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// evilPage is a page on another site that tries to erase the visitor's
+// simulated contact: a form that posts HAPUS DATA to the simulator, and a
+// script that posts YA to the JSON API as text/plain, the one type a page
+// may send elsewhere without asking.
+const evilPage = `<!doctype html><title>Hadiah!</title>
+<form method="post" action="%[1]s/sim/send">
+<input type="hidden" name="user" value="korban"><input type="hidden" name="channel" value="whatsapp">
+<input type="hidden" name="text" value="HAPUS DATA"><input type="hidden" name="id" value="evil-1">
+<button id="win">Ambil hadiah</button></form>
+<script>
+function erase() {
+  return fetch('%[1]s/api/sim/messages', {method: 'POST', mode: 'no-cors', credentials: 'include',
+    body: JSON.stringify({user: 'korban', channel: 'whatsapp', text: 'YA', id: 'evil-2'})}).then(() => 'sent', (e) => 'failed: ' + e);
+}
+</script>`
+
+// TestCrossSiteInBrowser is the attack in a real Chromium: the visitor
+// has the simulator open, then a page on another site (localhost is
+// another site than 127.0.0.1) posts its form and calls the JSON API.
+// Both reach the server and are refused; nothing is sent.
+func TestCrossSiteInBrowser(t *testing.T) {
+	f := &fakeSim{reply: shopBot}
+	var log statusLog
+	sim := httptest.NewServer(log.wrap(New(Config{Simulator: f, ShopName: "Toko Sari", Logger: slog.New(slog.DiscardHandler)})))
+	t.Cleanup(sim.Close)
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, evilPage, sim.URL)
+	}))
+	t.Cleanup(evil.Close)
+	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
+	ctx := browsertest.New(t)
+
+	navigate(t, ctx, "open the simulator, which sets the form cookie", chromedp.Navigate(sim.URL+"/?user=korban"))
+	navigate(t, ctx, "visit the other site", chromedp.Navigate(evilURL))
+	if got := eval[string](t, ctx, `erase()`, chromedp.EvalAwaitPromise); got != "sent" {
+		t.Fatalf("the script's post: %s", got)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("win")))
+	if err != nil {
+		t.Fatalf("posting the form: %v", err)
+	}
+	if resp.Status != http.StatusForbidden {
+		t.Errorf("the form's post: HTTP %d, want 403", resp.Status)
+	}
+	want := []string{"POST /api/sim/messages 403", "POST /sim/send 403"}
+	if got := log.posts(); !slices.Equal(got, want) {
+		t.Errorf("the server answered %q, want %q", got, want)
+	}
+	if got := f.got(); len(got) != 0 {
+		t.Errorf("simulator got %+v, want nothing", got)
 	}
 }

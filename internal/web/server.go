@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mitra-care/mitra/internal/care"
 )
@@ -65,10 +66,18 @@ func CheckWebhookPath(path string) error {
 type Server struct {
 	cfg Config
 	mux *http.ServeMux
+	// origins refuses state-changing requests a browser sends from
+	// another site.
+	origins *http.CrossOriginProtection
 }
 
-// maxBody bounds every request body Mitra reads.
-const maxBody = 64 << 10
+const (
+	// maxBody bounds every request body Mitra reads.
+	maxBody = 64 << 10
+	// maxQuery bounds a request's query string; Mitra's own pages and
+	// API need a few dozen bytes.
+	maxQuery = 4 << 10
+)
 
 // New returns the HTTP handler for cfg.
 func New(cfg Config) *Server {
@@ -78,7 +87,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), origins: http.NewCrossOriginProtection()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	if cfg.Metrics != nil {
@@ -92,19 +101,62 @@ func New(cfg Config) *Server {
 	} else {
 		s.mux.HandleFunc("GET /{$}", s.home)
 	}
+	// The JSON API answers in JSON even where nothing is routed.
+	s.mux.HandleFunc("/api/", apiNotFound)
 	return s
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Before any handler runs it bounds
+// the body and the query, and refuses a state-changing request that a
+// browser sent from another site (Sec-Fetch-Site, or an Origin that is
+// not the request's host): a page elsewhere must not act for a visitor.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
 	if _, webhook := s.cfg.Webhooks[r.URL.Path]; !webhook {
 		// A channel's webhook bounds its own body (a platform's update
 		// may be larger than any form of ours).
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	if len(r.URL.RawQuery) > maxQuery {
+		refuse(w, r, http.StatusRequestURITooLong, fmt.Sprintf("query longer than %d bytes", maxQuery))
+		return
+	}
+	if err := s.origins.Check(r); err != nil {
+		s.cfg.Logger.Warn("cross-site request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", clip(r.Header.Get("Origin"), maxEcho), "sec_fetch_site", clip(r.Header.Get("Sec-Fetch-Site"), maxEcho))
+		refuse(w, r, http.StatusForbidden, "cross-site request refused: send it from Mitra's own pages, or without a browser's Origin and Sec-Fetch-Site headers")
+		return
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// refuse answers a request Mitra will not serve: in JSON on the API,
+// as plain text elsewhere.
+func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if isAPI(r) {
+		writeJSONError(w, status, msg)
+		return
+	}
+	http.Error(w, msg, status)
+}
+
+// isAPI reports whether r is for the JSON API.
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// apiNotFound answers a JSON API path that does not exist.
+func apiNotFound(w http.ResponseWriter, r *http.Request) {
+	writeJSONError(w, http.StatusNotFound, fmt.Sprintf("no API at %s", clip(r.URL.Path, maxEcho)))
+}
+
+// methodsOnly answers a request to path whose method the JSON API does
+// not serve there; allow lists those it does.
+func methodsOnly(allow ...string) http.HandlerFunc {
+	list := strings.Join(allow, ", ")
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", list)
+		writeJSONError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed: use %s", clip(r.Method, maxEcho), list))
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -164,7 +216,29 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			msg = "temporarily unavailable, try again"
 		}
 	}
+	writeJSONError(w, status, msg)
+}
+
+// writeJSONError answers with {"error": msg}.
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// maxEcho bounds how much of a refused value an error message or a log
+// line repeats.
+const maxEcho = 64
+
+// clip shortens s to at most max bytes, cut at a character, for an error
+// message or a log line.
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func (s *Server) routeSimulator() {
 	s.mux.HandleFunc("POST /sim/send", s.simForm)
 	s.mux.HandleFunc("GET /api/sim/messages", s.simList)
 	s.mux.HandleFunc("POST /api/sim/messages", s.simPost)
+	s.mux.HandleFunc("/api/sim/messages", methodsOnly(http.MethodGet, http.MethodPost))
 	s.mux.HandleFunc("GET /static/{name}", serveStatic)
 }
 
@@ -58,7 +60,7 @@ func simAddress(user, channel string) (care.Address, error) {
 		ch = care.WhatsApp
 	}
 	if !ch.Valid() {
-		return care.Address{}, care.Errorf(care.EInvalid, "channel must be whatsapp or telegram, not %q", channel)
+		return care.Address{}, care.Errorf(care.EInvalid, "channel must be whatsapp or telegram, not %q", clip(channel, maxEcho))
 	}
 	return care.Address{Channel: ch, ID: care.SimPrefix + user}, nil
 }
@@ -96,7 +98,7 @@ func (s *Server) inbound(req simRequest) (care.Inbound, error) {
 		for i, k := range simKinds {
 			names[i] = string(k)
 		}
-		return care.Inbound{}, care.Errorf(care.EInvalid, "kind %q is not one of %s", req.Kind, strings.Join(names, ", "))
+		return care.Inbound{}, care.Errorf(care.EInvalid, "kind %q is not one of %s", clip(req.Kind, maxEcho), strings.Join(names, ", "))
 	case kind == care.KindChoice && req.Choice == "":
 		return care.Inbound{}, care.Errorf(care.EInvalid, "a choice needs the choice id")
 	case kind != care.KindChoice && req.Choice != "":

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -14,19 +15,26 @@ import (
 const simPageSize = 100
 
 // simPost is POST /api/sim/messages: one message from the visitor, as JSON.
+// The body must be sent as application/json: a browser sends that type
+// from another site only after asking (CORS), which Mitra never grants.
 func (s *Server) simPost(w http.ResponseWriter, r *http.Request) {
+	if err := requireJSON(r); err != nil {
+		writeJSONError(w, http.StatusUnsupportedMediaType, err.Error())
+		return
+	}
 	var req simRequest
 	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
 	err := dec.Decode(&req)
 	if err == nil && dec.More() {
 		err = errors.New("more than one JSON value")
 	}
 	if err != nil {
 		if maxErr := (*http.MaxBytesError)(nil); errors.As(err, &maxErr) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body larger than %d bytes", maxErr.Limit)})
+			writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxErr.Limit))
 			return
 		}
-		s.writeError(w, r, care.Errorf(care.EInvalid, "body must be one JSON object like {\"user\":\"u1\",\"channel\":\"whatsapp\",\"text\":\"halo\"}: %v", err))
+		s.writeError(w, r, care.Errorf(care.EInvalid, "body must be one JSON object like {\"user\":\"u1\",\"channel\":\"whatsapp\",\"text\":\"halo\"}: %s", clip(err.Error(), 4*maxEcho)))
 		return
 	}
 	in, err := s.inbound(req)
@@ -39,6 +47,18 @@ func (s *Server) simPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"accepted": true, "id": in.MessageID})
+}
+
+// requireJSON reports why r's body is not declared as JSON.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return errors.New("send the body as JSON with the header Content-Type: application/json (it has no Content-Type)")
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return fmt.Errorf("send the body as JSON with the header Content-Type: application/json, not %q", clip(ct, maxEcho))
+	}
+	return nil
 }
 
 // simMessages is the body of GET /api/sim/messages.

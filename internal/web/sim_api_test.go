@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,12 +16,14 @@ import (
 func TestSimPost(t *testing.T) {
 	tg := care.Address{Channel: care.Telegram, ID: "sim-u1"}
 	tests := []struct {
-		name      string
-		body      string
-		submitErr error
-		status    int
-		want      *care.Inbound // nil: nothing submitted
-		errHas    string
+		name string
+		body string
+		// contentType is application/json when empty.
+		contentType string
+		submitErr   error
+		status      int
+		want        *care.Inbound // nil: nothing submitted
+		errHas      string
 	}{
 		{
 			name:   "text",
@@ -58,6 +61,20 @@ func TestSimPost(t *testing.T) {
 			status: 200,
 			want:   &care.Inbound{Address: wa("u1"), Name: "u1", MessageID: "m4", Kind: care.KindText, Text: strings.Repeat("a", 10000), At: testNow},
 		},
+		{
+			name:        "JSON with a charset",
+			body:        `{"user":"u1","text":"halo","id":"m7"}`,
+			contentType: "application/json; charset=utf-8",
+			status:      200,
+			want:        &care.Inbound{Address: wa("u1"), Name: "u1", MessageID: "m7", Kind: care.KindText, Text: "halo", At: testNow},
+		},
+		{name: "JSON sent as text/plain", body: `{"user":"u1","text":"halo"}`, contentType: "text/plain", status: 415, errHas: "Content-Type: application/json, not \"text/plain\""},
+		{name: "curl's default form type", body: `{"user":"u1","text":"halo"}`, contentType: "application/x-www-form-urlencoded", status: 415, errHas: "Content-Type: application/json"},
+		{name: "a JSON-looking type", body: `{"user":"u1","text":"halo"}`, contentType: "application/json-seq", status: 415, errHas: "Content-Type"},
+		{name: "a malformed type", body: `{"user":"u1","text":"halo"}`, contentType: "application/json; =", status: 415, errHas: "Content-Type"},
+		{name: "unknown field", body: `{"user":"u1","chanel":"telegram","text":"halo"}`, status: 400, errHas: `unknown field "chanel"`},
+		{name: "a long unknown field is cut", body: `{"` + strings.Repeat("x", 1000) + `":1}`, status: 400, errHas: "…"},
+		{name: "a long kind is cut", body: `{"user":"u1","kind":"` + strings.Repeat("k", 1000) + `"}`, status: 400, errHas: "kkk…"},
 		{name: "bad JSON", body: `{"user":"u1","text":`, status: 400, errHas: "JSON"},
 		{name: "not an object", body: `["halo"]`, status: 400, errHas: "JSON"},
 		{name: "two values", body: `{"user":"u1","text":"a"} {"user":"u1","text":"b"}`, status: 400, errHas: "JSON"},
@@ -90,7 +107,9 @@ func TestSimPost(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeSim{submitErr: tt.submitErr}
-			rec := do(t, newTestServer(f), httptest.NewRequest("POST", "/api/sim/messages", strings.NewReader(tt.body)))
+			req := httptest.NewRequest("POST", "/api/sim/messages", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", cmp.Or(tt.contentType, "application/json"))
+			rec := do(t, newTestServer(f), req)
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d; body %s", rec.Code, tt.status, rec.Body)
 			}
@@ -105,7 +124,7 @@ func TestSimPost(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 				t.Fatalf("body %q: %v", rec.Body, err)
 			}
-			if !strings.Contains(body.Error, tt.errHas) {
+			if !strings.Contains(body.Error, tt.errHas) || len(body.Error) > 400 {
 				t.Errorf("error %q, want it to contain %q", body.Error, tt.errHas)
 			}
 			if tt.status == 503 && rec.Header().Get("Retry-After") == "" {
@@ -134,6 +153,13 @@ func TestSimPost(t *testing.T) {
 	}
 }
 
+// postJSON is a POST of body to the JSON API, as a script sends it.
+func postJSON(body string) *http.Request {
+	req := httptest.NewRequest("POST", "/api/sim/messages", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
 func TestSimPostIDs(t *testing.T) {
 	f := &fakeSim{}
 	s := newTestServer(f)
@@ -145,7 +171,7 @@ func TestSimPostIDs(t *testing.T) {
 	}
 	var answered []string
 	for _, b := range bodies {
-		rec := do(t, s, httptest.NewRequest("POST", "/api/sim/messages", strings.NewReader(b)))
+		rec := do(t, s, postJSON(b))
 		var body struct{ ID string }
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != 200 {
 			t.Fatalf("%s: %d %s", b, rec.Code, rec.Body)
@@ -168,7 +194,7 @@ func TestSimPostIDs(t *testing.T) {
 
 func TestSimPostTooLarge(t *testing.T) {
 	body := `{"user":"u1","text":"` + strings.Repeat("a", maxBody) + `"}`
-	rec := do(t, newTestServer(&fakeSim{}), httptest.NewRequest("POST", "/api/sim/messages", strings.NewReader(body)))
+	rec := do(t, newTestServer(&fakeSim{}), postJSON(body))
 	if rec.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("status %d, want 413; body %s", rec.Code, rec.Body)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"html/template"
 	"math/big"
@@ -69,7 +70,11 @@ var simTemplate = template.Must(template.New("sim").Funcs(template.FuncMap{
 // had a moment to answer.
 func (s *Server) simForm(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.renderSim(w, r, simView{Notice: "Formulir tidak terbaca: " + err.Error()}, http.StatusBadRequest)
+		status, notice := http.StatusBadRequest, "Formulir tidak terbaca: "+err.Error()
+		if maxErr := (*http.MaxBytesError)(nil); errors.As(err, &maxErr) {
+			status, notice = http.StatusRequestEntityTooLarge, fmt.Sprintf("Pesan terlalu panjang: formulir lebih dari %d byte.", maxErr.Limit)
+		}
+		s.renderSim(w, r, simView{Notice: notice}, status)
 		return
 	}
 	req := simRequest{
@@ -85,12 +90,23 @@ func (s *Server) simForm(w http.ResponseWriter, r *http.Request) {
 		s.renderSim(w, r, simView{Notice: err.Error()}, http.StatusBadRequest)
 		return
 	}
+	if !validFormToken(r) {
+		// Not from the visitor's own page (or their cookie expired): the
+		// text is not kept, so a page elsewhere cannot put words in the
+		// visitor's text box either.
+		s.renderSim(w, r, simView{User: req.User, Channel: addr.Channel,
+			Notice: "Pesan belum terkirim: formulir ini kedaluwarsa atau bukan dari halaman ini. Silakan kirim lagi."}, http.StatusForbidden)
+		return
+	}
 	back := chatURL(req.User, addr.Channel)
 	if strings.TrimSpace(req.Text) == "" && req.Choice == "" && req.Kind == "" {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	after, _ := strconv.ParseInt(r.PostForm.Get("after"), 10, 64)
+	after, err := strconv.ParseInt(r.PostForm.Get("after"), 10, 64)
+	if err != nil || after < 0 {
+		after = 0
+	}
 	in, err := s.inbound(req)
 	if err == nil {
 		err = s.submit(r.Context(), in)
@@ -145,7 +161,9 @@ type simView struct {
 	// Text is put back in the text box after a failed send.
 	Text string
 	// Notice is a problem to show.
-	Notice      string
+	Notice string
+	// FormToken goes with the form, which is refused without it.
+	FormToken   string
 	Attachments []simAttachment
 	// State is the script's starting point.
 	State simState
@@ -173,7 +191,7 @@ func (s *Server) simPage(w http.ResponseWriter, r *http.Request) {
 	}
 	addr, err := simAddress(v.User, string(v.Channel))
 	if err != nil {
-		s.renderSim(w, r, simView{Suggested: v.User, Notice: err.Error()}, http.StatusBadRequest)
+		s.renderSim(w, r, simView{Suggested: clip(v.User, maxSimUser), Notice: err.Error()}, http.StatusBadRequest)
 		return
 	}
 	v.Channel = addr.Channel
@@ -196,6 +214,7 @@ func (s *Server) renderSim(w http.ResponseWriter, r *http.Request, v simView, st
 		if v.MsgID == "" {
 			v.MsgID = rand.Text()
 		}
+		v.FormToken = formToken(w, r)
 		msgs, err := s.conversation(r.Context(), care.Address{Channel: v.Channel, ID: care.SimPrefix + v.User}.ContactID())
 		if err != nil {
 			s.cfg.Logger.Warn("simulator page: loading messages failed", "user", v.User, "err", err)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"maps"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -67,8 +69,7 @@ func TestSimForm(t *testing.T) {
 			f := &fakeSim{submitErr: tt.submitErr, reply: func(care.Inbound) []care.SimMessage {
 				return []care.SimMessage{{Text: "Baik."}}
 			}}
-			req := httptest.NewRequest("POST", "/sim/send", strings.NewReader(tt.form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req := formPost(tt.form, testToken, testToken)
 			start := time.Now()
 			rec := do(t, newTestServer(f), req)
 			if rec.Code != tt.status {
@@ -94,6 +95,24 @@ func TestSimForm(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testToken is a form token as the page hands out.
+const testToken = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+// formPost is the page's form posted with form, carrying token in the
+// form and cookie in the cookie ("" leaves either out).
+func formPost(form url.Values, token, cookie string) *http.Request {
+	if token != "" {
+		form = maps.Clone(form)
+		form.Set(formField, token)
+	}
+	req := httptest.NewRequest("POST", "/sim/send", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if cookie != "" {
+		req.AddCookie(&http.Cookie{Name: formCookie, Value: cookie})
+	}
+	return req
 }
 
 func TestSimPage(t *testing.T) {
