@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/mitra-care/mitra/internal/care"
 )
@@ -287,4 +290,86 @@ func countSends(hs *harness) int {
 		}
 	}
 	return n
+}
+
+// Presence, "typing…" and read receipts only change what the contact
+// sees: when WhatsApp refuses them the message goes anyway, and each
+// refusal is reported.
+func TestCosmeticFailures(t *testing.T) {
+	refused := errors.New("refused")
+	tests := []struct {
+		name                      string
+		presence, typing, receipt error
+		want                      []string
+	}{
+		{name: "nothing fails"},
+		{name: "presence without a push name", presence: whatsmeow.ErrNoPushName, want: []string{CosmeticPresence}},
+		{name: "typing", typing: refused, want: []string{CosmeticTyping, CosmeticTyping}},
+		{name: "read receipt", receipt: whatsmeow.ErrNotConnected, want: []string{CosmeticRead}},
+		{
+			name: "all of them", presence: refused, typing: refused, receipt: refused,
+			want: []string{CosmeticPresence, CosmeticRead, CosmeticTyping, CosmeticTyping},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				mu  sync.Mutex
+				got []string
+			)
+			hs := newHarness(t, func(c *Config) {
+				c.OnCosmeticFailure = func(call string) {
+					mu.Lock()
+					defer mu.Unlock()
+					got = append(got, call)
+				}
+			})
+			hs.client.presenceErr, hs.client.chatPresenceErr, hs.client.readErr = tt.presence, tt.typing, tt.receipt
+			hs.c.onEvent(&events.Connected{})
+			hs.c.onEvent(message("M1", sariJID, sariJID, text("halo")))
+			if err := hs.c.Send(t.Context(), outbound("6281234567890", care.Reply, "Halo kak")); err != nil {
+				t.Fatalf("Send = %v, want the message sent", err)
+			}
+			want := []string{
+				"presence available",
+				"read 6281234567890@s.whatsapp.net M1",
+				"composing 6281234567890@s.whatsapp.net",
+				"paused 6281234567890@s.whatsapp.net",
+				`send 6281234567890@s.whatsapp.net 3EB0TEST01 "Halo kak"`,
+			}
+			if calls := hs.client.log(); !reflect.DeepEqual(calls, want) {
+				t.Errorf("WhatsApp was asked\n %q\nwant\n %q", calls, want)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("cosmetic failures reported %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// The number goes online when connected and when its name arrives or
+// changes (presence carries the name); nothing else sends presence.
+func TestPresence(t *testing.T) {
+	tests := []struct {
+		name string
+		evt  any
+		want bool
+	}{
+		{"connected", &events.Connected{}, true},
+		{"push name set", &events.PushNameSetting{}, true},
+		{"connection lost", &events.Disconnected{}, false},
+		{"keep-alive restored", &events.KeepAliveRestored{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs := newHarness(t)
+			hs.c.onEvent(tt.evt)
+			sent := slices.Contains(hs.client.log(), "presence available")
+			if sent != tt.want {
+				t.Errorf("presence sent: %v, want %v", sent, tt.want)
+			}
+		})
+	}
 }
