@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,6 +12,7 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/config"
 	"github.com/mitra-care/mitra/internal/redisstore"
+	"github.com/mitra-care/mitra/internal/roster"
 )
 
 func contactsCmd() *cobra.Command {
@@ -23,7 +20,7 @@ func contactsCmd() *cobra.Command {
 		Use:   "contacts",
 		Short: "Look at and manage contacts' records (MITRA_REDIS_URL)",
 		Long: "Look at and manage the records Mitra keeps about contacts, in the Redis of MITRA_REDIS_URL.\n\n" +
-			"A CONTACT is wa.<number> or tg.<chat id>, as in the logs (whatsapp:<number> and telegram:<id> work too).",
+			"A CONTACT is a contact id (c…, as in the logs and the audit) or an address: whatsapp:<number> or telegram:<chat id>.",
 		Args: cobra.NoArgs,
 	}
 	c.AddCommand(contactsConsentCmd(), contactsImportCmd(), contactsLinkCmd(), contactsDeadCmd())
@@ -45,7 +42,11 @@ func contactsDeadCmd() *cobra.Command {
 				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(w, "AT\tCONTACT\tCLASS\tREASON\tERROR")
 				for _, d := range dead {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", d.At.Format(time.RFC3339), d.Contact, d.Class, d.Reason, d.Error)
+					what := string(d.Class)
+					if what == "" {
+						what = "-"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", d.At.Format(time.RFC3339), d.Contact, what, d.Reason, d.Error)
 				}
 				return w.Flush()
 			})
@@ -69,18 +70,30 @@ func withStore(cmd *cobra.Command, fn func(*redisstore.Store) error) error {
 	return fn(store)
 }
 
-// parseContact reads wa.<id>, tg.<id>, whatsapp:<id> or telegram:<id>.
-func parseContact(s string) (care.ContactID, error) {
-	if ch, id, ok := strings.Cut(s, ":"); ok {
-		a := care.Address{Channel: care.Channel(ch), ID: strings.TrimPrefix(id, "+")}
-		if err := a.Validate(); err != nil {
+// findContact reads a contact id (c…, as in the logs and the audit) or
+// an address (whatsapp:<number>, telegram:<chat id>) and returns the
+// contact's id.
+func findContact(cmd *cobra.Command, s *redisstore.Store, arg string) (care.ContactID, error) {
+	if id := care.ContactID(arg); id.Validate() == nil {
+		return id, nil
+	}
+	a, err := care.ParseAddress(arg)
+	if err != nil {
+		return "", fmt.Errorf("%q: want a contact id (c…) or whatsapp:<number> or telegram:<chat id>", arg)
+	}
+	id, ok, err := s.Lookup(cmd.Context(), a)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		erased, err := s.Suppressed(cmd.Context(), a)
+		if err != nil {
 			return "", err
 		}
-		return a.ContactID(), nil
-	}
-	id := care.ContactID(s)
-	if _, err := id.Address(); err != nil {
-		return "", err
+		if !erased.IsZero() {
+			return "", fmt.Errorf("no records of %s: the contact erased their data on %s; only a salted hash is kept", arg, erased.Format(time.RFC3339))
+		}
+		return "", fmt.Errorf("no records of %s: never seen", arg)
 	}
 	return id, nil
 }
@@ -91,79 +104,27 @@ func contactsConsentCmd() *cobra.Command {
 		Short: "Print a contact's consent ledger: every grant and withdrawal with its evidence",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseContact(args[0])
-			if err != nil {
-				return err
-			}
 			return withStore(cmd, func(s *redisstore.Store) error {
+				id, err := findContact(cmd, s, args[0])
+				if err != nil {
+					return err
+				}
 				c, ok, err := s.Contact(cmd.Context(), id)
 				if err != nil {
 					return err
 				}
-				ledger, err := s.Ledger(cmd.Context(), id)
+				if !ok {
+					return fmt.Errorf("no records of %s", args[0])
+				}
+				ledger, err := s.Ledger(cmd.Context(), c.ID)
 				if err != nil {
 					return err
 				}
-				out := cmd.OutOrStdout()
-				if !ok && len(ledger) == 0 {
-					a, _ := id.Address()
-					erased, err := s.Suppressed(cmd.Context(), a)
-					if err != nil {
-						return err
-					}
-					if !erased.IsZero() {
-						return fmt.Errorf("no records of %s: the contact erased their data on %s; only a salted hash is kept", id, erased.Format(time.RFC3339))
-					}
-					return fmt.Errorf("no records of %s: never seen", id)
-				}
-				fmt.Fprintf(out, "%s", id)
-				if c.Name != "" {
-					fmt.Fprintf(out, " (%s)", c.Name)
-				}
-				fmt.Fprintln(out)
-				if c.Unreachable != "" {
-					fmt.Fprintf(out, "  unreachable: %s (until they write again)\n", c.Unreachable)
-				}
-				if c.Blocked {
-					fmt.Fprintln(out, "  blocked by the shop")
-				}
-				for _, p := range care.Purposes {
-					state := "not given"
-					if st, has := c.Consent[p]; has {
-						state = map[bool]string{true: "granted", false: "withdrawn"}[st.Granted] + " " + st.At.Format(time.RFC3339)
-					} else if p == care.Orders {
-						state = "not withdrawn"
-					}
-					fmt.Fprintf(out, "  %-11s %s\n", p, state)
-				}
-				fmt.Fprintf(out, "\nledger (%d events, oldest first):\n", len(ledger))
-				for _, e := range ledger {
-					printEvent(out, e)
-				}
+				roster.PrintContact(cmd.OutOrStdout(), c)
+				roster.PrintLedger(cmd.OutOrStdout(), ledger)
 				return nil
 			})
 		},
-	}
-}
-
-func printEvent(w io.Writer, e care.ConsentEvent) {
-	verb := "WITHDRAWN"
-	if e.Granted {
-		verb = "GRANTED"
-	}
-	fmt.Fprintf(w, "- %s %s %s via %s on %s", e.At.Format(time.RFC3339), e.Purpose, verb, e.Source, e.Channel)
-	if e.By != "" {
-		fmt.Fprintf(w, " by %s", e.By)
-	}
-	fmt.Fprintln(w)
-	if e.MessageID != "" || e.Text != "" {
-		fmt.Fprintf(w, "    message %s: %q\n", e.MessageID, e.Text)
-	}
-	if e.Question != "" {
-		fmt.Fprintf(w, "    question (version %s):\n", e.Version)
-		for _, line := range strings.Split(e.Question, "\n") {
-			fmt.Fprintf(w, "      | %s\n", line)
-		}
 	}
 }
 
@@ -173,8 +134,8 @@ func contactsImportCmd() *cobra.Command {
 		Short: "Add or update contacts from a CSV file; never grants consent",
 		Long: "Add or update contacts from a CSV file with a header row and the columns channel (whatsapp or " +
 			"telegram), id (the number with country code, or the chat id), and optionally name, lang, timezone " +
-			"(IANA, e.g. Asia/Makassar) and person (one value for the contacts of one person on several channels, " +
-			"so caps count across them). Other columns, consent among them, are ignored: promotions need the " +
+			"(IANA, e.g. Asia/Makassar) and person (one label for the rows of one person on several channels: " +
+			"they become one contact). Other columns, consent among them, are ignored: promotions need the " +
 			"contact's own yes, and an import never gives it.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -183,108 +144,61 @@ func contactsImportCmd() *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			contacts, err := readContacts(f)
+			rows, err := roster.ReadCSV(f)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			return withStore(cmd, func(s *redisstore.Store) error {
-				for _, c := range contacts {
-					if err := s.Import(cmd.Context(), c); err != nil {
+				for _, r := range rows {
+					if _, err := s.Import(cmd.Context(), r.Address, care.Contact{Name: r.Name, Lang: r.Lang, TimeZone: r.TimeZone}); err != nil {
 						return err
 					}
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "imported %d contacts (consent untouched)\n", len(contacts))
+				for _, person := range roster.People(rows) {
+					for _, a := range person[1:] {
+						if _, err := s.Link(cmd.Context(), person[0], a); err != nil {
+							return err
+						}
+					}
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "imported %d contacts (consent untouched)\n", len(rows))
 				return nil
 			})
 		},
 	}
 }
 
-// maxImportRows bounds one import file.
-const maxImportRows = 100_000
-
-// readContacts parses an import file, reporting every bad row at once.
-func readContacts(r io.Reader) ([]care.Contact, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	if _, ok := col["channel"]; !ok {
-		return nil, errors.New("header: no channel column")
-	}
-	if _, ok := col["id"]; !ok {
-		return nil, errors.New("header: no id column")
-	}
-	var out []care.Contact
-	var errs []error
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(out) >= maxImportRows {
-			return nil, fmt.Errorf("more than %d rows: split the file", maxImportRows)
-		}
-		get := func(k string) string {
-			if i, ok := col[k]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		a := care.Address{Channel: care.Channel(strings.ToLower(get("channel"))), ID: strings.TrimPrefix(get("id"), "+")}
-		if err := a.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("line %d: %w", line, err))
-			continue
-		}
-		c := care.Contact{ID: a.ContactID(), Address: a, Name: get("name"), Lang: get("lang"), TimeZone: get("timezone"), Person: get("person")}
-		if c.TimeZone != "" {
-			if _, err := time.LoadLocation(c.TimeZone); err != nil {
-				errs = append(errs, fmt.Errorf("line %d: timezone %q: not a time zone name like Asia/Jakarta", line, c.TimeZone))
-				continue
-			}
-		}
-		if strings.ContainsAny(c.Person, "{} ") {
-			errs = append(errs, fmt.Errorf("line %d: person %q: no spaces or braces", line, c.Person))
-			continue
-		}
-		out = append(out, c)
-	}
-	return out, errors.Join(errs...)
-}
-
 func contactsLinkCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "link PERSON CONTACT...",
-		Short: "Mark contacts as one person on several channels, so caps count across them",
-		Args:  cobra.MinimumNArgs(2),
+		Use:   "link ADDRESS ADDRESS...",
+		Short: "Mark addresses as one person: consent, opt-out, caps and erasure then cover all of them",
+		Long: "Mark addresses (whatsapp:<number>, telegram:<chat id>) as one person. Their contacts merge into " +
+			"the first one's: consent (whichever was given or withdrawn last), ledger, transcript, queued " +
+			"messages and the promotion cap. A STOP on any of them then stops promotions on all.",
+		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			person := args[0]
-			if strings.ContainsAny(person, "{} ") {
-				return fmt.Errorf("person %q: no spaces or braces", person)
+			addrs := make([]care.Address, len(args))
+			for i, arg := range args {
+				a, err := care.ParseAddress(arg)
+				if err != nil {
+					return err
+				}
+				addrs[i] = a
 			}
 			return withStore(cmd, func(s *redisstore.Store) error {
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				for _, arg := range args[1:] {
-					id, err := parseContact(arg)
-					if err != nil {
+				var id care.ContactID
+				for _, a := range addrs[1:] {
+					var err error
+					if id, err = s.Link(cmd.Context(), addrs[0], a); err != nil {
 						return err
 					}
-					a, _ := id.Address()
-					if err := s.Import(cmd.Context(), care.Contact{ID: id, Address: a, Person: person}); err != nil {
-						return err
-					}
-					fmt.Fprintf(w, "%s\tis %s\n", id, person)
 				}
-				return w.Flush()
+				n, err := s.Sweep(cmd.Context(), nil)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s is one person (%d merged now)\n", id, n)
+				return nil
 			})
 		},
 	}

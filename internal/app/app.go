@@ -44,6 +44,8 @@ type App struct {
 	srv     *http.Server
 	ln      net.Listener
 	metrics *metrics.Metrics
+	// pseudonyms name people in the logs.
+	pseudonyms care.Pseudonyms
 }
 
 // LoadFlows reads and validates the flows of dir, or the shipped flows
@@ -77,12 +79,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
+	if n, err := store.Migrate(ctx); err != nil {
+		closeDB()
+		return nil, fmt.Errorf("bring the records in Redis up to date: %w", err)
+	} else if n > 0 {
+		log.Info("records of an earlier version moved to the current layout", "contacts", n)
+	}
+	pseudonyms, err := store.Pseudonyms(ctx)
+	if err != nil {
+		closeDB()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		closeDB()
 		return nil, fmt.Errorf("MITRA_HTTP_ADDR: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: store, closeDB: closeDB, ln: ln, metrics: metrics.New()}
+	a := &App{cfg: cfg, log: log, store: store, closeDB: closeDB, ln: ln, metrics: metrics.New(), pseudonyms: pseudonyms}
+	a.metrics.WatchLanes(a.laneStats)
 	a.rt = inbound.New(inbound.Config{
 		Lang:       cfg.Lang,
 		SessionTTL: cfg.SessionTTL,
@@ -93,6 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		TimeZone:   cfg.TimeZone,
 		Logger:     log,
 		Recorder:   a.metrics,
+		Pseudonyms: pseudonyms,
 	}, set, store)
 	defer func() {
 		if err != nil {
@@ -135,6 +150,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Consumer:   fmt.Sprintf("%s-%d", host, os.Getpid()),
 		Logger:     log,
 		Recorder:   a.metrics,
+		Pseudonyms: pseudonyms,
 	})
 	a.srv = &http.Server{
 		Handler:           web.New(ccfg),
@@ -184,15 +200,9 @@ func (a *App) Run(ctx context.Context) error {
 	a.log.Info("mitra is running", "url", a.URL(), "redis", a.cfg.RedactedRedisURL(), "simulator", a.cfg.Simulator)
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		_ = a.sender.Run(work)
-	}()
-	go func() {
-		defer wg.Done()
-		a.recoverLoop(work)
-	}()
+	wg.Go(func() { _ = a.sender.Run(work) })
+	wg.Go(func() { a.sweepLoop(work) })
+	wg.Go(func() { a.recoverOnce(work) })
 	errc := make(chan error, 1)
 	go func() { errc <- fmt.Errorf("http server: %w", a.srv.Serve(a.ln)) }()
 	recv, stopRecv := context.WithCancel(ctx)
@@ -236,16 +246,30 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-// recoverLoop re-queues messages whose queue entry was lost (see
-// redisstore.Store.Recover), at start and then every few minutes.
-func (a *App) recoverLoop(ctx context.Context) {
-	t := time.NewTicker(5 * time.Minute)
+// recoverOnce re-queues messages whose lane entry was lost (see
+// redisstore.Store.Recover): only a Redis Cluster failover loses one,
+// so it runs once at start-up.
+func (a *App) recoverOnce(ctx context.Context) {
+	if n, err := a.store.Recover(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("outbox recovery failed", "err", err)
+	} else if n > 0 {
+		a.log.Info("outbox recovery re-queued messages", "count", n)
+	}
+}
+
+// sweepEvery is how often due durable jobs (erasures, merges) are run.
+const sweepEvery = 5 * time.Second
+
+// sweepLoop finishes durable jobs (erasures, merges) as they come due,
+// also those a crashed process left half-done.
+func (a *App) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
 	for {
-		if n, err := a.store.Recover(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("outbox recovery failed", "err", err)
+		if n, err := a.store.Sweep(ctx, a.forgetters()); err != nil && ctx.Err() == nil {
+			a.log.Warn("a durable job failed; it runs again shortly", "err", err)
 		} else if n > 0 {
-			a.log.Info("outbox recovery re-queued messages", "count", n)
+			a.log.Info("durable jobs done", "count", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -253,6 +277,23 @@ func (a *App) recoverLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// forgetters are the channels' own stores that an erasure cleans.
+func (a *App) forgetters() []care.Forgetter {
+	return nil
+}
+
+// laneStats reads the outbox lanes for /metrics.
+func (a *App) laneStats() ([]metrics.LaneStats, int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	lanes, held, err := a.store.Lanes(ctx)
+	out := make([]metrics.LaneStats, len(lanes))
+	for i, l := range lanes {
+		out[i] = metrics.LaneStats{Lane: string(l.Lane), Waiting: l.Waiting, Pending: l.Pending}
+	}
+	return out, held, err
 }
 
 // Close releases the listener and Redis. Call it after Run returns, or
@@ -279,6 +320,9 @@ func (a *App) startTelegram(ctx context.Context, cfg config.Config, channels map
 	tg, err := telegram.New(tctx, telegram.Config{
 		Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, Mode: cfg.Telegram.Mode,
 		WebhookURL: cfg.Telegram.WebhookURL, WebhookSecret: cfg.Telegram.WebhookSecret,
+		Pseudonyms: a.pseudonyms,
+		Limiter:    a.store, LimitKey: string(care.Telegram), Rate: cfg.Rates[care.Telegram].Overall,
+		OnCosmeticFailure: func(call string) { a.metrics.Cosmetic(care.Telegram, call) },
 	}, a.rt, a.log)
 	if err != nil {
 		return fmt.Errorf("telegram: %w", err)
@@ -346,6 +390,6 @@ func (s simulatorAPI) Submit(ctx context.Context, in care.Inbound) error {
 	return s.rt.Handle(ctx, in)
 }
 
-func (s simulatorAPI) Messages(ctx context.Context, id care.ContactID, after int64, max int) ([]care.SimMessage, error) {
-	return s.inbox.After(ctx, id, after, max)
+func (s simulatorAPI) Messages(ctx context.Context, a care.Address, after int64, max int) ([]care.SimMessage, error) {
+	return s.inbox.After(ctx, a, after, max)
 }

@@ -149,7 +149,11 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	sample := min(opts.Conversations, 200)
 	var sess, total int64
 	for i := range sample {
-		s, t, err := store.MemoryUsage(ctx, address(i).ContactID())
+		id, _, err := store.Lookup(ctx, address(i))
+		if err != nil {
+			return res, fmt.Errorf("memory usage: %w", err)
+		}
+		s, t, err := store.MemoryUsage(ctx, id)
 		if err != nil {
 			return res, fmt.Errorf("memory usage: %w", err)
 		}

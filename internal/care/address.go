@@ -2,9 +2,10 @@ package care
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -24,7 +25,7 @@ var Channels = []Channel{WhatsApp, Telegram}
 // Valid reports whether c is a channel Mitra knows.
 func (c Channel) Valid() bool { return c == WhatsApp || c == Telegram }
 
-// short is the channel's prefix in a ContactID.
+// short is the channel's short name in a pseudonym.
 func (c Channel) short() string {
 	switch c {
 	case WhatsApp:
@@ -77,29 +78,49 @@ func (a Address) Simulated() bool { return strings.HasPrefix(a.ID, SimPrefix) }
 // String renders a as "channel:id".
 func (a Address) String() string { return string(a.Channel) + ":" + a.ID }
 
-// ContactID is the stable id of a contact in Mitra's records. It is
-// derived from the address, so finding a contact costs no look-up.
-func (a Address) ContactID() ContactID { return ContactID(a.Channel.short() + "." + a.ID) }
-
-// ContactID identifies a contact: "wa.<phone>" or "tg.<chat id>".
+// ContactID identifies a person in Mitra's records: "c" and 16 random
+// base32 letters. It says nothing about the person, so audit entries and
+// key names that carry it hold no personal data, and once the person's
+// addresses are erased nothing links it back to them. An index maps each
+// address (WhatsApp phone and LID, Telegram chat) to it.
 type ContactID string
 
-// Address recovers the address a ContactID was derived from.
-func (id ContactID) Address() (Address, error) {
-	prefix, rest, ok := strings.Cut(string(id), ".")
-	if !ok {
-		return Address{}, Errorf(EInvalid, "contact id %q: want wa.<id> or tg.<id>", id)
+// contactIDLen is the length of a ContactID: "c" and 16 letters (80
+// random bits).
+const contactIDLen = 17
+
+// NewContactID returns a fresh random ContactID.
+func NewContactID() ContactID {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return ContactID("c" + strings.ToLower(base32.StdEncoding.EncodeToString(b)))
+}
+
+// Validate reports why id is not a ContactID.
+func (id ContactID) Validate() error {
+	if len(id) != contactIDLen || id[0] != 'c' {
+		return Errorf(EInvalid, "contact id %q: want c and 16 letters", string(id))
 	}
-	for _, c := range Channels {
-		if c.short() == prefix {
-			a := Address{Channel: c, ID: rest}
-			if err := a.Validate(); err != nil {
-				return Address{}, fmt.Errorf("contact id %q: %w", id, err)
-			}
-			return a, nil
+	for _, r := range id[1:] {
+		if !('a' <= r && r <= 'z' || '2' <= r && r <= '7') {
+			return Errorf(EInvalid, "contact id %q: want c and 16 letters", string(id))
 		}
 	}
-	return Address{}, Errorf(EInvalid, "contact id %q: unknown channel prefix %q", id, prefix)
+	return nil
+}
+
+// ParseAddress reads "whatsapp:<id>" or "telegram:<id>" (the form
+// Address.String writes; a leading + of a phone number is dropped).
+func ParseAddress(s string) (Address, error) {
+	ch, id, ok := strings.Cut(s, ":")
+	if !ok {
+		return Address{}, Errorf(EInvalid, "address %q: want whatsapp:<number> or telegram:<chat id>", s)
+	}
+	a := Address{Channel: Channel(ch), ID: strings.TrimPrefix(id, "+")}
+	if err := a.Validate(); err != nil {
+		return Address{}, err
+	}
+	return a, nil
 }
 
 // Pseudonyms turn addresses into short stand-ins for logs and metrics:

@@ -49,6 +49,9 @@ var (
 	ErrDuplicate = errors.New("message already processed")
 	// ErrConflict means the session changed since it was loaded.
 	ErrConflict = &Error{Code: EConflict, Message: "session changed since it was loaded"}
+	// ErrLate means a step reached the store after its caller's
+	// deadline and was not stored.
+	ErrLate = &Error{Code: EUnavailable, Message: "step reached the store after its deadline; not stored"}
 	// ErrNoConsent means a promotion's consent was withdrawn while it
 	// waited to be sent.
 	ErrNoConsent = errors.New("promotions consent withdrawn")

@@ -151,6 +151,12 @@ type Outbound struct {
 	NotBefore time.Time `json:"not_before,omitzero"`
 	// Origin says who composed the message, for the audit.
 	Origin Origin `json:"origin,omitempty"`
+	// Seq orders one contact's messages in a lane: the store sets it
+	// from Created and the message's place in its batch, and a message
+	// goes out only after every earlier one.
+	Seq int64 `json:"q,omitempty"`
+	// Staff names the staff member who wrote it (OriginStaff).
+	Staff string `json:"staff,omitempty"`
 }
 
 // Origin is who composed an outbound message. Whoever it is, the message

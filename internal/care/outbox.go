@@ -2,6 +2,7 @@ package care
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -9,15 +10,63 @@ import (
 // with what the gate needs to know of its contact now.
 type Delivery struct {
 	Outbound
-	// Ref is the message's entry in the shared outbox queue, and
-	// Consumer the sender that read it.
+	// Lane is the outbox lane the message waits in, Ref its entry there
+	// and Consumer the sender that read it.
+	Lane          Lane
 	Ref, Consumer string
 	// Profile is the contact's profile as it is now (zero when none is
 	// kept: a new or erased contact).
 	Profile Contact
-	// Suppressed is when the contact erased their data, zero if never.
-	Suppressed time.Time
 }
+
+// Lane is one queue of the outbox: a channel's replies (and staff
+// messages), or the messages the shop starts on it (order updates,
+// promotions). Only processes that run a channel read its lanes, and
+// replies never wait behind what the shop starts.
+type Lane string
+
+// SimChannel names the simulator's lanes: simulated contacts are
+// delivered to the web page by whichever process serves it.
+const SimChannel = "sim"
+
+// LaneOf is the lane of a message of class c to a.
+func LaneOf(a Address, c Class) Lane {
+	ch := string(a.Channel)
+	if a.Simulated() {
+		ch = SimChannel
+	}
+	if c == Reply {
+		return Lane(ch + ".reply")
+	}
+	return Lane(ch + ".shop")
+}
+
+// LanesOf lists the lanes of a channel ("whatsapp", "telegram" or
+// SimChannel): replies first.
+func LanesOf(ch string) []Lane { return []Lane{Lane(ch + ".reply"), Lane(ch + ".shop")} }
+
+// Shop reports whether l holds messages the shop starts.
+func (l Lane) Shop() bool { return strings.HasSuffix(string(l), ".shop") }
+
+// TakeResult is what became of an attempt to take a message for sending.
+type TakeResult int
+
+// The results of Outbox.Take.
+const (
+	// Taken: the message is this sender's to send.
+	Taken TakeResult = iota
+	// Gone: the message was settled or never stored; the entry goes.
+	Gone
+	// Behind: an earlier message of the same contact in the same lane
+	// has not gone out yet; this one waits its turn.
+	Behind
+	// Busy: another sender took it moments ago and is sending it.
+	Busy
+	// Abandoned: another sender took it long ago and never recorded
+	// the outcome (it died mid-send). It is settled as "outcome
+	// unknown", never sent again.
+	Abandoned
+)
 
 // Verdict is the gate's decision on one delivery.
 type Verdict string
@@ -42,6 +91,13 @@ type Outcome struct {
 	// Until is when a deferred message is tried again.
 	Until time.Time
 	At    time.Time
+	// Unknown means the sender that took the message died mid-send:
+	// whether it went out is unknown, and it is settled, never sent
+	// again.
+	Unknown bool
+	// Quiet defers without an audit entry: the message only waits its
+	// turn behind an earlier one of the same contact.
+	Quiet bool
 }
 
 // Outbox is the queue of outbound messages between those who compose
@@ -53,16 +109,16 @@ type Outbox interface {
 	// NotBefore is later than its Created waits until then. Messages of
 	// one contact go out in the order given.
 	Enqueue(ctx context.Context, ms []Outbound) error
-	// Next returns up to max deliveries for this consumer, first those a
-	// dead consumer left pending longer than the claim timeout, then new
-	// ones, waiting up to block for any.
-	Next(ctx context.Context, consumer string, max int, block time.Duration) ([]Delivery, error)
-	// Take claims a delivery for sending: it returns false when another
-	// worker already took or settled it, and ErrNoConsent for a promotion
-	// whose contact withdrew since the delivery was read. A taken message
-	// is never handed out again, so a crash after Take loses it rather
-	// than sending it twice.
-	Take(ctx context.Context, d Delivery) (bool, error)
+	// Next returns up to max deliveries of the given lanes for this
+	// consumer, first those a dead consumer left pending longer than the
+	// claim timeout, then new ones, waiting up to block for any.
+	Next(ctx context.Context, consumer string, lanes []Lane, max int, block time.Duration) ([]Delivery, error)
+	// Take claims a delivery for sending, marking it with the sender
+	// and the time. It returns ErrNoConsent for a promotion whose
+	// contact withdrew since the delivery was read. A taken message is
+	// never handed out again, so a crash after Take loses it rather than
+	// sending it twice.
+	Take(ctx context.Context, d Delivery) (TakeResult, error)
 	// Settle records the outcome, acknowledges the queue entry and
 	// releases the message; one with an Error goes to the dead letters.
 	Settle(ctx context.Context, d Delivery, o Outcome) error
@@ -76,12 +132,12 @@ type Outbox interface {
 	// ReserveCap counts a promotional message against its person's cap
 	// of max per window: ok is false when the cap is full, with the time
 	// the oldest counted message leaves the window.
-	ReserveCap(ctx context.Context, person, messageID string, max int, window time.Duration, now time.Time) (ok bool, free time.Time, err error)
+	ReserveCap(ctx context.Context, id ContactID, messageID string, max int, window time.Duration, now time.Time) (ok bool, free time.Time, err error)
 	// ReleaseCap takes back a reservation whose message was not sent.
-	ReleaseCap(ctx context.Context, person, messageID string) error
-	// MarkUnreachable records on the contact that the channel cannot
+	ReleaseCap(ctx context.Context, id ContactID, messageID string) error
+	// MarkUnreachable records on the contact that channel ch cannot
 	// reach them.
-	MarkUnreachable(ctx context.Context, id ContactID, reason string) error
+	MarkUnreachable(ctx context.Context, id ContactID, ch Channel, reason string) error
 }
 
 // Sender delivers a message over one channel. Only the outreach sender
@@ -102,28 +158,39 @@ type SimMessage struct {
 // SimInbox keeps what the bot sent to simulated contacts, for the
 // simulator page and its JSON API.
 type SimInbox interface {
-	// Append stores m and returns its sequence number, counting from 1
-	// for each contact.
-	Append(ctx context.Context, id ContactID, m SimMessage) (int64, error)
-	// After returns up to max messages with a sequence number above after,
-	// in order.
-	After(ctx context.Context, id ContactID, after int64, max int) ([]SimMessage, error)
+	// Append stores m for the simulated address a and returns its
+	// sequence number, counting from 1 for each address.
+	Append(ctx context.Context, a Address, m SimMessage) (int64, error)
+	// After returns up to max messages to a with a sequence number above
+	// after, in order.
+	After(ctx context.Context, a Address, after int64, max int) ([]SimMessage, error)
 }
 
-// Rate is a sending limit: N messages per Per, in bursts of up to Burst.
+// Rate is a sending limit: at most N messages in any window of Per,
+// spaced evenly (no bursts), so the limit holds in every window, not
+// just on average.
 type Rate struct {
-	N     int
-	Per   time.Duration
-	Burst int
+	N   int
+	Per time.Duration
 }
 
 // Zero reports whether r sets no limit.
 func (r Rate) Zero() bool { return r.N <= 0 || r.Per <= 0 }
 
-// RateLimiter counts sends against limits that hold across every
+// Limit is one rate under its key. Keys of one reservation share their
+// first part (the channel: "telegram", "telegram:<contact id>").
+type Limit struct {
+	Key  string
+	Rate Rate
+}
+
+// RateLimiter books sends against limits that hold across every
 // process sharing the store.
 type RateLimiter interface {
-	// Allow counts one send under key if r allows it now; otherwise it
-	// counts nothing and returns how long to wait.
-	Allow(ctx context.Context, key string, r Rate) (wait time.Duration, err error)
+	// Reserve books the next send under every limit at once, when that
+	// moment comes within maxWait: it returns the wait until then, and
+	// the caller sends after it. A later moment books nothing and ok is
+	// false, with the wait it would need. Waiting costs no polling: the
+	// moment is booked, not retried for.
+	Reserve(ctx context.Context, limits []Limit, maxWait time.Duration) (wait time.Duration, ok bool, err error)
 }

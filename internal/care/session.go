@@ -27,35 +27,75 @@ type Session struct {
 	Updated time.Time `json:"u"`
 }
 
-// Contact is what Mitra keeps about a person on one channel.
+// Contact is what Mitra keeps about a person, on every channel they use:
+// consent, caps, opt-out and erasure apply to the person.
 type Contact struct {
-	ID          ContactID `json:"id"`
-	Address     Address   `json:"address"`
+	ID ContactID `json:"id"`
+	// Version counts writes of the profile; a write succeeds only over
+	// the version that was read (compare-and-set), so a staff action, a
+	// link or an "unreachable" mark that lands while a conversation step
+	// is in flight is never lost.
+	Version int64 `json:"-"`
+	// Addresses are every address of the person (WhatsApp phone and LID,
+	// Telegram chat), first seen first.
+	Addresses   []Address `json:"addresses"`
 	Name        string    `json:"name,omitempty"`
 	Lang        string    `json:"lang,omitempty"`
 	FirstSeen   time.Time `json:"first_seen"`
 	LastInbound time.Time `json:"last_inbound,omitzero"`
+	// LastInboundOn is the person's last message per channel: a channel
+	// they never wrote on gets nothing the shop starts (WhatsApp bans
+	// numbers for that).
+	LastInboundOn map[Channel]time.Time `json:"last_inbound_on,omitempty"`
 	// TimeZone is an IANA name; empty means the shop's. Quiet hours are
 	// kept in the contact's time.
 	TimeZone string `json:"tz,omitempty"`
-	// Person links the contacts of one person on several channels, so
-	// that caps count across them; empty means the contact alone.
-	Person string `json:"person,omitempty"`
 	// Consent is the current consent per purpose, derived from the
 	// ledger.
 	Consent map[Purpose]ConsentState `json:"consent,omitempty"`
-	// Unreachable, when set, says why the channel cannot reach the
-	// contact (they blocked the bot); it clears when they write again.
-	Unreachable string `json:"unreachable,omitempty"`
+	// Unreachable says, per channel, why it cannot reach the person
+	// (they blocked the bot); it clears when they write there again.
+	Unreachable map[Channel]string `json:"unreachable,omitempty"`
 	// Blocked means the shop does not want to message the contact at all
 	// (beyond answering them).
 	Blocked bool `json:"blocked,omitempty"`
+	// Suppressed is when an address of this person was erased before,
+	// zero if never: promotions then need consent given after it.
+	Suppressed time.Time `json:"suppressed,omitzero"`
+	// Merged lists the contacts folded into this one, so a merge that is
+	// run again changes nothing.
+	Merged []ContactID `json:"merged,omitempty"`
+	// HeldSince is when a person at the shop last took the conversation
+	// over: a message the flows composed before it is not sent.
+	HeldSince time.Time `json:"held_since,omitzero"`
+	// Erasing is when the person asked to erase their data; a sweeper
+	// finishes the erasure and nothing else may change the profile.
+	Erasing time.Time `json:"erasing,omitzero"`
+	// MergedInto is set on the stub a merge leaves behind: the contact
+	// that holds the person now.
+	MergedInto ContactID `json:"merged_into,omitempty"`
 }
 
-// PersonID is what caps count by: the linked person, else the contact.
-func (c Contact) PersonID() string {
-	if c.Person != "" {
-		return c.Person
+// Has reports whether a is one of the person's addresses.
+func (c Contact) Has(a Address) bool {
+	for _, x := range c.Addresses {
+		if x == a {
+			return true
+		}
 	}
-	return string(c.ID)
+	return false
 }
+
+// AddAddress adds a to the person's addresses unless it is there; it
+// reports whether it added it.
+func (c *Contact) AddAddress(a Address) bool {
+	if a.ID == "" || c.Has(a) {
+		return false
+	}
+	c.Addresses = append(c.Addresses, a)
+	return true
+}
+
+// Live reports whether the profile stands for a person now: it exists,
+// is not being erased and was not merged into another.
+func (c Contact) Live() bool { return c.ID != "" && c.Erasing.IsZero() && c.MergedInto == "" }

@@ -12,6 +12,9 @@ type Conversation struct {
 	Contact Contact // zero ID when the contact is new
 	// Seen reports that this inbound message was already processed.
 	Seen bool
+	// Broken says why the stored session or profile could not be read;
+	// the message cannot be processed and is dead-lettered.
+	Broken error
 }
 
 // Commit is the effect of one processed inbound message, stored at once
@@ -28,13 +31,44 @@ type Commit struct {
 	// Consent are events to append to the contact's consent ledger; the
 	// Contact already reflects them.
 	Consent []ConsentEvent
-	// Erase deletes everything kept about the contact (session, profile,
-	// ledger, transcript, queued messages) instead of storing Session and
-	// Contact; only Outbound (the confirmation) is queued.
+	// Erase starts the person's erasure: the session, ledger and
+	// transcript go at once and Contact (a stub with Erasing set) is
+	// stored; a JobErase scheduled before the commit finishes the rest
+	// after Outbound (the confirmation) went out.
 	Erase bool
 	// Transcript keeps the inbound text and the replies for this long in
 	// the contact's transcript; 0 keeps none.
 	Transcript time.Duration
+	// Deadline, when set, is the caller's: a commit that reaches the
+	// store after it is refused with ErrLate, so a caller told "not
+	// stored" at its deadline was told the truth.
+	Deadline time.Time
+}
+
+// ResolveRequest asks which contact an inbound message's address
+// belongs to.
+type ResolveRequest struct {
+	Address Address
+	// Alias is another address of the same person (Inbound.Alias), zero
+	// when none: it is filed under the same contact.
+	Alias Address
+	// Replace is a contact whose erasure is under way: its addresses get
+	// a new contact instead.
+	Replace ContactID
+}
+
+// Resolution is the contact of a ResolveRequest.
+type Resolution struct {
+	Contact ContactID
+	// New means the address was unknown and Contact was made for it
+	// now: it has no session or profile yet.
+	New bool
+	// Suppressed is, for a new contact, when one of its addresses was
+	// erased before; zero if never.
+	Suppressed time.Time
+	// Other is a different contact the alias already belonged to: the
+	// two are one person and Other is to be merged into Contact.
+	Other ContactID
 }
 
 // MessageRef names one inbound message of one contact.
@@ -56,8 +90,41 @@ type ConversationStore interface {
 	// when the message was already processed, or ErrConflict when the
 	// session version moved on since it was loaded.
 	CommitMany(ctx context.Context, commits []Commit) []error
-	// Records returns the contact's consent ledger and recent transcript.
+	// Resolve returns the contact of each address, making a contact for
+	// an address never seen, and files aliases under the same contact.
+	Resolve(ctx context.Context, reqs []ResolveRequest) ([]Resolution, error)
+	// Records returns the contact's consent ledger and whole retained
+	// transcript.
 	Records(ctx context.Context, id ContactID) (Records, error)
+	// Schedule records a durable job (an erasure, a merge) that a sweeper
+	// finishes, also after a crash. It must be stored before the step
+	// that needs it is committed.
+	Schedule(ctx context.Context, j Job) error
+}
+
+// JobKind is what a durable job does.
+type JobKind string
+
+// The kinds of durable job.
+const (
+	// JobErase finishes a person's erasure: suppression, the shared
+	// records, the channels' own stores, then the profile itself.
+	JobErase JobKind = "erase"
+	// JobMerge folds contact From into contact Contact: one person.
+	JobMerge JobKind = "merge"
+)
+
+// Job is a durable piece of work on a contact that must finish even if
+// the process dies half-way: each step is idempotent and the job stays
+// scheduled until its last step is done.
+type Job struct {
+	Kind    JobKind
+	Contact ContactID
+	// From is the contact merged into Contact (JobMerge).
+	From ContactID
+	// Due is when the job may start (an erasure waits for its
+	// confirmation to go out first).
+	Due time.Time
 }
 
 // Records are what Mitra keeps about a contact besides the session and

@@ -63,7 +63,7 @@ func parseRate(v string) (care.Rate, error) {
 	if !ok || err != nil || n < 1 || per == 0 {
 		return care.Rate{}, errors.New("want N/s, N/m or N/h like 30/s")
 	}
-	return care.Rate{N: n, Per: per, Burst: n}, nil
+	return care.Rate{N: n, Per: per}, nil
 }
 
 // validate checks the Telegram settings; they matter only with a token.

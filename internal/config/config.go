@@ -84,8 +84,8 @@ func Defaults() Config {
 		QuietEnd:    8 * time.Hour,
 		Transcript:  90 * 24 * time.Hour,
 		Rates: map[care.Channel]ChannelRates{
-			care.Telegram: {Overall: care.Rate{N: 30, Per: time.Second, Burst: 30}, PerChat: care.Rate{N: 1, Per: time.Second, Burst: 1}},
-			care.WhatsApp: {Overall: care.Rate{N: 10, Per: time.Second, Burst: 10}, PerChat: care.Rate{N: 1, Per: time.Second, Burst: 1}},
+			care.Telegram: {Overall: care.Rate{N: 30, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}},
+			care.WhatsApp: {Overall: care.Rate{N: 10, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}},
 		},
 		Telegram: Telegram{APIURL: "https://api.telegram.org", Mode: TelegramPolling},
 		WhatsApp: WhatsApp{Mode: "auto", ReplyGap: time.Second, PerMinute: 6, Jitter: 5 * time.Second,

@@ -34,7 +34,7 @@ func TestOptInRecordsEvidence(t *testing.T) {
 	if got := f.say(t, alice, "YA"); !strings.Contains(got, "Terima kasih!") {
 		t.Fatalf("after YA the bot said %q", got)
 	}
-	ledger, err := f.store.Ledger(context.Background(), alice.ContactID())
+	ledger, err := f.store.Ledger(context.Background(), f.id(t, alice))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestOptInRecordsEvidence(t *testing.T) {
 		!strings.HasSuffix(e.Question, "\n1. YA, mau\n2. TIDAK") {
 		t.Errorf("ledger entry %+v", e)
 	}
-	c, _, err := f.store.Contact(context.Background(), alice.ContactID())
+	c, _, err := f.store.Contact(context.Background(), f.id(t, alice))
 	if err != nil || !c.Consents(care.Promotions) {
 		t.Errorf("profile %+v, %v: want promotions granted", c, err)
 	}
@@ -71,7 +71,7 @@ func TestStopFromAnyState(t *testing.T) {
 			if got := f.say(t, alice, "Stoppp!!"); !strings.Contains(got, "tidak akan mengirim promo lagi") {
 				t.Fatalf("STOP answered %q", got)
 			}
-			ledger, err := f.store.Ledger(context.Background(), alice.ContactID())
+			ledger, err := f.store.Ledger(context.Background(), f.id(t, alice))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestStopFromAnyState(t *testing.T) {
 			if last.Purpose != care.Promotions || last.Granted || last.Source != care.SourceKeyword || last.Text != "Stoppp!!" {
 				t.Errorf("last ledger entry %+v, want the withdrawal", last)
 			}
-			c, _, _ := f.store.Contact(context.Background(), alice.ContactID())
+			c, _, _ := f.store.Contact(context.Background(), f.id(t, alice))
 			if c.Consents(care.Promotions) {
 				t.Errorf("profile still grants promotions: %+v", c.Consent)
 			}
@@ -112,13 +112,17 @@ func TestErasure(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.say(t, alice, "halo", "mulai", "ya", "hapus data")
+	id := f.id(t, alice)
 	if got := f.say(t, alice, "ya"); !strings.Contains(got, "Data Anda sudah kami hapus") {
 		t.Fatalf("erasure answered %q", got)
 	}
-	if _, ok, err := f.store.Contact(ctx, alice.ContactID()); ok || err != nil {
+	if n, err := f.store.Sweep(ctx, nil); n != 1 || err != nil {
+		t.Fatalf("Sweep = %d, %v; want the erasure finished", n, err)
+	}
+	if _, ok, err := f.store.Contact(ctx, id); ok || err != nil {
 		t.Errorf("profile still kept (%v)", err)
 	}
-	rec, err := f.store.Records(ctx, alice.ContactID())
+	rec, err := f.store.Records(ctx, id)
 	if err != nil || len(rec.Consent) != 0 || len(rec.Transcript) != 0 {
 		t.Errorf("records after erasure: %+v, %v", rec, err)
 	}
@@ -180,7 +184,7 @@ func TestStaffAnswerIsNotConsent(t *testing.T) {
 	if got := f.say(t, alice, "ya"); got != "" {
 		t.Errorf("the bot answered %q while a person holds the chat", got)
 	}
-	if ledger, _ := f.store.Ledger(context.Background(), alice.ContactID()); len(ledger) != 0 {
+	if ledger, _ := f.store.Ledger(context.Background(), f.id(t, alice)); len(ledger) != 0 {
 		t.Errorf("ledger %+v: the answer to a person became consent", ledger)
 	}
 }

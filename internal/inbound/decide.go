@@ -3,6 +3,8 @@ package inbound
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,13 +50,21 @@ func CheckArgs(action string, args map[string]string) error {
 // decide turns a loaded conversation and a message into what to store.
 // It does no I/O: rec holds the contact's records when the message asks
 // for them (MY DATA).
-func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time, rec *care.Records) care.Commit {
+func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Conversation, in care.Inbound, now time.Time, rec *care.Records) care.Commit {
 	truncated := in.Clean()
 	contact := conv.Contact
 	if contact.ID == "" {
-		contact = care.Contact{ID: in.Address.ContactID(), Address: in.Address, FirstSeen: now}
+		contact = care.Contact{ID: id, FirstSeen: now, Suppressed: found.Suppressed}
+	}
+	contact.AddAddress(in.Address)
+	if in.Alias.ID != "" && found.Other == "" {
+		contact.AddAddress(in.Alias) // a different contact's alias joins by the merge
 	}
 	c := care.Commit{Inbound: in, SessionTTL: r.cfg.SessionTTL, Transcript: r.cfg.Transcript}
+	if in.Address.Simulated() {
+		// A simulated contact is forgotten a week after its last message.
+		c.SessionTTL, c.Transcript = min(c.SessionTTL, simKeep), min(c.Transcript, simKeep)
+	}
 	if in.Kind == care.KindStaff {
 		// A person at the shop wrote in the chat: the bot keeps quiet.
 		sess := conv.Session
@@ -63,6 +73,7 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 		// (an opt-in, an erasure) no longer waits for an answer.
 		sess.Flow, sess.Step, sess.Return = "", "", ""
 		sess.Version, sess.Updated = conv.Session.Version, now
+		contact.HeldSince = now
 		c.Session, c.Contact = sess, contact
 		r.cfg.Logger.Info("a person at the shop answers; the bot keeps quiet", "contact", contact.ID, "until", sess.StaffUntil)
 		return c
@@ -71,7 +82,12 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 		contact.Name = in.Name
 	}
 	contact.LastInbound = now
-	contact.Unreachable = "" // they wrote, so the channel reaches them
+	contact.LastInboundOn = with(contact.LastInboundOn, in.Address.Channel, now)
+	if _, ok := contact.Unreachable[in.Address.Channel]; ok {
+		// They wrote, so the channel reaches them again.
+		contact.Unreachable = with(contact.Unreachable, in.Address.Channel, "")
+		delete(contact.Unreachable, in.Address.Channel)
+	}
 
 	set := r.flows
 	input := flow.Input{Kind: in.Kind, Text: in.Text, Choice: in.Choice, Truncated: truncated}
@@ -81,12 +97,12 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 			input.Start = "welcome"
 		}
 	}
-	env := flow.Env{Now: now, Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, rec, now)}
+	env := flow.Env{Now: now, Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, conv.Session, rec, now)}
 	res := set.Step(conv.Session, input, env)
 
 	sess := res.Session
 	if res.Staff {
-		r.cfg.Logger.Info("message kept for staff", "contact", contact.ID, "message", in.MessageID)
+		r.cfg.Logger.Info("message kept for staff", "contact", contact.ID)
 	}
 	event := func(p care.Purpose, granted bool, src care.Source, a flow.Action) {
 		e := care.ConsentEvent{Purpose: p, Granted: granted, At: now, Channel: in.Address.Channel, Source: src,
@@ -103,6 +119,7 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 		switch a.Name {
 		case ActionEscalate:
 			sess.StaffUntil = now.Add(r.cfg.StaffHold)
+			contact.HeldSince = now
 			r.cfg.Logger.Info("conversation handed to staff", "contact", contact.ID, "reason", a.Args["reason"])
 		case ActionConsent:
 			p := care.Purpose(a.Args["purpose"])
@@ -127,10 +144,21 @@ func (r *Runtime) decide(conv care.Conversation, in care.Inbound, now time.Time,
 	if sess.Lang != "" {
 		contact.Lang = sess.Lang
 	}
+	if c.Erase {
+		// What stays until the erasure job ends: enough to send the
+		// confirmation (the addresses, the reply window) and nothing
+		// else. The name, consent and conversation go now.
+		contact = care.Contact{ID: contact.ID, Version: contact.Version, Addresses: contact.Addresses, FirstSeen: contact.FirstSeen,
+			LastInbound: contact.LastInbound, LastInboundOn: contact.LastInboundOn, Erasing: now}
+	}
 	c.Session, c.Contact = sess, contact
-	c.Outbound = make([]care.Outbound, len(res.Messages))
+	msgs := res.Messages
+	if rec != nil {
+		msgs = append(msgs, r.olderMessages(rec, contact, now)...)
+	}
+	c.Outbound = make([]care.Outbound, len(msgs))
 	base := outboundID(contact.ID, in.MessageID)
-	for i, m := range res.Messages {
+	for i, m := range msgs {
 		c.Outbound[i] = care.Outbound{
 			ID:        base + "." + strconv.Itoa(i),
 			Contact:   contact.ID,
@@ -159,9 +187,29 @@ func consentText(in care.Inbound) string {
 	return in.Text
 }
 
+// simKeep is how long a simulated contact's conversation is kept.
+const simKeep = 7 * 24 * time.Hour
+
+// with returns a copy of m with k set to v.
+func with[K comparable, V any](m map[K]V, k K, v V) map[K]V {
+	out := make(map[K]V, len(m)+1)
+	for x, y := range m {
+		out[x] = y
+	}
+	out[k] = v
+	return out
+}
+
+// transcriptShown bounds the characters of transcript shown in the MY
+// DATA message itself; older steps follow in messages of their own.
+const transcriptShown = 2000
+
+// chunk is the most characters of older transcript in one message.
+const chunk = 3500
+
 // mitraValues are the {{mitra.x}} values: the caps always, the records
 // when the contact asked for them.
-func (r *Runtime) mitraValues(c care.Contact, rec *care.Records, now time.Time) map[string]string {
+func (r *Runtime) mitraValues(c care.Contact, sess care.Session, rec *care.Records, now time.Time) map[string]string {
 	m := map[string]string{
 		"promo_max":  strconv.Itoa(r.cfg.PromoMax),
 		"promo_days": strconv.Itoa(r.cfg.PromoDays),
@@ -169,21 +217,28 @@ func (r *Runtime) mitraValues(c care.Contact, rec *care.Records, now time.Time) 
 	if rec == nil {
 		return m
 	}
-	loc := r.cfg.TimeZone
-	if l, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
-		loc = l
-	}
-	day := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") }
+	day := r.dayFormat(c)
 	var b strings.Builder
-	fmt.Fprintf(&b, "• %s %s", c.Address.Channel, c.Address.ID)
+	for i, a := range c.Addresses {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "• %s %s", a.Channel, a.ID)
+	}
 	if c.Name != "" {
 		fmt.Fprintf(&b, "\n• %s", c.Name)
 	}
 	if c.Lang != "" {
 		fmt.Fprintf(&b, "\n• lang: %s", c.Lang)
 	}
+	if c.TimeZone != "" {
+		fmt.Fprintf(&b, "\n• tz: %s", c.TimeZone)
+	}
 	if !c.FirstSeen.IsZero() {
 		fmt.Fprintf(&b, "\n• %s → %s", day(c.FirstSeen), day(now))
+	}
+	for _, k := range slices.Sorted(maps.Keys(sess.Vars)) {
+		fmt.Fprintf(&b, "\n• %s: %s", k, clip(sess.Vars[k], 80))
 	}
 	m["profile"] = b.String()
 	b.Reset()
@@ -202,19 +257,78 @@ func (r *Runtime) mitraValues(c care.Contact, rec *care.Records, now time.Time) 
 		b.WriteString(")")
 	}
 	m["consents"] = b.String()
-	b.Reset()
-	for _, t := range rec.Transcript {
+	lines := transcriptLines(rec, day)
+	recent := lines
+	for n, i := 0, len(lines)-1; i >= 0; i-- {
+		if n += len(lines[i]) + 1; n > transcriptShown {
+			recent = lines[i+1:]
+			break
+		}
+	}
+	m["messages"] = strings.Join(recent, "\n")
+	return m
+}
+
+// olderMessages are the transcript steps MY DATA's own message had no
+// room for, oldest first, in messages of up to chunk characters: MY
+// DATA shows everything kept.
+func (r *Runtime) olderMessages(rec *care.Records, c care.Contact, now time.Time) []flow.Message {
+	lines := transcriptLines(rec, r.dayFormat(c))
+	n, cut := 0, len(lines)
+	for i := len(lines) - 1; i >= 0; i-- {
+		if n += len(lines[i]) + 1; n > transcriptShown {
+			cut = i + 1
+			break
+		}
+	}
+	if cut == len(lines) {
+		return nil
+	}
+	var out []flow.Message
+	var b strings.Builder
+	for _, l := range lines[:cut] {
+		if b.Len()+len(l) > chunk && b.Len() > 0 {
+			out = append(out, flow.Message{Text: b.String()})
+			b.Reset()
+		}
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
+		b.WriteString(l)
+	}
+	if b.Len() > 0 {
+		out = append(out, flow.Message{Text: b.String()})
+	}
+	if room := maxOutbound - 2; len(out) > room {
+		out = out[len(out)-room:] // the transcript's bound keeps this rare
+	}
+	return out
+}
+
+// maxOutbound is the most messages one step may queue
+// (redisstore.MaxOutbound).
+const maxOutbound = 40
+
+// transcriptLines renders the transcript, one line per message.
+func transcriptLines(rec *care.Records, day func(time.Time) string) []string {
+	out := make([]string, 0, len(rec.Transcript))
+	for _, t := range rec.Transcript {
 		arrow := "→"
 		if t.Inbound {
 			arrow = "←"
 		}
-		fmt.Fprintf(&b, "%s %s %s", day(t.At), arrow, clip(t.Text, 80))
+		out = append(out, fmt.Sprintf("%s %s %s", day(t.At), arrow, clip(t.Text, 80)))
 	}
-	m["messages"] = b.String()
-	return m
+	return out
+}
+
+// dayFormat renders times in the contact's time zone, else the shop's.
+func (r *Runtime) dayFormat(c care.Contact) func(time.Time) string {
+	loc := r.cfg.TimeZone
+	if l, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
+		loc = l
+	}
+	return func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04") }
 }
 
 // clip cuts s to n characters, marking the cut.

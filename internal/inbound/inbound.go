@@ -18,8 +18,10 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/mitra-care/mitra/internal/backoff"
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/flow"
 )
@@ -37,7 +39,21 @@ const (
 	OutcomeDuplicate = "duplicate"
 	OutcomeInvalid   = "invalid"
 	OutcomeFailed    = "failed"
+	// OutcomePoison is a message that could not be processed after a
+	// few attempts (a record that does not decode, a script Redis
+	// refuses): it is dead-lettered with the reason and acknowledged, so
+	// it never blocks a worker or a channel's polling.
+	OutcomePoison = "dead_lettered"
 )
+
+// Store is what the runtime needs of the records: conversations, and a
+// place for messages it cannot process.
+type Store interface {
+	care.ConversationStore
+	// DeadLetterInbound keeps an inbound message that cannot be
+	// processed, with why.
+	DeadLetterInbound(ctx context.Context, id care.ContactID, in care.Inbound, reason string) error
+}
 
 // Config tunes the runtime.
 type Config struct {
@@ -63,6 +79,11 @@ type Config struct {
 	// DeepLinks maps a link's start payload to the flow it starts
 	// (DefaultDeepLinks when nil); any other payload greets.
 	DeepLinks map[string]string
+	// ErasureGrace is how long an erasure waits for its confirmation to
+	// go out before the sweeper deletes the rest (default a minute).
+	ErasureGrace time.Duration
+	// Pseudonyms name people in the logs.
+	Pseudonyms care.Pseudonyms
 	// Now is the clock; time.Now when nil.
 	Now      func() time.Time
 	Logger   *slog.Logger
@@ -79,7 +100,8 @@ var _ care.Handler = (*Runtime)(nil)
 type Runtime struct {
 	cfg    Config
 	flows  *flow.Set
-	store  care.ConversationStore
+	store  Store
+	ids    *idCache
 	queues []chan job
 	wg     sync.WaitGroup
 	stop   chan struct{}
@@ -91,10 +113,21 @@ type job struct {
 	ctx  context.Context
 	in   care.Inbound
 	done chan error
+	// state is queued, started or cancelled: a caller whose deadline
+	// passes while the job is still queued cancels it, so nothing is
+	// stored after it was told so.
+	state *atomic.Int32
 }
 
+// The states of a job.
+const (
+	jobQueued int32 = iota
+	jobStarted
+	jobCancelled
+)
+
 // New starts the workers. Close stops them.
-func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
+func New(cfg Config, flows *flow.Set, store Store) *Runtime {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 64
 	}
@@ -116,7 +149,10 @@ func New(cfg Config, flows *flow.Set, store care.ConversationStore) *Runtime {
 	if cfg.DeepLinks == nil {
 		cfg.DeepLinks = DefaultDeepLinks
 	}
-	r := &Runtime{cfg: cfg, flows: flows, store: store, stop: make(chan struct{}), exited: make(chan struct{})}
+	if cfg.ErasureGrace <= 0 {
+		cfg.ErasureGrace = time.Minute
+	}
+	r := &Runtime{cfg: cfg, flows: flows, store: store, ids: newIDCache(idCacheSize), stop: make(chan struct{}), exited: make(chan struct{})}
 	r.queues = make([]chan job, cfg.Workers)
 	for i := range r.queues {
 		r.queues[i] = make(chan job, cfg.Queue)
@@ -140,10 +176,13 @@ func (r *Runtime) Close() {
 var ErrClosed = errors.New("runtime closed")
 
 // Handle processes one inbound message and returns once its effect (new
-// session, replies) is stored, or it was found to be a duplicate. A
-// channel acknowledges the platform only when Handle returns nil. An
-// error with code care.EInvalid means retrying will not help; any other
-// error means the message was not stored and should be redelivered.
+// session, replies) is stored, or it was found to be a duplicate or
+// dead-lettered. A channel acknowledges the platform only when Handle
+// returns nil. An error with code care.EInvalid means retrying will not
+// help; any other error means the message was not stored and should be
+// delivered again. A deadline on ctx bounds the store itself: a step
+// that would reach Redis after it is refused there, so an error at the
+// deadline means nothing was stored.
 func (r *Runtime) Handle(ctx context.Context, in care.Inbound) error {
 	if err := in.Validate(); err != nil {
 		if r.cfg.Recorder != nil {
@@ -151,8 +190,8 @@ func (r *Runtime) Handle(ctx context.Context, in care.Inbound) error {
 		}
 		return fmt.Errorf("inbound message: %w", err)
 	}
-	j := job{ctx: ctx, in: in, done: make(chan error, 1)}
-	q := r.queues[shard(in.Address.ContactID(), len(r.queues))]
+	j := job{ctx: ctx, in: in, done: make(chan error, 1), state: new(atomic.Int32)}
+	q := r.queues[shard(in.Address, len(r.queues))]
 	select {
 	case <-r.stop:
 		return ErrClosed
@@ -178,9 +217,12 @@ func (r *Runtime) Handle(ctx context.Context, in care.Inbound) error {
 			return ErrClosed
 		}
 	case <-ctx.Done():
-		// The worker still finishes the job; the caller redelivers and
-		// de-duplication drops the repeat.
-		return unavailable(ctx.Err())
+		if j.state.CompareAndSwap(jobQueued, jobCancelled) {
+			return unavailable(ctx.Err()) // never started: nothing stored
+		}
+		// Started: its commit carries ctx's deadline and Redis refuses
+		// it past that, so the answer is the worker's, and comes soon.
+		return <-j.done
 	}
 }
 
@@ -188,9 +230,12 @@ func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", care.Errorf(care.EUnavailable, "message not stored yet, deliver it again"), err)
 }
 
-func shard(id care.ContactID, n int) int {
+// shard picks the worker of an address: one address's messages are
+// always processed by the same worker, in order.
+func shard(a care.Address, n int) int {
 	h := fnv.New32a()
-	_, _ = h.Write([]byte(id))
+	_, _ = h.Write([]byte(a.Channel))
+	_, _ = h.Write([]byte(a.ID))
 	return int(h.Sum32() % uint32(n))
 }
 
@@ -207,12 +252,17 @@ func (r *Runtime) work(q chan job) {
 	for {
 		select {
 		case j := <-q:
-			batch = append(batch[:0], j)
+			batch = batch[:0]
+			if j.state.CompareAndSwap(jobQueued, jobStarted) {
+				batch = append(batch, j)
+			}
 		fill:
 			for len(batch) < maxBatch {
 				select {
 				case j := <-q:
-					batch = append(batch, j)
+					if j.state.CompareAndSwap(jobQueued, jobStarted) {
+						batch = append(batch, j)
+					}
 				default:
 					break fill
 				}
@@ -223,7 +273,9 @@ func (r *Runtime) work(q chan job) {
 			for {
 				select {
 				case j := <-q:
-					r.processBatch([]job{j})
+					if j.state.CompareAndSwap(jobQueued, jobStarted) {
+						r.processBatch([]job{j})
+					}
 				default:
 					return
 				}
@@ -242,9 +294,9 @@ const batchTimeout = 5 * time.Second
 func (r *Runtime) processBatch(jobs []job) {
 	for len(jobs) > 0 {
 		var round, later []job
-		seen := make(map[care.ContactID]bool, len(jobs))
+		seen := make(map[care.Address]bool, len(jobs))
 		for _, j := range jobs {
-			id := j.in.Address.ContactID()
+			id := j.in.Address
 			if seen[id] {
 				later = append(later, j)
 				continue
@@ -263,19 +315,21 @@ func (r *Runtime) processBatch(jobs []job) {
 func (r *Runtime) processRound(jobs []job) {
 	start := time.Now()
 	ins := make([]care.Inbound, len(jobs))
+	deadlines := make([]time.Time, len(jobs))
 	for i, j := range jobs {
 		ins[i] = j.in
+		deadlines[i], _ = j.ctx.Deadline()
 		if r.cfg.Recorder != nil {
 			r.cfg.Recorder.Received(j.in)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	errs := r.attempt(ctx, ins)
+	errs := r.attempt(ctx, ins, deadlines)
 	for i, j := range jobs {
-		outcome, err := settled(errs[i])
+		outcome, err := r.settled(errs[i])
 		if outcome == "" {
-			outcome, err = r.retry(j.ctx, j.in)
+			outcome, err = r.retry(j.ctx, j.in, deadlines[i])
 		}
 		if r.cfg.Recorder != nil {
 			r.cfg.Recorder.Processed(outcome, time.Since(start))
@@ -284,73 +338,146 @@ func (r *Runtime) processRound(jobs []job) {
 	}
 }
 
+// errPoison marks a message that was dead-lettered: it is settled.
+var errPoison = errors.New("message dead-lettered")
+
 // settled maps the error of an attempt to an outcome, or "" when the
 // message must be tried again.
-func settled(err error) (string, error) {
+func (r *Runtime) settled(err error) (string, error) {
 	switch {
 	case err == nil:
 		return OutcomeStored, nil
 	case errors.Is(err, care.ErrDuplicate):
 		return OutcomeDuplicate, nil
+	case errors.Is(err, errPoison):
+		return OutcomePoison, nil
 	}
 	return "", err
 }
 
 // maxConflicts bounds how often a message is re-run after another
-// process changed the same session meanwhile.
-const maxConflicts = 20
+// process changed the same session meanwhile; maxFailures how often one
+// whose processing fails for another reason than Redis being away is
+// tried before it is dead-lettered.
+const (
+	maxConflicts = 20
+	maxFailures  = 3
+)
 
-// retry stores one message, retrying while Redis is away until ctx ends.
-func (r *Runtime) retry(ctx context.Context, in care.Inbound) (string, error) {
-	backoff := 20 * time.Millisecond
-	conflicts := 0
+// retry stores one message, retrying while Redis is away until ctx
+// ends. A message that keeps failing otherwise is dead-lettered.
+func (r *Runtime) retry(ctx context.Context, in care.Inbound, deadline time.Time) (string, error) {
+	b := backoff.New(20*time.Millisecond, 2*time.Second)
+	conflicts, failures := 0, 0
 	for {
-		err := r.attempt(ctx, []care.Inbound{in})[0]
-		if outcome, err := settled(err); outcome != "" {
+		err := r.attempt(ctx, []care.Inbound{in}, []time.Time{deadline})[0]
+		if outcome, err := r.settled(err); outcome != "" {
 			return outcome, err
 		}
-		if errors.Is(err, care.ErrConflict) {
-			conflicts++
-			if conflicts < maxConflicts {
+		switch {
+		case errors.Is(err, care.ErrLate):
+			return OutcomeFailed, unavailable(err)
+		case errors.Is(err, care.ErrConflict):
+			if conflicts++; conflicts < maxConflicts {
 				continue
+			}
+		case care.ErrorCode(err) != care.EUnavailable:
+			if failures++; failures >= maxFailures {
+				return r.poison(ctx, in, err)
 			}
 		}
 		if ctx.Err() != nil {
 			return OutcomeFailed, unavailable(err)
 		}
-		r.cfg.Logger.Warn("storing message failed, retrying", "contact", in.Address.ContactID(), "message", in.MessageID, "in", backoff, "err", err)
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
+		r.cfg.Logger.Warn("storing message failed, retrying", "from", r.cfg.Pseudonyms.Of(in.Address), "in", b.Next(), "err", err)
+		if !b.Wait(ctx) {
 			return OutcomeFailed, unavailable(err)
 		}
-		backoff = min(backoff*2, 2*time.Second)
 	}
 }
 
-// attempt is one attempt for messages of different contacts: load them
-// all, step each, commit them all. It returns one error per message.
-func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound) []error {
-	errs := make([]error, len(ins))
-	refs := make([]care.MessageRef, len(ins))
-	for i, in := range ins {
-		refs[i] = care.MessageRef{Contact: in.Address.ContactID(), MessageID: in.MessageID}
+// poison dead-letters a message that cannot be processed, so it stops
+// holding its worker and its channel's acknowledgement.
+func (r *Runtime) poison(ctx context.Context, in care.Inbound, cause error) (string, error) {
+	id, _ := r.ids.get(in.Address)
+	if err := r.store.DeadLetterInbound(ctx, id, in, cause.Error()); err != nil {
+		return OutcomeFailed, unavailable(fmt.Errorf("dead-letter a message that cannot be processed: %w", err))
 	}
-	convs, err := r.store.LoadMany(ctx, refs)
+	r.cfg.Logger.Error("MESSAGE DEAD-LETTERED: it cannot be processed", "from", r.cfg.Pseudonyms.Of(in.Address), "err", cause)
+	return OutcomePoison, nil
+}
+
+// attempt is one attempt for messages of different contacts: resolve
+// their addresses, load them all, step each, commit them all. It
+// returns one error per message.
+func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []time.Time) []error {
+	errs := make([]error, len(ins))
+	ids, fresh, err := r.resolve(ctx, ins, nil)
 	if err != nil {
 		for i := range errs {
-			errs[i] = fmt.Errorf("load %s: %w", refs[i].Contact, err)
+			errs[i] = err
 		}
 		return errs
+	}
+	convs, err := r.load(ctx, ins, ids, fresh)
+	if err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	// A contact whose erasure is under way keeps nothing new: the
+	// address gets a new contact. One merged away sends us to the person.
+	// (fresh[i].Contact is set when the index was asked this attempt.)
+	var again []int
+	replace := map[int]care.ContactID{}
+	for i, c := range convs {
+		switch {
+		case c.Broken != nil:
+			errs[i] = c.Broken
+		case c.Contact.ID != "" && !c.Contact.Erasing.IsZero():
+			replace[i] = ids[i]
+			again = append(again, i)
+		case c.Contact.MergedInto != "", c.Contact.ID == "" && !fresh[i].New && fresh[i].Contact == "":
+			// Merged away, or a remembered contact with no profile (its
+			// records were lost): ask the index again.
+			r.ids.forget(ins[i].Address, ins[i].Alias)
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		sub := make([]care.Inbound, len(again))
+		rep := make([]care.ContactID, len(again))
+		for k, i := range again {
+			sub[k], rep[k] = ins[i], replace[i]
+		}
+		ids2, fresh2, err := r.resolve(ctx, sub, rep)
+		if err == nil {
+			var convs2 []care.Conversation
+			convs2, err = r.load(ctx, sub, ids2, fresh2)
+			for k, i := range again {
+				if err == nil {
+					ids[i], fresh[i], convs[i] = ids2[k], fresh2[k], convs2[k]
+				}
+			}
+		}
+		if err != nil {
+			for _, i := range again {
+				errs[i] = err
+			}
+		}
 	}
 	records := make([]*care.Records, len(ins))
 	for i, in := range ins {
 		// MY DATA shows the ledger and transcript: one more round trip,
 		// for this rare message only.
-		if k, _ := flow.Keyword(in.Text); k == flow.KeywordMyData && in.Kind == care.KindText && !convs[i].Seen {
-			rec, err := r.store.Records(ctx, refs[i].Contact)
+		if errs[i] != nil || convs[i].Seen || convs[i].Contact.ID == "" || in.Kind != care.KindText {
+			continue
+		}
+		if k, _ := flow.Keyword(in.Text); k == flow.KeywordMyData {
+			rec, err := r.store.Records(ctx, ids[i])
 			if err != nil {
-				errs[i] = fmt.Errorf("records of %s: %w", refs[i].Contact, err)
+				errs[i] = fmt.Errorf("records: %w", err)
 				continue
 			}
 			records[i] = &rec
@@ -367,13 +494,107 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound) []error {
 			errs[i] = care.ErrDuplicate
 			continue
 		}
-		commits = append(commits, r.decide(convs[i], in, now, records[i]))
+		c := r.decide(ids[i], fresh[i], convs[i], in, now, records[i])
+		c.Deadline = deadlines[i]
+		if err := r.schedule(ctx, c, fresh[i], now); err != nil {
+			errs[i] = err
+			continue
+		}
+		commits = append(commits, c)
 		idx = append(idx, i)
 	}
 	for k, err := range r.store.CommitMany(ctx, commits) {
 		errs[idx[k]] = err
+		if errors.Is(err, care.ErrConflict) {
+			// The profile may have moved on because of a merge: look the
+			// address up again.
+			r.ids.forget(ins[idx[k]].Address, ins[idx[k]].Alias)
+		}
 	}
 	return errs
+}
+
+// schedule records the durable jobs a step needs before it is
+// committed: the erasure it starts, the merge its alias revealed.
+func (r *Runtime) schedule(ctx context.Context, c care.Commit, res care.Resolution, now time.Time) error {
+	if c.Erase {
+		if err := r.store.Schedule(ctx, care.Job{Kind: care.JobErase, Contact: c.Contact.ID, Due: now.Add(r.cfg.ErasureGrace)}); err != nil {
+			return fmt.Errorf("schedule erasure: %w", err)
+		}
+	}
+	if res.Other != "" {
+		if err := r.store.Schedule(ctx, care.Job{Kind: care.JobMerge, From: res.Other, Contact: c.Contact.ID, Due: now}); err != nil {
+			return fmt.Errorf("schedule merge: %w", err)
+		}
+	}
+	return nil
+}
+
+// resolve finds the contact of each message's address: from the cache,
+// else from the store in one round trip for all. replace, when given,
+// names per message a contact being erased, whose address gets a new
+// contact. fresh tells, per message, what the store said (New: nothing
+// to load; Other: a merge is due).
+func (r *Runtime) resolve(ctx context.Context, ins []care.Inbound, replace []care.ContactID) ([]care.ContactID, []care.Resolution, error) {
+	ids := make([]care.ContactID, len(ins))
+	fresh := make([]care.Resolution, len(ins))
+	var reqs []care.ResolveRequest
+	var idx []int
+	for i, in := range ins {
+		if replace == nil {
+			if id, ok := r.ids.lookup(in.Address, in.Alias); ok {
+				ids[i] = id
+				continue
+			}
+		}
+		req := care.ResolveRequest{Address: in.Address, Alias: in.Alias}
+		if replace != nil {
+			req.Replace = replace[i]
+		}
+		reqs = append(reqs, req)
+		idx = append(idx, i)
+	}
+	if len(reqs) == 0 {
+		return ids, fresh, nil
+	}
+	res, err := r.store.Resolve(ctx, reqs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve addresses: %w", err)
+	}
+	for k, i := range idx {
+		ids[i], fresh[i] = res[k].Contact, res[k]
+		r.ids.put(ins[i].Address, res[k].Contact)
+		if ins[i].Alias.ID != "" && res[k].Other == "" {
+			r.ids.put(ins[i].Alias, res[k].Contact)
+		}
+	}
+	return ids, fresh, nil
+}
+
+// load reads the conversations of the contacts that exist; a contact
+// made just now has nothing to read.
+func (r *Runtime) load(ctx context.Context, ins []care.Inbound, ids []care.ContactID, fresh []care.Resolution) ([]care.Conversation, error) {
+	convs := make([]care.Conversation, len(ins))
+	var refs []care.MessageRef
+	var idx []int
+	for i, in := range ins {
+		if fresh[i].New {
+			continue
+		}
+		refs = append(refs, care.MessageRef{Contact: ids[i], MessageID: in.MessageID})
+		idx = append(idx, i)
+	}
+	if len(refs) == 0 {
+		return convs, nil
+	}
+	loaded, err := r.store.LoadMany(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("load conversations: %w", err)
+	}
+	for k, i := range idx {
+		convs[i] = loaded[k]
+	}
+	return convs, nil
 }
 
 // outboundID derives the ids of the replies to one inbound message from

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/mitra-care/mitra/flows"
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/flow"
@@ -30,15 +32,17 @@ func shipped(t testing.TB) *flow.Set {
 }
 
 type fixture struct {
-	store *redisstore.Store
-	rt    *Runtime
-	now   time.Time
+	store  *redisstore.Store
+	client redis.UniversalClient
+	prefix string
+	rt     *Runtime
+	now    time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	client, prefix := redistest.Client(t)
-	f := &fixture{store: redisstore.New(client, prefix), now: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}
+	f := &fixture{store: redisstore.New(client, prefix), client: client, prefix: prefix, now: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}
 	f.rt = New(Config{Lang: "id", SessionTTL: time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7,
 		Logger: quiet, Now: func() time.Time { return f.now }}, shipped(t), f.store)
 	t.Cleanup(f.rt.Close)
@@ -51,12 +55,25 @@ func text(addr care.Address, id, s string) care.Inbound {
 	return care.Inbound{Address: addr, MessageID: id, Kind: care.KindText, Text: s, Name: "Alice"}
 }
 
+// allLanes are every lane of the outbox.
+var allLanes = append(append(care.LanesOf(string(care.WhatsApp)), care.LanesOf(string(care.Telegram))...), care.LanesOf(care.SimChannel)...)
+
+// id is the contact an address belongs to.
+func (f *fixture) id(t *testing.T, a care.Address) care.ContactID {
+	t.Helper()
+	id, ok, err := f.store.Lookup(context.Background(), a)
+	if err != nil || !ok {
+		t.Fatalf("look up %s: %v, %v", a, ok, err)
+	}
+	return id
+}
+
 // drain reads every queued outbound message for the test's store.
 func (f *fixture) drain(t *testing.T) []care.Delivery {
 	t.Helper()
 	var all []care.Delivery
 	for {
-		ds, err := f.store.Next(context.Background(), "test", 100, time.Millisecond)
+		ds, err := f.store.Next(context.Background(), "test", allLanes, 100, time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +113,7 @@ func TestConversationQueuesReplies(t *testing.T) {
 		t.Errorf("the greeting should end with the menu's choices, got %q", last.Text)
 	}
 	for i, d := range out {
-		if d.Class != care.Reply || d.InReplyTo != "m1" || d.Contact != alice.ContactID() || d.Address != alice {
+		if d.Class != care.Reply || d.InReplyTo != "m1" || d.Contact != f.id(t, alice) || d.Address != alice {
 			t.Errorf("reply %d: %+v", i, d.Outbound)
 		}
 	}
@@ -110,7 +127,7 @@ func TestConversationQueuesReplies(t *testing.T) {
 	if out := f.drain(t); len(out) == 0 {
 		t.Error("no reply to a menu choice")
 	}
-	conv, err := f.store.Load(ctx, alice.ContactID(), "m3")
+	conv, err := f.store.Load(ctx, f.id(t, alice), "m3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +155,7 @@ func TestDuplicateDeliveryIsProcessedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := f.drain(t)
-	conv, err := f.store.Load(ctx, alice.ContactID(), "x")
+	conv, err := f.store.Load(ctx, f.id(t, alice), "x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +195,7 @@ func TestTwoRuntimesShareOneSession(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	conv, err := f.store.Load(ctx, alice.ContactID(), "x")
+	conv, err := f.store.Load(ctx, f.id(t, alice), "x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +222,7 @@ func TestManyConversationsInParallel(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range 50 {
-		conv, err := f.store.Load(ctx, care.Address{Channel: care.Telegram, ID: fmt.Sprint(1000 + i)}.ContactID(), "x")
+		conv, err := f.store.Load(ctx, f.id(t, care.Address{Channel: care.Telegram, ID: fmt.Sprint(1000 + i)}), "x")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +295,7 @@ func TestEscalateHoldsTheConversation(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.drain(t)
-	conv, err := f.store.Load(ctx, alice.ContactID(), "x")
+	conv, err := f.store.Load(ctx, f.id(t, alice), "x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +358,11 @@ func TestRedisGoesAway(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("processing did not resume after Redis came back")
 	}
-	conv, err := store.Load(ctx, alice.ContactID(), "r2")
+	id, _, err := store.Lookup(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := store.Load(ctx, id, "r2")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,37 +95,47 @@ type Decision struct {
 
 func refuse(reason string) Decision { return Decision{Verdict: care.Refuse, Reason: reason} }
 
-// Decide applies the rules of the message's class to d at now:
-//   - reply: within ReplyWindow of the contact's last message;
+// Decide applies the rules of the message's class to d at now, from
+// what the store holds about the person, never from what the message
+// claims about itself:
+//   - reply: within ReplyWindow of the person's last message as the
+//     runtime stored it, and not a flow's message composed before a
+//     person at the shop took the conversation over;
 //   - transactional: about an order, while the orders consent stands;
 //   - promotional: an active promotions consent given after any
 //     erasure, not blocked, outside the quiet hours.
 //
-// Nothing goes to a contact the channel cannot reach.
+// Nothing goes to an address that is not the person's, or that the
+// channel cannot reach.
 func (g Gate) Decide(d care.Delivery, now time.Time) Decision {
 	p := d.Profile
-	if p.Unreachable != "" {
-		return refuse("contact unreachable: " + p.Unreachable)
+	switch {
+	case p.ID == "" || p.MergedInto != "":
+		return refuse("no contact record (erased or unknown)")
+	case p.ID != d.Contact:
+		return refuse("profile of another contact")
+	case !p.Has(d.Address):
+		return refuse("address is not the contact's")
+	case p.Unreachable[d.Address.Channel] != "":
+		return refuse("contact unreachable: " + p.Unreachable[d.Address.Channel])
+	case !p.Erasing.IsZero() && d.Origin != care.OriginErasure:
+		return refuse("contact erasing their data")
 	}
 	switch d.Class {
 	case care.Reply:
-		last := p.LastInbound
-		if d.InReplyTo != "" && d.Created.After(last) {
-			last = d.Created // the profile may be gone (an erasure's confirmation)
-		}
-		if last.IsZero() {
+		if p.LastInbound.IsZero() {
 			return refuse("reply to a contact who never wrote")
 		}
-		if now.Sub(last) > ReplyWindow {
+		if now.Sub(p.LastInbound) > ReplyWindow {
 			return refuse("reply window closed: over 24h since the contact's last message")
+		}
+		if d.Origin != care.OriginStaff && d.Created.Before(p.HeldSince) {
+			return refuse("composed before a person took the conversation over")
 		}
 		return Decision{Verdict: care.Allow, Reason: "reply within 24h"}
 	case care.Transactional:
 		if d.Order == "" {
 			return refuse("transactional message about no order")
-		}
-		if p.ID == "" {
-			return refuse("no contact record (erased or unknown)")
 		}
 		if !p.Consents(care.Orders) {
 			return refuse("orders consent withdrawn")
@@ -136,13 +146,11 @@ func (g Gate) Decide(d care.Delivery, now time.Time) Decision {
 		return Decision{Verdict: care.Allow, Reason: "about the contact's order"}
 	case care.Promotional:
 		switch {
-		case p.ID == "":
-			return refuse("no contact record (erased or unknown)")
 		case p.Blocked:
 			return refuse("contact blocked by the shop")
 		case !p.Consents(care.Promotions):
 			return refuse("no promotions consent")
-		case !d.Suppressed.IsZero() && !p.Consent[care.Promotions].At.After(d.Suppressed):
+		case !p.Suppressed.IsZero() && !p.Consent[care.Promotions].At.After(p.Suppressed):
 			return refuse("contact erased their data; no consent given since")
 		}
 		if r := g.unsolicited(d); r != "" {
@@ -159,7 +167,7 @@ func (g Gate) Decide(d care.Delivery, now time.Time) Decision {
 // unsolicited refuses a message the shop starts to a WhatsApp number
 // that never wrote, unless configured otherwise.
 func (g Gate) unsolicited(d care.Delivery) string {
-	if d.Address.Channel == care.WhatsApp && d.Profile.LastInbound.IsZero() && !g.cfg.WhatsAppUnsolicited {
+	if d.Address.Channel == care.WhatsApp && d.Profile.LastInboundOn[care.WhatsApp].IsZero() && !g.cfg.WhatsAppUnsolicited {
 		return "whatsapp number never wrote to the shop"
 	}
 	return ""

@@ -27,11 +27,26 @@ func TestGateDecide(t *testing.T) {
 		care.Promotions: {Granted: false, At: now.Add(-time.Hour)},
 		care.Orders:     {Granted: false, At: now.Add(-time.Hour)},
 	}
+	wrote := func(ago time.Duration) care.Contact {
+		return care.Contact{ID: "ctg00000000000001", Addresses: []care.Address{tg}, LastInbound: now.Add(-ago)}
+	}
 	profile := func(a care.Address, tz string, consent map[care.Purpose]care.ConsentState) care.Contact {
-		return care.Contact{ID: a.ContactID(), Address: a, TimeZone: tz, Consent: consent, LastInbound: now.Add(-72 * time.Hour)}
+		p := care.Contact{ID: care.ContactID("c" + string(a.Channel)[:1] + "000000000000001"), Addresses: []care.Address{a}, TimeZone: tz, Consent: consent, LastInbound: now.Add(-72 * time.Hour)}
+		p.LastInboundOn = map[care.Channel]time.Time{a.Channel: p.LastInbound}
+		return p
+	}
+	to := func(p care.Contact, m care.Outbound) care.Delivery {
+		m.Contact, m.Created = p.ID, now.Add(-time.Minute)
+		if m.Address.ID == "" && len(p.Addresses) > 0 {
+			m.Address = p.Addresses[0]
+		}
+		return care.Delivery{Outbound: m, Profile: p}
+	}
+	reply := func(p care.Contact) care.Delivery {
+		return to(p, care.Outbound{Class: care.Reply, Origin: care.OriginFlow})
 	}
 	promo := func(p care.Contact) care.Delivery {
-		return care.Delivery{Outbound: care.Outbound{Class: care.Promotional, Address: p.Address, Contact: p.ID, Created: now}, Profile: p}
+		return to(p, care.Outbound{Class: care.Promotional})
 	}
 	tests := []struct {
 		name   string
@@ -40,33 +55,66 @@ func TestGateDecide(t *testing.T) {
 		reason string
 		until  time.Time
 	}{
-		{"fresh reply", care.Delivery{Outbound: care.Outbound{Class: care.Reply, InReplyTo: "m1", Created: now.Add(-time.Minute)}}, care.Allow, "reply within 24h", time.Time{}},
-		{"reply at 24h", care.Delivery{Outbound: care.Outbound{Class: care.Reply, InReplyTo: "m1", Created: now.Add(-ReplyWindow)}}, care.Allow, "reply within 24h", time.Time{}},
-		{"stale reply", care.Delivery{Outbound: care.Outbound{Class: care.Reply, InReplyTo: "m1", Created: now.Add(-ReplyWindow - time.Second)}}, care.Refuse, "reply window closed: over 24h since the contact's last message", time.Time{}},
-		{"staff reply within a day of the contact's message", care.Delivery{Outbound: care.Outbound{Class: care.Reply, Created: now}, Profile: care.Contact{ID: "tg.1", LastInbound: now.Add(-23 * time.Hour)}}, care.Allow, "reply within 24h", time.Time{}},
-		{"staff reply after a day", care.Delivery{Outbound: care.Outbound{Class: care.Reply, Created: now}, Profile: care.Contact{ID: "tg.1", LastInbound: now.Add(-25 * time.Hour)}}, care.Refuse, "reply window closed: over 24h since the contact's last message", time.Time{}},
-		{"reply to nobody", care.Delivery{Outbound: care.Outbound{Class: care.Reply, Created: now}}, care.Refuse, "reply to a contact who never wrote", time.Time{}},
-		{"unreachable", care.Delivery{Outbound: care.Outbound{Class: care.Reply, InReplyTo: "m1", Created: now}, Profile: care.Contact{Unreachable: "blocked the bot"}}, care.Refuse, "contact unreachable: blocked the bot", time.Time{}},
-		{"transactional about an order", care.Delivery{Outbound: care.Outbound{Class: care.Transactional, Order: "o1", Address: tg, Created: now}, Profile: profile(tg, "", nil)}, care.Allow, "about the contact's order", time.Time{}},
-		{"transactional about nothing", care.Delivery{Outbound: care.Outbound{Class: care.Transactional, Address: tg, Created: now}, Profile: profile(tg, "", nil)}, care.Refuse, "transactional message about no order", time.Time{}},
-		{"transactional after orders withdrawn", care.Delivery{Outbound: care.Outbound{Class: care.Transactional, Order: "o1", Address: tg, Created: now}, Profile: profile(tg, "", withdrawn)}, care.Refuse, "orders consent withdrawn", time.Time{}},
+		{"fresh reply", reply(wrote(time.Minute)), care.Allow, "reply within 24h", time.Time{}},
+		{"reply at 24h", reply(wrote(ReplyWindow)), care.Allow, "reply within 24h", time.Time{}},
+		{"stale reply", reply(wrote(ReplyWindow + time.Second)), care.Refuse, "reply window closed: over 24h since the contact's last message", time.Time{}},
+		{"a reply's own date is no excuse", func() care.Delivery {
+			d := reply(wrote(25 * time.Hour))
+			d.Created, d.InReplyTo = now, "m1"
+			return d
+		}(), care.Refuse, "reply window closed: over 24h since the contact's last message", time.Time{}},
+		{"reply to nobody", reply(care.Contact{ID: "ctg00000000000001", Addresses: []care.Address{tg}}), care.Refuse, "reply to a contact who never wrote", time.Time{}},
+		{"reply to an unknown contact", to(care.Contact{}, care.Outbound{Class: care.Reply, Address: tg}), care.Refuse, "no contact record (erased or unknown)", time.Time{}},
+		{"to an address that is not the contact's", func() care.Delivery {
+			d := reply(wrote(time.Minute))
+			d.Address = wa
+			return d
+		}(), care.Refuse, "address is not the contact's", time.Time{}},
+		{"flow message composed before a person took over", func() care.Delivery {
+			p := wrote(time.Minute)
+			p.HeldSince = now.Add(-30 * time.Second)
+			return reply(p)
+		}(), care.Refuse, "composed before a person took the conversation over", time.Time{}},
+		{"staff message after the takeover", func() care.Delivery {
+			p := wrote(time.Minute)
+			p.HeldSince = now.Add(-30 * time.Second)
+			return to(p, care.Outbound{Class: care.Reply, Origin: care.OriginStaff})
+		}(), care.Allow, "reply within 24h", time.Time{}},
+		{"unreachable on this channel", func() care.Delivery {
+			p := wrote(time.Minute)
+			p.Unreachable = map[care.Channel]string{care.Telegram: "blocked the bot"}
+			return reply(p)
+		}(), care.Refuse, "contact unreachable: blocked the bot", time.Time{}},
+		{"erasure confirmation to the erasing contact", func() care.Delivery {
+			p := wrote(time.Minute)
+			p.Erasing = now
+			return to(p, care.Outbound{Class: care.Reply, Origin: care.OriginErasure})
+		}(), care.Allow, "reply within 24h", time.Time{}},
+		{"anything else to an erasing contact", func() care.Delivery {
+			p := wrote(time.Minute)
+			p.Erasing = now
+			return reply(p)
+		}(), care.Refuse, "contact erasing their data", time.Time{}},
+		{"transactional about an order", to(profile(tg, "", nil), care.Outbound{Class: care.Transactional, Order: "o1"}), care.Allow, "about the contact's order", time.Time{}},
+		{"transactional about nothing", to(profile(tg, "", nil), care.Outbound{Class: care.Transactional}), care.Refuse, "transactional message about no order", time.Time{}},
+		{"transactional after orders withdrawn", to(profile(tg, "", withdrawn), care.Outbound{Class: care.Transactional, Order: "o1"}), care.Refuse, "orders consent withdrawn", time.Time{}},
 		{"promotion without consent", promo(profile(tg, "", nil)), care.Refuse, "no promotions consent", time.Time{}},
 		{"promotion after opt-out", promo(profile(tg, "", withdrawn)), care.Refuse, "no promotions consent", time.Time{}},
-		{"promotion to an erased contact", promo(care.Contact{}), care.Refuse, "no contact record (erased or unknown)", time.Time{}},
+		{"promotion to an erased contact", to(care.Contact{}, care.Outbound{Class: care.Promotional, Address: tg}), care.Refuse, "no contact record (erased or unknown)", time.Time{}},
 		{"promotion to a blocked contact", func() care.Delivery {
 			p := profile(tg, "", granted)
 			p.Blocked = true
 			return promo(p)
 		}(), care.Refuse, "contact blocked by the shop", time.Time{}},
 		{"promotion suppressed by an erasure after the consent", func() care.Delivery {
-			d := promo(profile(tg, "", granted))
-			d.Suppressed = now.Add(-time.Hour)
-			return d
+			p := profile(tg, "", granted)
+			p.Suppressed = now.Add(-time.Hour)
+			return promo(p)
 		}(), care.Refuse, "contact erased their data; no consent given since", time.Time{}},
 		{"promotion with consent given after an erasure", func() care.Delivery {
-			d := promo(profile(tg, "", granted))
-			d.Suppressed = now.Add(-72 * time.Hour)
-			return d
+			p := profile(tg, "", granted)
+			p.Suppressed = now.Add(-72 * time.Hour)
+			return promo(p)
 		}(), care.Allow, "promotions consent", time.Time{}},
 		{"promotion at 20:30 WIB", promo(profile(tg, "Asia/Jakarta", granted)), care.Allow, "promotions consent", time.Time{}},
 		{"promotion at 21:30 WITA waits for 08:00 WITA", promo(profile(tg, "Asia/Makassar", granted)), care.Defer, "quiet hours 21:00-08:00 in the contact's time",
@@ -74,8 +122,14 @@ func TestGateDecide(t *testing.T) {
 		{"promotion at 22:30 WIT waits for 08:00 WIT", promo(profile(tg, "Asia/Jayapura", granted)), care.Defer, "quiet hours 21:00-08:00 in the contact's time",
 			time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)},
 		{"promotion to a contact without a time zone follows the shop's", promo(profile(tg, "", granted)), care.Allow, "promotions consent", time.Time{}},
-		{"promotion to a WhatsApp number that never wrote", promo(care.Contact{ID: wa.ContactID(), Address: wa, Consent: granted}), care.Refuse, "whatsapp number never wrote to the shop", time.Time{}},
-		{"unknown class", care.Delivery{Outbound: care.Outbound{Class: "spam", Created: now}}, care.Refuse, "unknown class spam", time.Time{}},
+		{"promotion to a WhatsApp number that never wrote there", func() care.Delivery {
+			p := profile(tg, "", granted)
+			p.Addresses = append(p.Addresses, wa)
+			d := promo(p)
+			d.Address = wa
+			return d
+		}(), care.Refuse, "whatsapp number never wrote to the shop", time.Time{}},
+		{"unknown class", to(wrote(time.Minute), care.Outbound{Class: "spam"}), care.Refuse, "unknown class spam", time.Time{}},
 	}
 	g := NewGate(GateConfig{Quiet: QuietHours{Start: 21 * time.Hour, End: 8 * time.Hour}, TimeZone: jakarta})
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mitra-care/mitra/internal/backoff"
 	"github.com/mitra-care/mitra/internal/care"
 )
 
@@ -37,7 +38,9 @@ type SenderConfig struct {
 	Outbox care.Outbox
 	// Limiter applies Limits across processes.
 	Limiter care.RateLimiter
-	// Channels deliver to real contacts, by channel.
+	// Channels deliver to real contacts, by channel. The sender reads
+	// the lanes of these channels only: a channel this process does not
+	// run is another process's, and its messages wait for it.
 	Channels map[care.Channel]care.Sender
 	// Limits are the platform limits per channel.
 	Limits map[care.Channel]Limits
@@ -53,11 +56,13 @@ type SenderConfig struct {
 	// Consumer names this sender in the outbox's consumer group; it must
 	// be unique among running processes.
 	Consumer string
-	// Batch is how many messages one read takes.
-	Batch    int
-	Now      func() time.Time
-	Logger   *slog.Logger
-	Recorder Recorder
+	// InFlight is how many messages one loop sends at once, to different
+	// contacts (default 100).
+	InFlight   int
+	Now        func() time.Time
+	Logger     *slog.Logger
+	Recorder   Recorder
+	Pseudonyms care.Pseudonyms
 }
 
 // Sender drains the outbox through the gate to the channels. It is the
@@ -71,8 +76,8 @@ type Sender struct {
 
 // NewSender returns a sender; Run starts it.
 func NewSender(cfg SenderConfig) *Sender {
-	if cfg.Batch <= 0 {
-		cfg.Batch = 100
+	if cfg.InFlight <= 0 {
+		cfg.InFlight = 100
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -87,36 +92,75 @@ func NewSender(cfg SenderConfig) *Sender {
 }
 
 // promoteEvery is how often held-back messages whose time has come are
-// moved to the queue.
+// moved to their lanes.
 const promoteEvery = time.Second
 
-// Run sends until ctx ends. Messages to one contact go out in the order
-// they were queued; different contacts are served in parallel. Beside
-// it, held-back messages (follow-ups, deferrals) return to the queue
-// when their time comes.
+// Lanes are the outbox lanes this sender reads: replies (and staff
+// messages) apart from what the shop starts, of its channels only.
+func (s *Sender) Lanes() (replies, shop []care.Lane) {
+	var chans []string
+	for _, ch := range care.Channels {
+		if s.cfg.Channels[ch] != nil {
+			chans = append(chans, string(ch))
+		}
+	}
+	if s.cfg.Simulator != nil {
+		chans = append(chans, care.SimChannel)
+	}
+	for _, ch := range chans {
+		l := care.LanesOf(ch)
+		replies, shop = append(replies, l[0]), append(shop, l[1])
+	}
+	return replies, shop
+}
+
+// Run sends until ctx ends. Replies and messages the shop starts are
+// read by loops of their own, so a long promotion never delays an
+// answer. Messages to one contact go out in the order they were
+// composed; different contacts are served concurrently, without waiting
+// for the slowest. Beside them, held-back messages (follow-ups,
+// deferrals) return to their lanes when their time comes.
 func (s *Sender) Run(ctx context.Context) error {
+	replies, shop := s.Lanes()
+	if len(replies) == 0 {
+		<-ctx.Done()
+		return nil
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.promote(ctx) })
-	defer wg.Wait()
-	backoff := 50 * time.Millisecond
+	wg.Go(func() { s.loop(ctx, s.cfg.Consumer+"/reply", replies) })
+	wg.Go(func() { s.loop(ctx, s.cfg.Consumer+"/shop", shop) })
+	wg.Wait()
+	return nil
+}
+
+// loop reads lanes and hands each delivery to its contact's queue.
+func (s *Sender) loop(ctx context.Context, consumer string, lanes []care.Lane) {
+	d := newDispatcher(s.cfg.InFlight, func(x care.Delivery) { s.deliver(ctx, x) })
+	defer d.wait()
+	b := backoff.New(50*time.Millisecond, 5*time.Second)
 	for ctx.Err() == nil {
-		batch, err := s.cfg.Outbox.Next(ctx, s.cfg.Consumer, s.cfg.Batch, 2*time.Second)
+		room := d.room(ctx)
+		if room == 0 {
+			break
+		}
+		batch, err := s.cfg.Outbox.Next(ctx, consumer, lanes, room, 2*time.Second)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
-			s.cfg.Logger.Warn("reading the outbox failed, retrying", "in", backoff, "err", err)
-			sleep(ctx, backoff)
-			backoff = min(backoff*2, 5*time.Second)
+			s.cfg.Logger.Warn("reading the outbox failed, retrying", "in", b.Next(), "err", err)
+			b.Wait(ctx)
 			continue
 		}
-		backoff = 50 * time.Millisecond
-		s.sendBatch(ctx, batch)
+		b.Reset()
+		for _, x := range batch {
+			d.submit(x)
+		}
 	}
-	return nil
 }
 
-// promote moves due held-back messages to the queue until ctx ends.
+// promote moves due held-back messages to their lanes until ctx ends.
 func (s *Sender) promote(ctx context.Context) {
 	t := time.NewTicker(promoteEvery)
 	defer t.Stop()
@@ -124,7 +168,7 @@ func (s *Sender) promote(ctx context.Context) {
 		for {
 			n, err := s.cfg.Outbox.PromoteDue(ctx, s.cfg.Now(), 500)
 			if err != nil && ctx.Err() == nil {
-				s.cfg.Logger.Warn("moving due messages to the queue failed; will retry", "err", err)
+				s.cfg.Logger.Warn("moving due messages to their lanes failed; will retry", "err", err)
 			}
 			if n < 500 || err != nil {
 				break
@@ -138,36 +182,22 @@ func (s *Sender) promote(ctx context.Context) {
 	}
 }
 
-func (s *Sender) sendBatch(ctx context.Context, batch []care.Delivery) {
-	byContact := map[care.ContactID][]care.Delivery{}
-	var order []care.ContactID
-	for _, d := range batch {
-		if _, ok := byContact[d.Contact]; !ok {
-			order = append(order, d.Contact)
-		}
-		byContact[d.Contact] = append(byContact[d.Contact], d)
-	}
-	var wg sync.WaitGroup
-	for _, id := range order {
-		wg.Go(func() {
-			for _, d := range byContact[id] {
-				s.deliver(ctx, d)
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // waitInline is the longest a rate limit is waited out in place; a
-// longer wait defers the message instead of holding the worker.
+// longer wait defers the message instead of holding its contact's
+// queue.
 const waitInline = 2 * time.Second
 
+// behindWait is how long a message waits for an earlier one of the same
+// contact to go out first.
+const behindWait = 500 * time.Millisecond
+
 // deliver takes one message through the gate to its channel. The rule at
-// the edge: a message is taken (marked as being sent) before the channel
-// is called, and a taken message is never handed out again. A crash
-// between the channel accepting it and the outcome being recorded
-// therefore loses the record, never sends the message twice. A channel
-// that certainly did not send it (care.RetryAfterError, care.EUnavailable)
+// the edge: a message is taken (marked with this sender and the time)
+// before the channel is called, and a taken message is never handed out
+// again. A crash between the channel accepting it and the outcome being
+// recorded therefore loses the record, never sends the message twice;
+// another sender later settles it as "outcome unknown". A channel that
+// certainly did not send it (care.RetryAfterError, care.EUnavailable)
 // gets it back: it is deferred, released and sent later.
 func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 	now := s.cfg.Now()
@@ -182,20 +212,18 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 	}
 	ch := s.route(d.Address)
 	if ch == nil {
-		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "no channel for " + string(d.Address.Channel), At: now}, "refused")
+		// Another process runs this channel: the lane is theirs, and the
+		// message was read by mistake (a lane listed wrongly). Leave it.
+		s.cfg.Logger.Error("a message of a channel this process does not run; left for its owner", "lane", d.Lane, "message", d.ID)
 		return
 	}
 	if until := s.pausedUntil(d.Address.Channel, now); !until.IsZero() && !d.Address.Simulated() {
 		s.hold(ctx, d, "channel asked to wait", until, now)
 		return
 	}
-	person := d.Profile.PersonID()
-	if d.Profile.ID == "" {
-		person = string(d.Contact)
-	}
 	capped := d.Class == care.Promotional && s.cfg.Caps.Max > 0
 	if capped {
-		ok, free, err := s.cfg.Outbox.ReserveCap(ctx, person, d.ID, s.cfg.Caps.Max, s.cfg.Caps.Window, now)
+		ok, free, err := s.cfg.Outbox.ReserveCap(ctx, d.Contact, d.ID, s.cfg.Caps.Max, s.cfg.Caps.Window, now)
 		if err != nil {
 			s.cfg.Logger.Warn("counting a promotion against its cap failed; it will be retried", "message", d.ID, "err", err)
 			return // left pending: claimed again later
@@ -207,20 +235,9 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 	}
 	release := func() {
 		if capped {
-			if err := s.cfg.Outbox.ReleaseCap(context.WithoutCancel(ctx), person, d.ID); err != nil {
+			if err := s.cfg.Outbox.ReleaseCap(context.WithoutCancel(ctx), d.Contact, d.ID); err != nil {
 				s.cfg.Logger.Warn("releasing a cap reservation failed", "message", d.ID, "err", err)
 			}
-		}
-	}
-	if !d.Address.Simulated() {
-		if wait, err := s.rateWait(ctx, d); err != nil || wait > 0 {
-			release()
-			if err != nil {
-				s.cfg.Logger.Warn("rate limit check failed; it will be retried", "message", d.ID, "err", err)
-				return
-			}
-			s.hold(ctx, d, "rate limit", now.Add(wait), now)
-			return
 		}
 	}
 	taken, err := s.cfg.Outbox.Take(ctx, d)
@@ -234,12 +251,38 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		// Not taken: the entry stays pending and is claimed again later.
 		s.cfg.Logger.Warn("taking a message failed; it will be retried", "message", d.ID, "err", err)
 		return
-	case !taken:
+	}
+	switch taken {
+	case care.Gone:
 		release()
-		// Another queue entry of the same message holds it (or it is
-		// settled): this entry only goes away; the message is untouched.
-		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "duplicate queue entry: the message is another entry's", At: now}, "duplicate")
+		// Settled already, or never stored: only this entry goes.
+		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "gone", At: now, Quiet: true}, "duplicate")
 		return
+	case care.Behind:
+		release()
+		s.hold(ctx, d, "", now.Add(behindWait), now)
+		return
+	case care.Busy:
+		release()
+		// Another sender is sending it; look again once it should be
+		// done: gone then, or abandoned.
+		s.hold(ctx, d, "", now.Add(time.Minute), now)
+		return
+	case care.Abandoned:
+		release()
+		s.settle(ctx, d, care.Outcome{Verdict: care.Allow, Reason: "outcome unknown: the sender that took it stopped mid-send", At: now, Unknown: true}, "unknown")
+		return
+	}
+	if !d.Address.Simulated() {
+		if wait, err := s.rateWait(ctx, d); err != nil || wait > 0 {
+			release()
+			if err != nil {
+				s.cfg.Logger.Warn("rate limit failed; the message waits a little", "message", d.ID, "err", err)
+				wait = time.Second
+			}
+			s.hold(ctx, d, "rate limit", now.Add(wait), now)
+			return
+		}
 	}
 	m := d.Outbound
 	if m.Class == care.Promotional {
@@ -263,8 +306,8 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		s.hold(ctx, d, "channel asked to wait: "+err.Error(), until, now)
 	case care.ErrorCode(err) == care.EUnreachable:
 		release()
-		s.cfg.Logger.Warn("contact unreachable on this channel", "contact", d.Contact, "err", err)
-		if err := s.cfg.Outbox.MarkUnreachable(context.WithoutCancel(ctx), d.Contact, err.Error()); err != nil {
+		s.cfg.Logger.Warn("contact unreachable on this channel", "contact", d.Contact, "channel", d.Address.Channel, "err", err)
+		if err := s.cfg.Outbox.MarkUnreachable(context.WithoutCancel(ctx), d.Contact, d.Address.Channel, err.Error()); err != nil {
 			s.cfg.Logger.Error("marking a contact unreachable failed", "contact", d.Contact, "err", err)
 		}
 		out.Reason, out.Error = "contact unreachable", err.Error()
@@ -280,37 +323,24 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 	}
 }
 
-// rateWait counts the send against the channel's limits, overall and
-// per chat, waiting out a short limit in place. It returns the wait
-// still left when the limit is long.
+// rateWait books the send against the channel's limits, overall and per
+// chat, in one step, and waits for its moment when that is near. It
+// returns the wait still left when the moment is far (nothing booked).
 func (s *Sender) rateWait(ctx context.Context, d care.Delivery) (time.Duration, error) {
 	lim, ok := s.cfg.Limits[d.Address.Channel]
 	if !ok || s.cfg.Limiter == nil {
 		return 0, nil
 	}
-	for _, l := range []struct {
-		key  string
-		rate care.Rate
-	}{
-		{"rate:" + string(d.Address.Channel), lim.Overall},
-		{"rate:" + string(d.Address.Channel) + ":" + d.Address.ID, lim.PerChat},
-	} {
-		for {
-			wait, err := s.cfg.Limiter.Allow(ctx, l.key, l.rate)
-			if err != nil || wait == 0 {
-				if err != nil {
-					return 0, err
-				}
-				break
-			}
-			if wait > waitInline {
-				return wait, nil
-			}
-			sleep(ctx, wait)
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
-		}
+	ch := string(d.Address.Channel)
+	wait, booked, err := s.cfg.Limiter.Reserve(ctx, []care.Limit{
+		{Key: ch, Rate: lim.Overall},
+		{Key: ch + ":" + string(d.Contact), Rate: lim.PerChat},
+	}, waitInline)
+	if err != nil || !booked {
+		return max(wait, time.Millisecond), err
+	}
+	if !backoff.Sleep(ctx, wait) {
+		return 0, ctx.Err()
 	}
 	return 0, nil
 }
@@ -324,14 +354,12 @@ const sendAttempts = 3
 // certainly did not accept the message, so trying again cannot send it
 // twice.
 func (s *Sender) send(ctx context.Context, ch care.Sender, m care.Outbound) error {
-	backoff := 100 * time.Millisecond
+	b := backoff.New(100*time.Millisecond, time.Second)
 	for attempt := 1; ; attempt++ {
 		err := ch.Send(ctx, m)
-		if err == nil || care.ErrorCode(err) != care.EUnavailable || attempt == sendAttempts || ctx.Err() != nil {
+		if err == nil || care.ErrorCode(err) != care.EUnavailable || attempt == sendAttempts || !b.Wait(ctx) {
 			return err
 		}
-		sleep(ctx, backoff)
-		backoff *= 2
 	}
 }
 
@@ -367,16 +395,17 @@ const recordTimeout = time.Minute
 // already sent must be marked so, or the record would be wrong.
 func (s *Sender) settle(ctx context.Context, d care.Delivery, o care.Outcome, result string) {
 	s.record(ctx, d, "settle", func(ctx context.Context) error { return s.cfg.Outbox.Settle(ctx, d, o) })
-	if s.cfg.Recorder != nil {
+	if s.cfg.Recorder != nil && !o.Quiet {
 		s.cfg.Recorder.Delivered(d.Outbound, result)
 	}
 }
 
-// hold holds the message back until until, with the reason.
+// hold holds the message back until until, with the reason; without a
+// reason it only waits its turn and leaves no audit entry.
 func (s *Sender) hold(ctx context.Context, d care.Delivery, reason string, until, now time.Time) {
-	o := care.Outcome{Verdict: care.Defer, Reason: reason, Until: until, At: now}
+	o := care.Outcome{Verdict: care.Defer, Reason: reason, Until: until, At: now, Quiet: reason == ""}
 	s.record(ctx, d, "defer", func(ctx context.Context) error { return s.cfg.Outbox.Defer(ctx, d, o) })
-	if s.cfg.Recorder != nil {
+	if s.cfg.Recorder != nil && !o.Quiet {
 		s.cfg.Recorder.Delivered(d.Outbound, "deferred")
 	}
 }
@@ -386,7 +415,7 @@ func (s *Sender) hold(ctx context.Context, d care.Delivery, reason string, until
 func (s *Sender) record(ctx context.Context, d care.Delivery, what string, fn func(context.Context) error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	backoff := 50 * time.Millisecond
+	b := backoff.New(50*time.Millisecond, 5*time.Second)
 	for {
 		err := fn(ctx)
 		if err == nil {
@@ -397,16 +426,6 @@ func (s *Sender) record(ctx context.Context, d care.Delivery, what string, fn fu
 			return
 		}
 		s.cfg.Logger.Warn("recording an outcome failed, retrying", "what", what, "message", d.ID, "err", err)
-		sleep(ctx, backoff)
-		backoff = min(backoff*2, 5*time.Second)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
+		b.Wait(ctx)
 	}
 }

@@ -109,14 +109,17 @@ func (h *harness) drain() {
 		if _, err := h.store.PromoteDue(ctx, h.clock(), 500); err != nil {
 			h.t.Fatal(err)
 		}
-		ds, err := h.store.Next(ctx, "test", 100, 0)
+		replies, shop := h.s.Lanes()
+		ds, err := h.store.Next(ctx, "test", append(replies, shop...), 100, 0)
 		if err != nil {
 			h.t.Fatal(err)
 		}
 		if len(ds) == 0 {
 			return
 		}
-		h.s.sendBatch(ctx, ds)
+		for _, d := range ds {
+			h.s.deliver(ctx, d)
+		}
 	}
 	h.t.Fatal("the queue never emptied")
 }
@@ -129,11 +132,29 @@ var (
 	seqLock sync.Mutex
 )
 
-// contact stores a profile: a contact who wrote yesterday, in tz.
-func (h *harness) contact(a care.Address, tz, person string) {
+// contact stores a profile: a contact who wrote an hour ago, in tz. A
+// same person given before is linked: one contact on two channels.
+func (h *harness) contact(a care.Address, tz string, same ...care.Address) {
 	h.t.Helper()
-	_, err := h.store.UpdateContact(ctx, a.ContactID(), func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
-		c.TimeZone, c.Person, c.LastInbound = tz, person, h.clock().Add(-24*time.Hour)
+	id, err := h.store.Import(ctx, a, care.Contact{TimeZone: tz})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, b := range same {
+		if id, err = h.store.Link(ctx, b, a); err != nil {
+			h.t.Fatal(err)
+		}
+		if _, err := h.store.Sweep(ctx, nil); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	_, err = h.store.UpdateContact(ctx, id, func(c care.Contact) (care.Contact, []care.ConsentEvent, error) {
+		c.LastInbound = h.clock().Add(-time.Hour)
+		on := map[care.Channel]time.Time{}
+		for _, x := range c.Addresses {
+			on[x.Channel] = c.LastInbound
+		}
+		c.LastInboundOn = on
 		return c, nil, nil
 	})
 	if err != nil {
@@ -141,11 +162,21 @@ func (h *harness) contact(a care.Address, tz, person string) {
 	}
 }
 
+// id is the contact of an address.
+func (h *harness) id(a care.Address) care.ContactID {
+	h.t.Helper()
+	id, ok, err := h.store.Lookup(ctx, a)
+	if err != nil || !ok {
+		h.t.Fatalf("look up %s: %v, %v", a, ok, err)
+	}
+	return id
+}
+
 // consent records a grant or withdrawal of promotions, as the contact's
 // YA or STOP would.
 func (h *harness) consent(a care.Address, granted bool) {
 	h.t.Helper()
-	_, err := h.store.UpdateContact(ctx, a.ContactID(), func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
+	_, err := h.store.UpdateContact(ctx, h.id(a), func(c care.Contact) (care.Contact, []care.ConsentEvent, error) {
 		return c, []care.ConsentEvent{{Purpose: care.Promotions, Granted: granted, At: h.clock(), Channel: a.Channel, Source: care.SourceFlow}}, nil
 	})
 	if err != nil {
@@ -153,12 +184,12 @@ func (h *harness) consent(a care.Address, granted bool) {
 	}
 }
 
-func promo(a care.Address, text string, origin care.Origin, at time.Time) care.Outbound {
+func (h *harness) promo(a care.Address, text string, origin care.Origin, at time.Time) care.Outbound {
 	seqLock.Lock()
 	seq++
 	n := seq
 	seqLock.Unlock()
-	return care.Outbound{ID: fmt.Sprintf("p%d", n), Contact: a.ContactID(), Address: a, Class: care.Promotional,
+	return care.Outbound{ID: fmt.Sprintf("p%d", n), Contact: h.id(a), Address: a, Class: care.Promotional,
 		Text: text, Lang: "id", Origin: origin, Campaign: "c1", Created: at}
 }
 
@@ -211,22 +242,22 @@ func TestNoPromotionWithoutConsent(t *testing.T) {
 	for _, p := range paths {
 		t.Run(p.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.contact(sari, "Asia/Jakarta", "")
-			p.queue(h, promo(sari, "never asked", "", h.clock()))
+			h.contact(sari, "Asia/Jakarta")
+			p.queue(h, h.promo(sari, "never asked", "", h.clock()))
 			h.drain()
 			if got := h.ch.texts(); len(got) != 0 {
 				t.Fatalf("sent %q to a contact who never consented", got)
 			}
 
 			h.consent(sari, true)
-			p.queue(h, promo(sari, "diskon", "", h.clock()))
+			p.queue(h, h.promo(sari, "diskon", "", h.clock()))
 			h.drain()
 			if got := h.ch.texts(); len(got) != 1 || got[0] != "diskon\n\nKetik STOP untuk berhenti menerima promo." {
 				t.Fatalf("sent %q, want the promotion with the opt-out line", got)
 			}
 
 			// Queued, then the contact says STOP before it goes.
-			p.queue(h, promo(sari, "after stop", "", h.clock()))
+			p.queue(h, h.promo(sari, "after stop", "", h.clock()))
 			h.consent(sari, false)
 			h.drain()
 			if got := h.ch.texts(); len(got) != 1 {
@@ -241,9 +272,9 @@ func TestNoPromotionWithoutConsent(t *testing.T) {
 func TestWithdrawnWhileHeldBack(t *testing.T) {
 	h := newHarness(t)
 	h.advance(12 * time.Hour) // 22:00 WIB
-	h.contact(sari, "Asia/Jakarta", "")
+	h.contact(sari, "Asia/Jakarta")
 	h.consent(sari, true)
-	if err := h.store.Enqueue(ctx, []care.Outbound{promo(sari, "malam", care.OriginBroadcast, h.clock())}); err != nil {
+	if err := h.store.Enqueue(ctx, []care.Outbound{h.promo(sari, "malam", care.OriginBroadcast, h.clock())}); err != nil {
 		t.Fatal(err)
 	}
 	h.drain() // deferred to 08:00
@@ -267,9 +298,9 @@ func TestQuietHoursByTimeZone(t *testing.T) {
 		"Asia/Jayapura": {Channel: care.Telegram, ID: "703"},
 	}
 	for tz, a := range zones {
-		h.contact(a, tz, "")
+		h.contact(a, tz)
 		h.consent(a, true)
-		if err := h.store.Enqueue(ctx, []care.Outbound{promo(a, tz, care.OriginBroadcast, h.clock())}); err != nil {
+		if err := h.store.Enqueue(ctx, []care.Outbound{h.promo(a, tz, care.OriginBroadcast, h.clock())}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -297,13 +328,12 @@ func TestQuietHoursByTimeZone(t *testing.T) {
 // two promotions a week, whichever channel they come through.
 func TestCapAcrossChannels(t *testing.T) {
 	h := newHarness(t)
-	for _, a := range []care.Address{sari, sariTG} {
-		h.contact(a, "", "sari")
-		h.consent(a, true)
-	}
-	h.contact(budi, "", "")
+	h.contact(sari, "")
+	h.consent(sari, true)
+	h.contact(sariTG, "", sari) // the same person: one contact, one cap
+	h.contact(budi, "")
 	h.consent(budi, true)
-	for _, m := range []care.Outbound{promo(sari, "one", "", h.clock()), promo(sariTG, "two", "", h.clock()), promo(sariTG, "three", "", h.clock()), promo(budi, "budi", "", h.clock())} {
+	for _, m := range []care.Outbound{h.promo(sari, "one", "", h.clock()), h.promo(sariTG, "two", "", h.clock()), h.promo(sariTG, "three", "", h.clock()), h.promo(budi, "budi", "", h.clock())} {
 		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
 			t.Fatal(err)
 		}
@@ -325,28 +355,42 @@ func TestCapAcrossChannels(t *testing.T) {
 // yes of their own brings them back.
 func TestErasureThenReimport(t *testing.T) {
 	h := newHarness(t)
-	h.contact(budi, "", "")
+	h.contact(budi, "")
 	h.consent(budi, true)
+	id := h.id(budi)
+	cur, _, err := h.store.Contact(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	erase := care.Commit{Inbound: care.Inbound{Address: budi, MessageID: "e1", Kind: care.KindText, Text: "ya"},
-		Contact: care.Contact{ID: budi.ContactID(), Address: budi}, Erase: true}
+		Contact: care.Contact{ID: id, Version: cur.Version, Addresses: []care.Address{budi}, Erasing: h.clock()}, Erase: true}
+	if err := h.store.Schedule(ctx, care.Job{Kind: care.JobErase, Contact: id, Due: h.clock()}); err != nil {
+		t.Fatal(err)
+	}
 	if err := h.store.Commit(ctx, erase); err != nil {
 		t.Fatal(err)
 	}
+	if n, err := h.store.Sweep(ctx, nil); n != 1 || err != nil {
+		t.Fatalf("Sweep = %d, %v", n, err)
+	}
 	h.advance(time.Hour)
 	// The import claims consent: Import never grants any.
-	imported := care.Contact{ID: budi.ContactID(), Address: budi, Name: "Budi",
-		Consent: map[care.Purpose]care.ConsentState{care.Promotions: {Granted: true, At: h.clock()}}}
-	if err := h.store.Import(ctx, imported); err != nil {
+	if _, err := h.store.Import(ctx, budi, care.Contact{Name: "Budi",
+		Consent: map[care.Purpose]care.ConsentState{care.Promotions: {Granted: true, At: h.clock()}}}); err != nil {
 		t.Fatal(err)
 	}
+	if h.id(budi) == id {
+		t.Fatal("the re-imported contact kept the erased contact's id")
+	}
 	// A staff member records a grant dated before the erasure: still no.
-	_, err := h.store.UpdateContact(ctx, budi.ContactID(), func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
+	_, err = h.store.UpdateContact(ctx, h.id(budi), func(c care.Contact) (care.Contact, []care.ConsentEvent, error) {
+		c.LastInbound = h.clock()
 		return c, []care.ConsentEvent{{Purpose: care.Promotions, Granted: true, At: t0.Add(-time.Hour), Source: care.SourceStaff}}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.store.Enqueue(ctx, []care.Outbound{promo(budi, "welcome back", care.OriginBroadcast, h.clock())}); err != nil {
+	if err := h.store.Enqueue(ctx, []care.Outbound{h.promo(budi, "welcome back", care.OriginBroadcast, h.clock())}); err != nil {
 		t.Fatal(err)
 	}
 	h.drain()
@@ -354,7 +398,7 @@ func TestErasureThenReimport(t *testing.T) {
 		t.Fatalf("sent %q to an erased, re-imported contact", got)
 	}
 	h.consent(budi, true) // their own yes, after the erasure
-	if err := h.store.Enqueue(ctx, []care.Outbound{promo(budi, "welcome back", care.OriginBroadcast, h.clock())}); err != nil {
+	if err := h.store.Enqueue(ctx, []care.Outbound{h.promo(budi, "welcome back", care.OriginBroadcast, h.clock())}); err != nil {
 		t.Fatal(err)
 	}
 	h.drain()
@@ -368,17 +412,18 @@ func TestErasureThenReimport(t *testing.T) {
 // sender reclaims the entry but never sends the message again.
 func TestCrashBetweenSendAndAck(t *testing.T) {
 	h := newHarness(t)
-	h.contact(budi, "", "")
-	reply := care.Outbound{ID: "r1", Contact: budi.ContactID(), Address: budi, Class: care.Reply, Text: "halo", InReplyTo: "m1", Created: h.clock()}
+	h.contact(budi, "")
+	reply := staff(h.id(budi), budi, "r1", "halo", h.clock())
 	if err := h.store.Enqueue(ctx, []care.Outbound{reply}); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := h.store.Next(ctx, "dying", 10, 0)
+	replies, _ := h.s.Lanes()
+	ds, err := h.store.Next(ctx, "dying", replies, 10, 0)
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("Next = %v, %v", ds, err)
 	}
-	if ok, err := h.store.Take(ctx, ds[0]); !ok || err != nil {
-		t.Fatalf("Take = %t, %v", ok, err)
+	if got, err := h.store.Take(ctx, ds[0]); got != care.Taken || err != nil {
+		t.Fatalf("Take = %v, %v", got, err)
 	}
 	_ = h.ch.Send(ctx, ds[0].Outbound) // accepted by the platform; then the process dies
 	time.Sleep(5 * time.Millisecond)   // past the claim timeout of the test store
@@ -386,6 +431,49 @@ func TestCrashBetweenSendAndAck(t *testing.T) {
 	if got := h.ch.texts(); len(got) != 1 {
 		t.Fatalf("sent %q, want the message once", got)
 	}
+	// Long after, the taken message is settled once as "outcome
+	// unknown": never sent again, never left behind.
+	h.advance(redisstore.DefaultTakeTimeout + 2*time.Minute)
+	h.drain()
+	if got := h.ch.texts(); len(got) != 1 {
+		t.Fatalf("sent %q, want the message once", got)
+	}
+	if _, err := h.store.Next(ctx, "late", replies, 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.audit("outcome unknown"); n != 1 {
+		t.Errorf("%d audit entries say the outcome is unknown, want 1", n)
+	}
+	if held, err := h.store.Recover(ctx); err != nil || held != 0 {
+		t.Errorf("Recover found %d messages left, %v", held, err)
+	}
+}
+
+// staff is a reply a staff member wrote.
+func staff(id care.ContactID, a care.Address, msgID, text string, at time.Time) care.Outbound {
+	return care.Outbound{ID: msgID, Contact: id, Address: a, Class: care.Reply, Origin: care.OriginStaff, Staff: "rina", Text: text, Created: at}
+}
+
+// auditEntries are every audit entry.
+func (h *harness) auditEntries() []map[string]string {
+	h.t.Helper()
+	es, err := h.store.Audit(ctx, 1000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return es
+}
+
+// audit counts the audit entries whose reason starts with reason.
+func (h *harness) audit(reason string) int {
+	h.t.Helper()
+	n := 0
+	for _, e := range h.auditEntries() {
+		if strings.HasPrefix(e["reason"], reason) {
+			n++
+		}
+	}
+	return n
 }
 
 // TestChannelAnswers covers what the sender does with a channel's
@@ -393,7 +481,7 @@ func TestCrashBetweenSendAndAck(t *testing.T) {
 // keep the reason of anything else.
 func TestChannelAnswers(t *testing.T) {
 	h := newHarness(t)
-	h.contact(budi, "", "")
+	h.contact(budi, "")
 	calls := 0
 	h.ch.err = func(m care.Outbound) error {
 		calls++
@@ -409,7 +497,7 @@ func TestChannelAnswers(t *testing.T) {
 	}
 	send := func(text string) {
 		t.Helper()
-		m := care.Outbound{ID: strings.ReplaceAll(text, " ", "-"), Contact: budi.ContactID(), Address: budi, Class: care.Reply, Text: text, InReplyTo: "m", Created: h.clock()}
+		m := staff(h.id(budi), budi, strings.ReplaceAll(text, " ", "-"), text, h.clock())
 		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
 			t.Fatal(err)
 		}
@@ -426,8 +514,8 @@ func TestChannelAnswers(t *testing.T) {
 	}
 	send("bad")
 	send("blocked")
-	c, _, err := h.store.Contact(ctx, budi.ContactID())
-	if err != nil || !strings.Contains(c.Unreachable, "blocked") {
+	c, _, err := h.store.Contact(ctx, h.id(budi))
+	if err != nil || !strings.Contains(c.Unreachable[care.Telegram], "blocked") {
 		t.Fatalf("contact %+v, %v: want it marked unreachable", c, err)
 	}
 	send("after blocked")
@@ -451,11 +539,11 @@ func TestChannelAnswers(t *testing.T) {
 // off, instead of blocking the sender.
 func TestRateLimitDefers(t *testing.T) {
 	h := newHarness(t, func(c *SenderConfig) {
-		c.Limits = map[care.Channel]Limits{care.Telegram: {PerChat: care.Rate{N: 1, Per: time.Hour, Burst: 1}}}
+		c.Limits = map[care.Channel]Limits{care.Telegram: {PerChat: care.Rate{N: 1, Per: time.Hour}}}
 	})
-	h.contact(budi, "", "")
+	h.contact(budi, "")
 	for _, text := range []string{"one", "two"} {
-		m := care.Outbound{ID: text, Contact: budi.ContactID(), Address: budi, Class: care.Reply, Text: text, InReplyTo: "m", Created: h.clock()}
+		m := staff(h.id(budi), budi, text, text, h.clock())
 		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
 			t.Fatal(err)
 		}

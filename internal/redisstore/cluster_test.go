@@ -82,22 +82,25 @@ func TestCluster(t *testing.T) {
 	}
 	for _, a := range contacts {
 		mustCommit(t, s, step(a, "m1", 0, "hi"))
-		conv, err := s.Load(ctx, a.ContactID(), "m1")
+		conv, err := s.Load(ctx, idOf(a), "m1")
 		if err != nil || !conv.Seen || conv.Session.Version != 1 {
 			t.Fatalf("load %s = %+v, %v", a, conv, err)
 		}
-		if _, total, err := s.MemoryUsage(ctx, a.ContactID()); err != nil || total == 0 {
+		if _, total, err := s.MemoryUsage(ctx, idOf(a)); err != nil || total == 0 {
 			t.Fatalf("memory usage %s = %d, %v", a, total, err)
 		}
-		if _, err := s.Append(ctx, a.ContactID(), care.SimMessage{Text: "x"}); err != nil {
+		sim := care.Address{Channel: a.Channel, ID: care.SimPrefix + a.ID}
+		if _, err := s.Append(ctx, sim, care.SimMessage{Text: "x"}); err != nil {
 			t.Fatal(err)
 		}
-		if ms, err := s.After(ctx, a.ContactID(), 0, 10); err != nil || len(ms) != 1 {
+		if ms, err := s.After(ctx, sim, 0, 10); err != nil || len(ms) != 1 {
 			t.Fatalf("after %s = %v, %v", a, ms, err)
 		}
 	}
-	if err := client.Del(ctx, s.outbox).Err(); err != nil { // the queue's node lost its data
-		t.Fatal(err)
+	for _, k := range laneKeys(s) { // the lanes' node lost its data
+		if err := client.Del(ctx, k).Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n, err := s.Recover(ctx); err != nil || n != len(contacts) {
 		t.Fatalf("Recover = %d, %v; want %d", n, err, len(contacts))
@@ -107,8 +110,8 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("Next = %d deliveries, want %d", len(ds), len(contacts))
 	}
 	for _, d := range ds {
-		if ok, err := s.Take(ctx, d); !ok || err != nil {
-			t.Fatalf("take %s = %v, %v", d.ID, ok, err)
+		if got, err := s.Take(ctx, d); got != care.Taken || err != nil {
+			t.Fatalf("take %s = %v, %v", d.ID, got, err)
 		}
 		if err := s.Settle(ctx, d, care.Outcome{Verdict: care.Allow, Sent: true}); err != nil {
 			t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,175 +17,294 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// transcriptShown is how many steps of the transcript MY DATA shows.
-const transcriptShown = 10
+// resolveScript finds the contact of an address, making one when the
+// address is new, and files the alias (another address of the same
+// person) under it. The index and the suppression set share the {d}
+// hash tag, so this is one atomic step even on a cluster.
+//
+//	KEYS: index, suppressed
+//	ARGV: 1 address, 2 alias or "", 3 a fresh contact id, 4 the
+//	      address's fingerprint, 5 the alias's or "", 6 a contact id
+//	      being erased, whose addresses get a new contact, or ""
+//
+// It returns {contact id, 1 if made now, suppressed ms, other}, where
+// other is a different contact the alias already belongs to (the two
+// are one person: a merge is due), else "".
+var resolveScript = redis.NewScript(`
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if id and id == ARGV[6] then id = false end
+local other = false
+if ARGV[2] ~= '' then
+  other = redis.call('HGET', KEYS[1], ARGV[2])
+  if other and other == ARGV[6] then other = false end
+end
+local made = 0
+if not id then
+  if other then id = other; other = false else id = ARGV[3]; made = 1 end
+  redis.call('HSET', KEYS[1], ARGV[1], id)
+end
+if ARGV[2] ~= '' then
+  if not other then
+    redis.call('HSET', KEYS[1], ARGV[2], id)
+  elseif other == id then
+    other = false
+  end
+end
+local supp = 0
+if made == 1 then
+  supp = tonumber(redis.call('HGET', KEYS[2], ARGV[4]) or '0')
+  if ARGV[5] ~= '' then supp = math.max(supp, tonumber(redis.call('HGET', KEYS[2], ARGV[5]) or '0')) end
+end
+return {id, made, tostring(supp), other or ''}
+`)
 
-// Records returns the contact's consent ledger and the latest steps of
-// the transcript, in one round trip.
-func (s *Store) Records(ctx context.Context, id care.ContactID) (care.Records, error) {
-	if _, err := id.Address(); err != nil {
-		return care.Records{}, fmt.Errorf("records: %w", err)
-	}
-	pipe := s.client.Pipeline()
-	ledger := pipe.XRange(ctx, s.key(id, keyLedger), "-", "+")
-	log := pipe.XRevRangeN(ctx, s.key(id, keyTranscript), "+", "-", transcriptShown)
-	_, _ = pipe.Exec(ctx)
-	if err := firstErr(ledger, log); err != nil {
-		return care.Records{}, fmt.Errorf("records of %s: %w", id, err)
-	}
-	var rec care.Records
-	var err error
-	if rec.Consent, err = decodeLedger(ledger.Val()); err != nil {
-		return care.Records{}, fmt.Errorf("records of %s: %w", id, err)
-	}
-	entries := log.Val()
-	slices.Reverse(entries)
-	for _, e := range entries {
-		ms, _, _ := strings.Cut(e.ID, "-")
-		n, _ := strconv.ParseInt(ms, 10, 64)
-		at := time.UnixMilli(n)
-		raw, _ := e.Values["e"].(string)
-		kind, in, outs := decodeTranscript(raw)
-		if !kind.Understood() && kind != "" {
-			in = "[" + string(kind) + "]"
-		}
-		if in != "" {
-			rec.Transcript = append(rec.Transcript, care.TranscriptEntry{At: at, Inbound: true, Text: in})
-		}
-		for _, o := range outs {
-			rec.Transcript = append(rec.Transcript, care.TranscriptEntry{At: at, Text: o})
-		}
-	}
-	return rec, nil
-}
-
-// Ledger returns the contact's consent ledger, oldest first.
-func (s *Store) Ledger(ctx context.Context, id care.ContactID) ([]care.ConsentEvent, error) {
-	if _, err := id.Address(); err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	entries, err := s.client.XRange(ctx, s.key(id, keyLedger), "-", "+").Result()
+// Resolve finds the contact of each request's address, making one for
+// an address never seen, in one round trip. See care.ConversationStore.
+func (s *Store) Resolve(ctx context.Context, reqs []care.ResolveRequest) ([]care.Resolution, error) {
+	salt, err := s.salt(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("ledger of %s: %w", id, err)
+		return nil, err
 	}
-	return decodeLedger(entries)
-}
-
-func decodeLedger(entries []redis.XMessage) ([]care.ConsentEvent, error) {
-	out := make([]care.ConsentEvent, 0, len(entries))
-	for _, e := range entries {
-		raw, _ := e.Values["e"].(string)
-		var ev care.ConsentEvent
-		if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-			return nil, fmt.Errorf("ledger entry %s: %w", e.ID, err)
+	for _, r := range reqs {
+		if err := r.Address.Validate(); err != nil {
+			return nil, fmt.Errorf("resolve: %w", err)
 		}
-		out = append(out, ev)
+		if r.Alias.ID != "" {
+			if err := r.Alias.Validate(); err != nil {
+				return nil, fmt.Errorf("resolve alias: %w", err)
+			}
+		}
+	}
+	cmds := s.evalPipelined(ctx, resolveScript, len(reqs), func(i int) ([]string, []any) {
+		r := reqs[i]
+		alias, afp := "", ""
+		if r.Alias.ID != "" {
+			alias, afp = r.Alias.String(), fingerprint(salt, r.Alias)
+		}
+		return []string{s.index, s.suppressed}, []any{r.Address.String(), alias,
+			string(care.NewContactID()), fingerprint(salt, r.Address), afp, string(r.Replace)}
+	})
+	out := make([]care.Resolution, len(reqs))
+	for i, c := range cmds {
+		v, err := c.Slice()
+		if err != nil {
+			return nil, fmt.Errorf("resolve address: %w", err)
+		}
+		if len(v) != 4 {
+			return nil, fmt.Errorf("resolve address: script answered %d values", len(v))
+		}
+		id, _ := v[0].(string)
+		made, _ := v[1].(int64)
+		supp, _ := v[2].(string)
+		other, _ := v[3].(string)
+		ms, _ := strconv.ParseInt(supp, 10, 64)
+		out[i] = care.Resolution{Contact: care.ContactID(id), New: made == 1, Other: care.ContactID(other)}
+		if ms > 0 {
+			out[i].Suppressed = time.UnixMilli(ms)
+		}
 	}
 	return out, nil
 }
 
-// Contact returns the contact's profile; ok is false when none is kept.
-func (s *Store) Contact(ctx context.Context, id care.ContactID) (c care.Contact, ok bool, err error) {
-	if _, err := id.Address(); err != nil {
-		return c, false, fmt.Errorf("contact: %w", err)
+// Lookup returns the contact an address belongs to; ok is false when the
+// address is unknown.
+func (s *Store) Lookup(ctx context.Context, a care.Address) (care.ContactID, bool, error) {
+	if err := a.Validate(); err != nil {
+		return "", false, fmt.Errorf("look up: %w", err)
 	}
-	b, err := s.client.Get(ctx, s.key(id, keyProfile)).Bytes()
+	id, err := s.client.HGet(ctx, s.index, a.String()).Result()
 	if errors.Is(err, redis.Nil) {
-		return c, false, nil
+		return "", false, nil
 	}
 	if err != nil {
-		return c, false, fmt.Errorf("contact %s: %w", id, err)
+		return "", false, fmt.Errorf("look up address: %w", err)
 	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		return c, false, fmt.Errorf("contact %s: %w", id, err)
-	}
-	return c, true, nil
+	return care.ContactID(id), true, nil
 }
+
+// encodeVersioned and decodeVersioned give the value of a versioned key
+// (session, profile): "<version>|<JSON>". A plain string takes half the
+// memory of a hash holding the same two fields.
+func encodeVersioned(version int64, v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(version, 10) + "|" + string(b), nil
+}
+
+func decodeVersioned(raw string, v any) (int64, error) {
+	ver, data, ok := strings.Cut(raw, "|")
+	if !ok {
+		return 0, errors.New("stored value has no version")
+	}
+	n, err := strconv.ParseInt(ver, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("stored version: %w", err)
+	}
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func decodeProfile(raw string) (care.Contact, error) {
+	var c care.Contact
+	v, err := decodeVersioned(raw, &c)
+	if err != nil {
+		return care.Contact{}, fmt.Errorf("decode profile: %w", err)
+	}
+	c.Version = v
+	return c, nil
+}
+
+// Contact returns the contact's profile; ok is false when none is kept.
+// A stub left by a merge is followed to the contact that holds the
+// person now.
+func (s *Store) Contact(ctx context.Context, id care.ContactID) (c care.Contact, ok bool, err error) {
+	for range 4 { // a merged stub points on; chains are short
+		if err := id.Validate(); err != nil {
+			return c, false, fmt.Errorf("contact: %w", err)
+		}
+		raw, err := s.client.Get(ctx, s.key(id, keyProfile)).Result()
+		if errors.Is(err, redis.Nil) {
+			return c, false, nil
+		}
+		if err != nil {
+			return c, false, fmt.Errorf("contact %s: %w", id, err)
+		}
+		if c, err = decodeProfile(raw); err != nil {
+			return c, false, fmt.Errorf("contact %s: %w", id, err)
+		}
+		if c.MergedInto == "" {
+			return c, true, nil
+		}
+		id = c.MergedInto
+	}
+	return care.Contact{}, false, fmt.Errorf("contact %s: merged too many times over", id)
+}
+
+// updateScript writes a profile over the version that was read and
+// appends consent events to the ledger.
+//
+//	KEYS: profile, ledger; ARGV: read version, profile JSON, count of
+//	events, then the events' JSON
+//
+// It returns the new version, or -1 when the profile moved on.
+var updateScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local v = 0
+if cur then v = tonumber(string.sub(cur, 1, string.find(cur, '|', 1, true) - 1)) end
+if v ~= tonumber(ARGV[1]) then return -1 end
+redis.call('SET', KEYS[1], (v + 1) .. '|' .. ARGV[2])
+for i = 4, 3 + tonumber(ARGV[3]) do
+  redis.call('XADD', KEYS[2], '*', 'e', ARGV[i])
+end
+return v + 1
+`)
 
 // maxUpdateTries bounds the optimistic retries of UpdateContact when
 // the profile keeps changing under it.
 const maxUpdateTries = 20
 
-// UpdateContact changes the contact's profile with fn and appends the
-// consent events fn returns to the ledger, atomically (an optimistic
-// transaction over the profile). fn gets the current profile, or a new
-// one with ok false, and returns the profile to store. It is how staff,
-// the API, imports and the sender change a contact outside a
-// conversation.
-func (s *Store) UpdateContact(ctx context.Context, id care.ContactID, fn func(c care.Contact, ok bool) (care.Contact, []care.ConsentEvent, error)) (care.Contact, error) {
-	addr, err := id.Address()
-	if err != nil {
-		return care.Contact{}, fmt.Errorf("update contact: %w", err)
-	}
-	prof, ledger := s.key(id, keyProfile), s.key(id, keyLedger)
-	var out care.Contact
+// UpdateContact changes a live contact's profile with fn and appends the
+// consent events fn returns to the ledger, atomically and only over the
+// version fn saw: the one write path for staff, imports, links and the
+// sender (the runtime's commit checks the same version). A contact that
+// does not exist, is being erased or was merged away is care.ENotFound
+// (a merged one is followed): nothing outside a conversation creates or
+// revives a profile.
+func (s *Store) UpdateContact(ctx context.Context, id care.ContactID, fn func(c care.Contact) (care.Contact, []care.ConsentEvent, error)) (care.Contact, error) {
 	for range maxUpdateTries {
-		err = s.client.Watch(ctx, func(tx *redis.Tx) error {
-			var cur care.Contact
-			b, err := tx.Get(ctx, prof).Bytes()
-			ok := err == nil
-			switch {
-			case errors.Is(err, redis.Nil):
-				cur = care.Contact{ID: id, Address: addr, FirstSeen: s.now()}
-			case err != nil:
-				return err
-			default:
-				if err := json.Unmarshal(b, &cur); err != nil {
-					return fmt.Errorf("decode profile: %w", err)
-				}
-			}
-			next, events, err := fn(cur, ok)
-			if err != nil {
-				return err
-			}
-			next.ID, next.Address = id, addr
-			for _, e := range events {
-				next = next.Apply(e)
-			}
-			nb, err := json.Marshal(next)
-			if err != nil {
-				return fmt.Errorf("encode profile: %w", err)
-			}
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.Set(ctx, prof, nb, 0)
-				for _, e := range events {
-					eb, err := json.Marshal(e)
-					if err != nil {
-						return err
-					}
-					p.XAdd(ctx, &redis.XAddArgs{Stream: ledger, Values: []string{"e", string(eb)}})
-				}
-				return nil
-			})
-			out = next
-			return err
-		}, prof)
-		if !errors.Is(err, redis.TxFailedErr) {
-			break
+		cur, ok, err := s.Contact(ctx, id)
+		if err != nil {
+			return care.Contact{}, err
 		}
+		if !ok || !cur.Live() {
+			return care.Contact{}, care.Errorf(care.ENotFound, "contact %s: not found (erased or never seen)", id)
+		}
+		next, events, err := fn(cur)
+		if err != nil {
+			return care.Contact{}, err
+		}
+		next.ID, next.Addresses, next.Erasing, next.MergedInto, next.Merged = cur.ID, cur.Addresses, cur.Erasing, "", cur.Merged
+		for _, e := range events {
+			next = next.Apply(e)
+		}
+		v, err := s.writeProfile(ctx, cur.Version, next, events)
+		if errors.Is(err, care.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return care.Contact{}, err
+		}
+		next.Version = v
+		return next, nil
 	}
-	if err != nil {
-		return care.Contact{}, fmt.Errorf("update contact %s: %w", id, err)
-	}
-	return out, nil
+	return care.Contact{}, fmt.Errorf("update contact %s: %w", id, care.ErrConflict)
 }
 
-// MarkUnreachable records on the profile that the channel cannot reach
-// the contact (they blocked the bot), so the owner sees it and nothing
-// more is tried until they write again.
-func (s *Store) MarkUnreachable(ctx context.Context, id care.ContactID, reason string) error {
-	_, err := s.UpdateContact(ctx, id, func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
-		c.Unreachable = reason
+// writeProfile stores c over version ver with events, or ErrConflict.
+func (s *Store) writeProfile(ctx context.Context, ver int64, c care.Contact, events []care.ConsentEvent) (int64, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return 0, fmt.Errorf("encode profile: %w", err)
+	}
+	args := []any{ver, b, len(events)}
+	for _, e := range events {
+		eb, err := json.Marshal(e)
+		if err != nil {
+			return 0, fmt.Errorf("encode consent event: %w", err)
+		}
+		args = append(args, eb)
+	}
+	v, err := updateScript.Run(ctx, s.client, []string{s.key(c.ID, keyProfile), s.key(c.ID, keyLedger)}, args...).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("write profile %s: %w", c.ID, err)
+	}
+	if v < 0 {
+		return 0, care.ErrConflict
+	}
+	return v, nil
+}
+
+// MarkUnreachable records on the profile that channel ch cannot reach
+// the person (they blocked the bot), so the owner sees it and nothing
+// more is tried there until they write again. A contact erased or gone
+// meanwhile is left alone.
+func (s *Store) MarkUnreachable(ctx context.Context, id care.ContactID, ch care.Channel, reason string) error {
+	_, err := s.UpdateContact(ctx, id, func(c care.Contact) (care.Contact, []care.ConsentEvent, error) {
+		m := make(map[care.Channel]string, len(c.Unreachable)+1)
+		for k, v := range c.Unreachable {
+			m[k] = v
+		}
+		m[ch] = reason
+		c.Unreachable = m
 		return c, nil, nil
 	})
+	if care.ErrorCode(err) == care.ENotFound {
+		return nil
+	}
 	return err
 }
 
-// Import adds or updates a contact from another system: name, language,
-// time zone and person link. It never grants consent, whatever the
-// source says: promotions need the contact's own yes.
-func (s *Store) Import(ctx context.Context, c care.Contact) error {
-	_, err := s.UpdateContact(ctx, c.ID, func(cur care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
+// Import adds a contact from another system, or updates the one the
+// address belongs to: name, language, time zone. It never grants
+// consent, whatever the source says: promotions need the contact's own
+// yes. It returns the contact's id.
+func (s *Store) Import(ctx context.Context, a care.Address, c care.Contact) (care.ContactID, error) {
+	res, err := s.Resolve(ctx, []care.ResolveRequest{{Address: a}})
+	if err != nil {
+		return "", err
+	}
+	r := res[0]
+	if r.New {
+		fresh := care.Contact{ID: r.Contact, Addresses: []care.Address{a}, FirstSeen: s.now(), Suppressed: r.Suppressed}
+		if _, err := s.writeProfile(ctx, 0, fresh, nil); err != nil && !errors.Is(err, care.ErrConflict) {
+			return "", err
+		}
+	}
+	_, err = s.UpdateContact(ctx, r.Contact, func(cur care.Contact) (care.Contact, []care.ConsentEvent, error) {
 		if c.Name != "" {
 			cur.Name = c.Name
 		}
@@ -196,16 +314,13 @@ func (s *Store) Import(ctx context.Context, c care.Contact) error {
 		if c.TimeZone != "" {
 			cur.TimeZone = c.TimeZone
 		}
-		if c.Person != "" {
-			cur.Person = c.Person
-		}
 		return cur, nil, nil
 	})
-	return err
+	return r.Contact, err
 }
 
-// salt returns the installation's secret salt for suppression hashes,
-// made once and kept in Redis.
+// salt returns the installation's secret salt for suppression hashes
+// and pseudonyms, made once and kept in Redis.
 func (s *Store) salt(ctx context.Context) ([]byte, error) {
 	s.saltMu.Lock()
 	defer s.saltMu.Unlock()
@@ -231,7 +346,17 @@ func (s *Store) salt(ctx context.Context) ([]byte, error) {
 	return s.saltVal, nil
 }
 
-// Fingerprint is the salted hash that stands for an erased contact: the
+// Pseudonyms returns the installation's pseudonyms for logs, keyed with
+// its salt, so every process names a person in its logs the same way.
+func (s *Store) Pseudonyms(ctx context.Context) (care.Pseudonyms, error) {
+	salt, err := s.salt(ctx)
+	if err != nil {
+		return care.Pseudonyms{}, err
+	}
+	return care.NewPseudonyms(salt), nil
+}
+
+// Fingerprint is the salted hash that stands for an erased address: the
 // suppression set and the erasure's audit entry keep only this.
 func (s *Store) Fingerprint(ctx context.Context, a care.Address) (string, error) {
 	salt, err := s.salt(ctx)
@@ -248,7 +373,7 @@ func fingerprint(salt []byte, a care.Address) string {
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-// Suppressed reports when the contact erased their data, zero if never.
+// Suppressed reports when the address was erased, zero if never.
 func (s *Store) Suppressed(ctx context.Context, a care.Address) (time.Time, error) {
 	fp, err := s.Fingerprint(ctx, a)
 	if err != nil {
@@ -262,104 +387,4 @@ func (s *Store) Suppressed(ctx context.Context, a care.Address) (time.Time, erro
 		return time.Time{}, fmt.Errorf("suppression: %w", err)
 	}
 	return time.UnixMilli(ms), nil
-}
-
-// erasureTries bounds the attempts at an erasure's shared-key work.
-const erasureTries = 5
-
-// finishErasure runs once an erasure's commit stored: it adds the
-// contact to the suppression set, deletes their entries from the shared
-// queue, held-back set, audit and dead letters and their cap counters,
-// and writes an audit entry that holds only the salted hash. It is
-// idempotent and retried here, because the commit it follows cannot be
-// redone (a redelivered message is a duplicate).
-func (s *Store) finishErasure(ctx context.Context, id care.ContactID, person string, keep []care.Outbound) error {
-	var err error
-	backoff := 50 * time.Millisecond
-	for range erasureTries {
-		if err = s.eraseShared(ctx, id, person, keep); err == nil || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(backoff)
-		backoff *= 2
-	}
-	if err != nil {
-		return fmt.Errorf("erase %s from the shared records (the contact's own keys are erased): %w", id, err)
-	}
-	return nil
-}
-
-// eraseShared is finishErasure's work; the queue entries of keep (the
-// erasure's confirmation) stay.
-func (s *Store) eraseShared(ctx context.Context, id care.ContactID, person string, keep []care.Outbound) error {
-	addr, err := id.Address()
-	if err != nil {
-		return err
-	}
-	fp, err := s.Fingerprint(ctx, addr)
-	if err != nil {
-		return err
-	}
-	kept := map[string]bool{}
-	for _, m := range keep {
-		kept[m.ID] = true
-	}
-	for _, stream := range []string{s.outbox, s.audit, s.dead} {
-		if err := s.dropEntries(ctx, stream, id, kept); err != nil {
-			return err
-		}
-	}
-	var held []string
-	iter := s.client.ZScan(ctx, s.later, 0, globEscape(string(id))+" *", 1000).Iterator()
-	for iter.Next(ctx) {
-		held = append(held, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		return fmt.Errorf("erase held-back messages: %w", err)
-	}
-	at := s.now()
-	pipe := s.client.Pipeline()
-	pipe.HSet(ctx, s.suppressed, fp, at.UnixMilli())
-	pipe.Del(ctx, s.capKey(string(id)))
-	if person != "" && person != string(id) {
-		pipe.ZRemRangeByScore(ctx, s.capKey(person), "-inf", "+inf")
-	}
-	for i := 0; i+1 < len(held); i += 2 { // ZSCAN yields member, score
-		pipe.ZRem(ctx, s.later, held[i])
-	}
-	pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.audit, MaxLen: auditLen, Approx: true, Values: []string{
-		"event", "erasure", "ref", fp, "at", at.UTC().Format(time.RFC3339Nano),
-	}})
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("suppress erased contact: %w", err)
-	}
-	return nil
-}
-
-// dropEntries deletes the contact's entries from a shared stream, page
-// by page, but those of the messages in keep.
-func (s *Store) dropEntries(ctx context.Context, stream string, id care.ContactID, keep map[string]bool) error {
-	start := "-"
-	for {
-		page, err := s.client.XRangeN(ctx, stream, start, "+", 1000).Result()
-		if err != nil {
-			return fmt.Errorf("erase from %s: %w", stream, err)
-		}
-		var ids []string
-		for _, e := range page {
-			m, _ := e.Values["m"].(string)
-			if c, _ := e.Values["c"].(string); c == string(id) && !keep[m] {
-				ids = append(ids, e.ID)
-			}
-		}
-		if len(ids) > 0 {
-			if err := s.client.XDel(ctx, stream, ids...).Err(); err != nil {
-				return fmt.Errorf("erase from %s: %w", stream, err)
-			}
-		}
-		if len(page) < 1000 {
-			return nil
-		}
-		start = "(" + page[len(page)-1].ID
-	}
 }

@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,7 +16,7 @@ import (
 // Bounds of one Commit, so a runaway flow cannot fill Redis or the queue.
 const (
 	// MaxOutbound is the most messages one inbound message may queue.
-	MaxOutbound = 20
+	MaxOutbound = 40
 	// MaxOutboundText is the longest outbound text, in bytes.
 	MaxOutboundText = 16 << 10
 )
@@ -41,72 +40,54 @@ func (s *Store) Load(ctx context.Context, id care.ContactID, messageID string) (
 	return convs[0], nil
 }
 
+// loadScript reads what a conversation step needs, as one command.
+//
+//	KEYS: session, profile, inbound ids; ARGV: message id
+var loadScript = redis.NewScript(`
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('ZSCORE', KEYS[3], ARGV[1])}
+`)
+
 // LoadMany is Load for several messages in one round trip, so a runtime
 // worker with many conversations waiting pays one round trip for all.
 func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Conversation, error) {
 	for _, r := range refs {
-		if _, err := r.Contact.Address(); err != nil {
+		if err := r.Contact.Validate(); err != nil {
 			return nil, fmt.Errorf("load conversation: %w", err)
 		}
 	}
-	type cmds struct {
-		sess, prof *redis.StringCmd
-		seen       *redis.FloatCmd
-	}
-	pipe := s.client.Pipeline()
-	all := make([]cmds, len(refs))
-	for i, r := range refs {
-		all[i] = cmds{
-			sess: pipe.Get(ctx, s.key(r.Contact, keySession)),
-			prof: pipe.Get(ctx, s.key(r.Contact, keyProfile)),
-			seen: pipe.ZScore(ctx, s.key(r.Contact, keyInbound), r.MessageID),
-		}
-	}
-	_, _ = pipe.Exec(ctx)
+	cmds := s.evalPipelined(ctx, loadScript, len(refs), func(i int) ([]string, []any) {
+		r := refs[i]
+		return []string{s.key(r.Contact, keySession), s.key(r.Contact, keyProfile), s.key(r.Contact, keyInbound)}, []any{r.MessageID}
+	})
 	convs := make([]care.Conversation, len(refs))
-	for i, c := range all {
+	for i, c := range cmds {
 		id := refs[i].Contact
-		if err := firstErr(c.sess, c.prof, c.seen); err != nil {
+		v, err := c.Slice()
+		if err != nil {
 			return nil, fmt.Errorf("load conversation %s: %w", id, err)
 		}
 		conv := &convs[i]
-		if v, err := c.sess.Result(); err == nil {
-			if conv.Session, err = decodeSession(v); err != nil {
-				return nil, fmt.Errorf("load session %s: %w", id, err)
+		// A record that does not decode is this conversation's problem
+		// alone: the runtime dead-letters the message, the batch goes on.
+		if raw, ok := v[0].(string); ok {
+			if conv.Session, err = decodeSession(raw); err != nil {
+				conv.Broken = fmt.Errorf("session of %s does not decode: %w", id, err)
 			}
 		}
-		if v, err := c.prof.Bytes(); err == nil {
-			if err := json.Unmarshal(v, &conv.Contact); err != nil {
-				return nil, fmt.Errorf("load profile %s: %w", id, err)
+		if raw, ok := v[1].(string); ok {
+			if conv.Contact, err = decodeProfile(raw); err != nil {
+				conv.Broken = fmt.Errorf("profile of %s does not decode: %w", id, err)
 			}
 		}
-		conv.Seen = c.seen.Err() == nil
+		conv.Seen = len(v) > 2 && v[2] != nil
 	}
 	return convs, nil
 }
 
-// encodeSession and decodeSession give the session key's value,
-// "<version>|<JSON>": a plain string takes half the memory of a hash
-// holding the same two fields (168 against 328 bytes, MEMORY USAGE).
-func encodeSession(version int64, sess care.Session) (string, error) {
-	b, err := json.Marshal(sess)
-	if err != nil {
-		return "", err
-	}
-	return strconv.FormatInt(version, 10) + "|" + string(b), nil
-}
-
 func decodeSession(v string) (care.Session, error) {
-	ver, data, ok := strings.Cut(v, "|")
-	if !ok {
-		return care.Session{}, errors.New("stored session has no version")
-	}
 	var sess care.Session
-	n, err := strconv.ParseInt(ver, 10, 64)
+	n, err := decodeVersioned(v, &sess)
 	if err != nil {
-		return care.Session{}, fmt.Errorf("stored session version: %w", err)
-	}
-	if err := json.Unmarshal([]byte(data), &sess); err != nil {
 		return care.Session{}, err
 	}
 	sess.Version = n
@@ -115,75 +96,106 @@ func decodeSession(v string) (care.Session, error) {
 
 // commitScript stores one processed message, or refuses it, atomically.
 //
-//	KEYS: session, profile, inbound ids, outbound bodies, consent ledger,
-//	      transcript, taken markers, simulator inbox
-//	ARGV: 1 message id, 2 expected version, 3 session JSON, 4 session TTL
-//	      ms (0: none), 5 profile JSON, 6 now ms, 7 forget-before ms,
-//	      8 -(keep+1), 9 inbound TTL ms, 10 "erase" or "store",
-//	      11 transcript TTL ms (0: none), 12 transcript min id,
-//	      13 transcript entry, 14 count of consent events, then the
-//	      events' JSON, then outbound id and JSON pairs
+//	KEYS: 1 session, 2 profile, 3 inbound ids, 4 outbound bodies,
+//	      5 consent ledger, 6 transcript
+//	ARGV: 1 message id, 2 session version read, 3 session JSON,
+//	      4 session TTL ms (0: none), 5 profile version read, 6 profile
+//	      JSON, 7 now ms, 8 forget-before ms, 9 -(keep+1), 10 inbound TTL
+//	      ms, 11 "erase" or "store", 12 transcript TTL ms (0: none),
+//	      13 transcript oldest ms kept, 14 transcript entry, 15 count of
+//	      consent events, 16 profile and ledger TTL ms (0: none; a
+//	      simulated contact is forgotten), 17 the step's deadline in
+//	      unix ms (0: none), then the events' JSON, then outbound id
+//	      and JSON pairs
 //
-// It returns 1 when stored, 0 for a duplicate, -1 for a version conflict.
-// An erasure deletes every key of the contact but the processed ids (no
-// personal data, and they keep a redelivered message from starting a new
-// conversation), then queues the confirmation.
+// It returns 1 when stored, 0 for a duplicate, -1 when the session or
+// the profile moved on since they were read (a staff action, a link or
+// another process's step landed meanwhile), -2 when Redis runs it after
+// the deadline (its caller was told nothing was stored: Redis was
+// paused or slow, and the script must not store it late). An erasure deletes the
+// session, ledger and transcript at once and stores
+// the profile as the erasing stub; the erasure job does the rest.
 var commitScript = redis.NewScript(`
+if ARGV[17] ~= '0' then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[17]) then return -2 end
+end
 if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
-local cur = redis.call('GET', KEYS[1])
-local v = 0
-if cur then v = tonumber(string.sub(cur, 1, string.find(cur, '|', 1, true) - 1)) end
-if v ~= tonumber(ARGV[2]) then return -1 end
-local nev = tonumber(ARGV[14])
-if ARGV[10] == 'erase' then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
+local function ver(k)
+  local cur = redis.call('GET', k)
+  if not cur then return 0 end
+  return tonumber(string.sub(cur, 1, string.find(cur, '|', 1, true) - 1))
+end
+local sv, pv = ver(KEYS[1]), ver(KEYS[2])
+if sv ~= tonumber(ARGV[2]) or pv ~= tonumber(ARGV[5]) then return -1 end
+if ARGV[16] ~= '0' then
+  redis.call('SET', KEYS[2], (pv + 1) .. '|' .. ARGV[6], 'PX', ARGV[16])
 else
-  local val = tostring(v + 1) .. '|' .. ARGV[3]
+  redis.call('SET', KEYS[2], (pv + 1) .. '|' .. ARGV[6])
+end
+local nev = tonumber(ARGV[15])
+if ARGV[11] == 'erase' then
+  redis.call('DEL', KEYS[1], KEYS[5], KEYS[6])
+else
+  local val = (sv + 1) .. '|' .. ARGV[3]
   if ARGV[4] ~= '0' then
     redis.call('SET', KEYS[1], val, 'PX', ARGV[4])
   else
     redis.call('SET', KEYS[1], val)
   end
-  redis.call('SET', KEYS[2], ARGV[5])
-  for i = 15, 14 + nev do
+  for i = 18, 17 + nev do
     redis.call('XADD', KEYS[5], '*', 'e', ARGV[i])
   end
-  if ARGV[11] ~= '0' then
-    redis.call('XADD', KEYS[6], 'MINID', '~', ARGV[12], '*', 'e', ARGV[13])
-    redis.call('XTRIM', KEYS[6], 'MAXLEN', '~', 1000)
-    redis.call('PEXPIRE', KEYS[6], ARGV[11])
+  if nev > 0 and ARGV[16] ~= '0' then redis.call('PEXPIRE', KEYS[5], ARGV[16]) end
+  if ARGV[12] ~= '0' then
+    redis.call('RPUSH', KEYS[6], ARGV[14])
+    local n = redis.call('LLEN', KEYS[6])
+    if n > 1000 then redis.call('LTRIM', KEYS[6], -1000, -1) end
+    local head = redis.call('LINDEX', KEYS[6], 0)
+    local oldest = tonumber(ARGV[13])
+    while head and tonumber(string.sub(head, 1, string.find(head, '\31', 1, true) - 1)) < oldest do
+      redis.call('LPOP', KEYS[6])
+      head = redis.call('LINDEX', KEYS[6], 0)
+    end
+    redis.call('PEXPIRE', KEYS[6], ARGV[12])
   end
 end
-redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[7])
-redis.call('ZREMRANGEBYRANK', KEYS[3], 0, ARGV[8])
-redis.call('PEXPIRE', KEYS[3], ARGV[9])
-for i = 15 + nev, #ARGV, 2 do
+redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[8])
+if redis.call('ZCARD', KEYS[3]) > -tonumber(ARGV[9]) - 1 then
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, ARGV[9])
+end
+redis.call('PEXPIRE', KEYS[3], ARGV[10])
+for i = 18 + nev, #ARGV, 2 do
   redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
 end
 return 1
 `)
 
-// A transcript entry's "e" field is one step: the kind of the contact's
-// message, its text and the replies, separated by unit and record
-// separators (control characters that cleaned texts never hold). Plain
-// joins keep this off the hot path's allocations, unlike JSON.
+// A transcript entry is one step: when (unix ms), the kind of the
+// contact's message, its text and the replies, separated by unit and
+// record separators (control characters that cleaned texts never hold).
+// Plain joins keep this off the hot path's allocations, unlike JSON, and
+// a capped list of them costs a fraction of a stream's memory.
 const (
 	unitSep   = "\x1f"
 	recordSep = "\x1e"
 )
 
-func encodeTranscript(in care.Inbound, out []care.Outbound) string {
+func encodeTranscript(at time.Time, in care.Inbound, out []care.Outbound) string {
 	var b strings.Builder
+	ms := strconv.FormatInt(at.UnixMilli(), 10)
 	text := in.Text
 	if in.Kind == care.KindChoice {
 		text = in.Choice
 	}
-	n := len(in.Kind) + len(text) + 2
+	n := len(ms) + len(in.Kind) + len(text) + 3
 	for _, m := range out {
 		n += len(m.Text) + 1
 	}
 	b.Grow(n)
+	b.WriteString(ms)
+	b.WriteString(unitSep)
 	b.WriteString(string(in.Kind))
 	b.WriteString(unitSep)
 	b.WriteString(text)
@@ -197,15 +209,16 @@ func encodeTranscript(in care.Inbound, out []care.Outbound) string {
 	return b.String()
 }
 
-func decodeTranscript(v string) (kind care.Kind, text string, out []string) {
-	parts := strings.SplitN(v, unitSep, 3)
-	for len(parts) < 3 {
+func decodeTranscript(v string) (at time.Time, kind care.Kind, text string, out []string) {
+	parts := strings.SplitN(v, unitSep, 4)
+	for len(parts) < 4 {
 		parts = append(parts, "")
 	}
-	if parts[2] != "" {
-		out = strings.Split(parts[2], recordSep)
+	ms, _ := strconv.ParseInt(parts[0], 10, 64)
+	if parts[3] != "" {
+		out = strings.Split(parts[3], recordSep)
 	}
-	return care.Kind(parts[0]), parts[1], out
+	return time.UnixMilli(ms), care.Kind(parts[1]), parts[2], out
 }
 
 // Commit stores one step; see CommitMany.
@@ -214,20 +227,24 @@ func (s *Store) Commit(ctx context.Context, c care.Commit) error {
 }
 
 // CommitMany stores steps of different contacts in one round trip: per
-// step, the commit script on the contact's keys and, in the same
-// pipeline, one reference per outbound message on the shared queue. The
-// references go out even when a script refuses its step; one whose
-// message was not stored is skipped by Next, and CommitMany deletes them
-// at once in that case to keep the queue clean. It returns one error per
-// step: nil, ErrDuplicate, ErrConflict or why it failed.
+// step, one entry per outbound message on its lane, then the commit
+// script on the contact's keys. The entries go first, on the same
+// connection, so no stored message is ever without its entry (an entry
+// read before its message is stored is retried; see Next). When a
+// script refuses its step, CommitMany deletes its entries again. It
+// returns one error per step: nil, ErrDuplicate, ErrConflict or why it
+// failed.
 func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 	errs := make([]error, len(commits))
 	var batch []pendingCommit
 	for i, c := range commits {
-		id := c.Inbound.Address.ContactID()
-		if err := validateCommit(id, c); err != nil {
+		id := c.Contact.ID
+		if err := validateCommit(c); err != nil {
 			errs[i] = fmt.Errorf("commit message %s: %w", c.Inbound.MessageID, err)
 			continue
+		}
+		for k := range c.Outbound {
+			c.Outbound[k].Seq = seqOf(c.Outbound[k].Created, k)
 		}
 		args, err := s.commitArgs(c)
 		if err != nil {
@@ -252,14 +269,13 @@ func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 	for _, p := range again {
 		errs[p.i] = s.commitResult(ctx, p)
 	}
-	for _, list := range [][]pendingCommit{batch, again} {
-		for _, p := range list {
-			if p.c.Erase && errs[p.i] == nil {
-				errs[p.i] = s.finishErasure(ctx, p.id, p.c.Contact.PersonID(), p.c.Outbound)
-			}
-		}
-	}
 	return errs
+}
+
+// seqOf orders a contact's messages: the time they were composed, then
+// their place among the messages composed together.
+func seqOf(created time.Time, i int) int64 {
+	return created.UnixMilli()*100 + int64(i%100)
 }
 
 // pendingCommit is one step of a CommitMany on its way through the
@@ -271,13 +287,14 @@ type pendingCommit struct {
 	keys []string
 	args []any
 	res  int64
-	refs []string
+	refs []laneRef
 	err  error
 }
 
 // commitResult turns the script's answer into the step's error.
 func (s *Store) commitResult(ctx context.Context, p pendingCommit) error {
 	if p.err != nil {
+		s.dropRefs(ctx, p.refs)
 		return fmt.Errorf("commit %s message %s: %w", p.id, p.c.Inbound.MessageID, p.err)
 	}
 	switch p.res {
@@ -289,22 +306,26 @@ func (s *Store) commitResult(ctx context.Context, p pendingCommit) error {
 	case -1:
 		s.dropRefs(ctx, p.refs)
 		return fmt.Errorf("commit %s message %s: %w", p.id, p.c.Inbound.MessageID, care.ErrConflict)
+	case -2:
+		s.dropRefs(ctx, p.refs)
+		return fmt.Errorf("commit %s message %s: %w", p.id, p.c.Inbound.MessageID, care.ErrLate)
 	}
 	return fmt.Errorf("commit %s message %s: commit script returned %d", p.id, p.c.Inbound.MessageID, p.res)
 }
 
 // validateCommit refuses a commit that is malformed or too big. Every
-// outbound message must be to the committing contact: its body is stored
-// in the contact's keys, in the same atomic step.
-func validateCommit(id care.ContactID, c care.Commit) error {
+// outbound message must be to the committing contact, at one of its
+// addresses: its body is stored in the contact's keys, in the same
+// atomic step.
+func validateCommit(c care.Commit) error {
 	if err := c.Inbound.Address.Validate(); err != nil {
+		return err
+	}
+	if err := c.Contact.ID.Validate(); err != nil {
 		return err
 	}
 	if c.Inbound.MessageID == "" {
 		return care.Errorf(care.EInvalid, "inbound message id is empty")
-	}
-	if c.Contact.ID != id {
-		return care.Errorf(care.EInvalid, "contact %q is not the sender %q", c.Contact.ID, id)
 	}
 	if c.SessionTTL < 0 {
 		return care.Errorf(care.EInvalid, "negative session TTL %s", c.SessionTTL)
@@ -314,10 +335,12 @@ func validateCommit(id care.ContactID, c care.Commit) error {
 	}
 	for _, m := range c.Outbound {
 		switch {
-		case m.ID == "":
-			return care.Errorf(care.EInvalid, "outbound message without id")
-		case m.Contact != id:
-			return care.Errorf(care.EInvalid, "outbound message %s is to %q, not to the sender %q", m.ID, m.Contact, id)
+		case m.ID == "" || strings.ContainsAny(m.ID, " \t\n"):
+			return care.Errorf(care.EInvalid, "outbound message id %q: want a non-empty id without spaces", m.ID)
+		case m.Contact != c.Contact.ID:
+			return care.Errorf(care.EInvalid, "outbound message %s is to %q, not to the sender %q", m.ID, m.Contact, c.Contact.ID)
+		case !c.Contact.Has(m.Address):
+			return care.Errorf(care.EInvalid, "outbound message %s is to an address that is not the contact's", m.ID)
 		case len(m.Text) > MaxOutboundText:
 			return care.Errorf(care.EInvalid, "outbound message %s: text of %d bytes; at most %d", m.ID, len(m.Text), MaxOutboundText)
 		}
@@ -328,7 +351,7 @@ func validateCommit(id care.ContactID, c care.Commit) error {
 // commitKeys are KEYS of commitScript.
 func (s *Store) commitKeys(id care.ContactID) []string {
 	return []string{s.key(id, keySession), s.key(id, keyProfile), s.key(id, keyInbound), s.key(id, keyOutbound),
-		s.key(id, keyLedger), s.key(id, keyTranscript), s.key(id, keyTaken), s.key(id, keySim)}
+		s.key(id, keyLedger), s.key(id, keyTranscript)}
 }
 
 // commitArgs encodes ARGV of commitScript.
@@ -352,12 +375,12 @@ func (s *Store) commitArgs(c care.Commit) ([]any, error) {
 	}
 	tr := ""
 	if c.Transcript > 0 {
-		tr = encodeTranscript(c.Inbound, c.Outbound)
+		tr = encodeTranscript(now, c.Inbound, c.Outbound)
 	}
-	args := make([]any, 0, 14+len(c.Consent)+2*len(c.Outbound))
-	args = append(args, c.Inbound.MessageID, c.Session.Version, sess, ttl, prof,
+	args := make([]any, 0, 17+len(c.Consent)+2*len(c.Outbound))
+	args = append(args, c.Inbound.MessageID, c.Session.Version, sess, ttl, c.Contact.Version, prof,
 		now.UnixMilli(), now.Add(-inboundWindow).UnixMilli(), -(inboundKeep + 1), inboundWindow.Milliseconds(),
-		mode, c.Transcript.Milliseconds(), now.Add(-c.Transcript).UnixMilli(), tr, len(c.Consent))
+		mode, c.Transcript.Milliseconds(), now.Add(-c.Transcript).UnixMilli(), tr, len(c.Consent), profileTTL(c.Contact).Milliseconds(), fence(c.Deadline))
 	for _, e := range c.Consent {
 		b, err := json.Marshal(e)
 		if err != nil {
@@ -375,59 +398,58 @@ func (s *Store) commitArgs(c care.Commit) ([]any, error) {
 	return args, nil
 }
 
-// commitPipeline sends the commit script of every step (by digest, or
-// whole when eval is set) and their queue references in one pipeline,
-// and fills in each step's answer, the ids of the references that were
-// added, and the script's error, else the pipeline's.
+// fenceMargin is how long before its caller's deadline a step must
+// reach Redis: it covers the trip back and the clocks of the two hosts
+// differing a little.
+const fenceMargin = time.Second
+
+// fence is the latest time, in unix ms by Redis's clock, a step with
+// this deadline may still be stored; 0 for none.
+func fence(deadline time.Time) int64 {
+	if deadline.IsZero() {
+		return 0
+	}
+	return max(deadline.Add(-fenceMargin).UnixMilli(), 1)
+}
+
+// profileTTL is how long a contact's profile and ledger live: for ever,
+// but a simulated contact (every address the simulator's) is forgotten
+// like its simulator inbox, a week after its last message.
+func profileTTL(c care.Contact) time.Duration {
+	for _, a := range c.Addresses {
+		if !a.Simulated() {
+			return 0
+		}
+	}
+	if len(c.Addresses) == 0 {
+		return 0
+	}
+	return simTTL
+}
+
+// commitPipeline sends, in one pipeline, each step's lane entries and
+// then its commit script (by digest, or whole when eval is set), and
+// fills in each step's answer, its entries and the script's error, else
+// the pipeline's.
 func (s *Store) commitPipeline(ctx context.Context, batch []pendingCommit, eval bool) {
 	if len(batch) == 0 {
 		return
 	}
 	pipe := s.client.Pipeline()
 	scripts := make([]*redis.Cmd, len(batch))
-	adds := make([][]*redis.StringCmd, len(batch))
+	adds := make([][]queued, len(batch))
 	for k, p := range batch {
+		adds[k] = s.queueRefs(ctx, pipe, p.c.Outbound)
 		if eval {
 			scripts[k] = commitScript.Eval(ctx, pipe, p.keys, p.args...)
 		} else {
 			scripts[k] = commitScript.EvalSha(ctx, pipe, p.keys, p.args...)
 		}
-		for _, m := range p.c.Outbound {
-			if m.NotBefore.After(m.Created) {
-				pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(m.NotBefore.UnixMilli()), Member: laterMember(p.id, m.ID)})
-				continue
-			}
-			adds[k] = append(adds[k], pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(p.id), "m", m.ID}}))
-		}
 	}
-	_, err := pipe.Exec(ctx)
+	_, _ = pipe.Exec(ctx)
 	for k := range batch {
 		p := &batch[k]
-		for _, a := range adds[k] {
-			if a.Err() == nil {
-				p.refs = append(p.refs, a.Val())
-			}
-		}
+		p.refs = refsOf(adds[k])
 		p.res, p.err = scripts[k].Int64()
-		if p.err == nil && err != nil && firstErr(toCmders(adds[k])...) != nil {
-			p.err = err
-		}
-	}
-}
-
-func toCmders(cmds []*redis.StringCmd) []redis.Cmder {
-	out := make([]redis.Cmder, len(cmds))
-	for i, c := range cmds {
-		out[i] = c
-	}
-	return out
-}
-
-// dropRefs deletes queue references whose message was not stored. It is
-// best effort: a reference left behind is skipped by Next, so a failure
-// here is not worth failing the commit over.
-func (s *Store) dropRefs(ctx context.Context, refs []string) {
-	if len(refs) > 0 {
-		_ = s.client.XDel(ctx, s.outbox, refs...).Err()
 	}
 }

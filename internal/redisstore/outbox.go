@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,234 +15,122 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// senders is the consumer group that reads the outbox.
-const senders = "senders"
-
-// auditLen caps the audit stream; older outcomes are trimmed away.
-const auditLen = 100_000
-
-// deadLen caps the dead letters.
-const deadLen = 10_000
-
-// Next returns up to max deliveries for consumer in queue order: first
-// those another consumer read but left unsettled longer than the claim
-// timeout, then new ones, waiting up to block for any when there are none
-// to reclaim. References whose message is gone (settled, or never stored)
-// are acknowledged and skipped.
-func (s *Store) Next(ctx context.Context, consumer string, max int, block time.Duration) ([]care.Delivery, error) {
-	if consumer == "" || max < 1 {
-		return nil, care.Errorf(care.EInvalid, "outbox: want a consumer name and max ≥ 1 (got %q, %d)", consumer, max)
-	}
-	refs, err := s.readRefs(ctx, consumer, max, block)
-	if redis.HasErrorPrefix(err, "NOGROUP") {
-		// First use, or Redis lost its data: make the group and try again.
-		if err := s.createGroup(ctx); err != nil {
-			return nil, err
-		}
-		refs, err = s.readRefs(ctx, consumer, max, block)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read outbox as %s: %w", consumer, err)
-	}
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	return s.bodies(ctx, consumer, refs)
-}
-
-// readRefs claims stale references, then reads new ones.
-func (s *Store) readRefs(ctx context.Context, consumer string, max int, block time.Duration) ([]redis.XMessage, error) {
-	refs, _, err := s.client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-		Stream: s.outbox, Group: senders, Consumer: consumer,
-		MinIdle: s.claimTimeout, Start: "0-0", Count: int64(max),
-	}).Result()
-	if err != nil {
-		return nil, fmt.Errorf("claim stale entries: %w", err)
-	}
-	if len(refs) == max {
-		return refs, nil
-	}
-	wait := block
-	if len(refs) > 0 || block <= 0 {
-		wait = -1 // no BLOCK argument: answer at once
-	}
-	streams, err := s.client.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group: senders, Consumer: consumer, Streams: []string{s.outbox, ">"},
-		Count: int64(max - len(refs)), Block: wait,
-	}).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("read new entries: %w", err)
-	}
-	for _, st := range streams {
-		refs = append(refs, st.Messages...)
-	}
-	return refs, nil
-}
-
-// createGroup creates the senders group, reading the queue from its
-// start so references queued before any sender ran are not missed.
-func (s *Store) createGroup(ctx context.Context) error {
-	err := s.client.XGroupCreateMkStream(ctx, s.outbox, senders, "0").Err()
-	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
-		return fmt.Errorf("create consumer group %s on %s: %w", senders, s.outbox, err)
-	}
-	return nil
-}
-
-// bodies fetches, in one pipeline, the message of each reference with
-// its contact's profile and suppression, and acknowledges (and deletes)
-// in one more the references without a message.
-func (s *Store) bodies(ctx context.Context, consumer string, refs []redis.XMessage) ([]care.Delivery, error) {
-	salt, err := s.salt(ctx)
-	if err != nil {
-		return nil, err
-	}
-	type cmds struct {
-		body, prof, supp *redis.StringCmd
-	}
-	pipe := s.client.Pipeline()
-	all := make([]*cmds, len(refs))
-	for i, r := range refs {
-		c, _ := r.Values["c"].(string)
-		m, _ := r.Values["m"].(string)
-		id := care.ContactID(c)
-		addr, err := id.Address()
-		if err != nil || m == "" {
-			continue // malformed: acknowledged below
-		}
-		all[i] = &cmds{
-			body: pipe.HGet(ctx, s.key(id, keyOutbound), m),
-			prof: pipe.Get(ctx, s.key(id, keyProfile)),
-			supp: pipe.HGet(ctx, s.suppressed, fingerprint(salt, addr)),
-		}
-	}
-	_, _ = pipe.Exec(ctx)
-	var out []care.Delivery
-	var dead []string
-	var undecodable []redis.XMessage
-	for i, c := range all {
-		if c == nil || errors.Is(c.body.Err(), redis.Nil) {
-			dead = append(dead, refs[i].ID)
-			continue
-		}
-		if err := firstErr(c.body, c.prof, c.supp); err != nil {
-			return nil, fmt.Errorf("read outbound message of entry %s: %w", refs[i].ID, err)
-		}
-		d := care.Delivery{Ref: refs[i].ID, Consumer: consumer}
-		if err := json.Unmarshal([]byte(c.body.Val()), &d.Outbound); err != nil {
-			// One broken record must not hold the batch: it goes to the
-			// dead letters as it is, and the rest is sent.
-			undecodable = append(undecodable, redis.XMessage{ID: refs[i].ID, Values: map[string]any{"body": c.body.Val(), "error": err.Error()}})
-			continue
-		}
-		if b, err := c.prof.Bytes(); err == nil {
-			// A profile that does not decode counts as none: the gate
-			// then refuses all but replies.
-			_ = json.Unmarshal(b, &d.Profile)
-		}
-		if ms, err := c.supp.Int64(); err == nil {
-			d.Suppressed = time.UnixMilli(ms)
-		}
-		out = append(out, d)
-	}
-	for _, u := range undecodable {
-		vals := []string{"ref", u.ID, "reason", "undecodable message", "error", u.Values["error"].(string),
-			"at", s.now().UTC().Format(time.RFC3339Nano), "body", u.Values["body"].(string)}
-		if err := s.client.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: vals}).Err(); err != nil {
-			return nil, fmt.Errorf("dead-letter entry %s: %w", u.ID, err)
-		}
-		dead = append(dead, u.ID)
-	}
-	if len(dead) > 0 {
-		if err := s.release(ctx, dead); err != nil {
-			return nil, fmt.Errorf("skip entries without a message: %w", err)
-		}
-	}
-	return out, nil
-}
-
-// release acknowledges queue entries and deletes them: an acknowledged
-// entry is never read again, and the queue is never trimmed otherwise.
-func (s *Store) release(ctx context.Context, ids []string) error {
-	pipe := s.client.Pipeline()
-	pipe.XAck(ctx, s.outbox, senders, ids...)
-	pipe.XDel(ctx, s.outbox, ids...)
-	_, err := pipe.Exec(ctx)
-	return err
-}
-
-// takeScript marks a message taken, with the delivery's token, unless
-// it is gone or already taken (by anyone: a message is taken once). For a
-// promotion it first checks, in the same atomic step, that the profile
-// still grants promotions: a STOP committed after the sender read the
-// profile must still win.
+// takeScript marks a message taken by a delivery, with the sender and
+// the time, unless it is gone, already taken, or not its contact's next
+// message in its lane. For a promotion it first checks, in the same
+// atomic step, that the profile still grants promotions: a STOP
+// committed after the sender read the profile must still win.
 //
 //	KEYS: outbound bodies, taken markers, profile
-//	ARGV: message id, token, "promo" or ""
+//	ARGV: 1 message id, 2 marker "<consumer>|<ms>|<entry>", 3 "promo"
+//	      or "", 4 now ms, 5 take timeout ms, 6 the message's seq,
+//	      7 its lane, 8 "<consumer>|", 9 "|<entry>"
 //
-// It returns 1 when taken, 0 when gone or taken by another entry, -1
-// when the promotions consent is no longer there.
+// It returns a care.TakeResult, or -1 when the promotions consent is no
+// longer there.
 var takeScript = redis.NewScript(`
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 1 end
+local t = redis.call('HGET', KEYS[2], ARGV[1])
+if t then
+  if string.sub(t, 1, string.len(ARGV[8])) == ARGV[8] and string.sub(t, -string.len(ARGV[9])) == ARGV[9] then return 0 end
+  local at = tonumber(string.match(t, '|(%d+)|'))
+  if at and tonumber(ARGV[4]) - at > tonumber(ARGV[5]) then return 4 end
+  return 3
+end
+if redis.call('HLEN', KEYS[1]) > 1 then
+  local seq = tonumber(ARGV[6])
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    if all[i] ~= ARGV[1] then
+      local ok, m = pcall(cjson.decode, all[i + 1])
+      if ok and type(m.q) == 'number' and m.q < seq and type(m.address) == 'table' then
+        local ch = m.address.channel
+        if type(m.address.id) == 'string' and string.sub(m.address.id, 1, 4) == 'sim-' then ch = 'sim' end
+        local lane = ch .. '.shop'
+        if m.class == 'reply' then lane = ch .. '.reply' end
+        if lane == ARGV[7] then return 2 end
+      end
+    end
+  end
+end
 if ARGV[3] == 'promo' then
   local raw = redis.call('GET', KEYS[3])
   if not raw then return -1 end
-  local ok, p = pcall(cjson.decode, raw)
+  local ok, p = pcall(cjson.decode, string.sub(raw, string.find(raw, '|', 1, true) + 1))
   if not ok or type(p.consent) ~= 'table' or type(p.consent.promotions) ~= 'table' or p.consent.promotions.granted ~= true then
     return -1
   end
 end
-return redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 0
 `)
 
-// Take claims d for sending under its queue entry's id, atomically:
-// false when the message was settled or another entry took it. For a
-// promotion it returns care.ErrNoConsent when the contact withdrew since
-// the delivery was read.
-func (s *Store) Take(ctx context.Context, d care.Delivery) (bool, error) {
+// Take claims d for sending, atomically: the message is marked with the
+// delivery's consumer, the time and its entry. Taking again under the
+// same entry is Taken again. See care.Outbox.
+func (s *Store) Take(ctx context.Context, d care.Delivery) (care.TakeResult, error) {
 	if err := validDelivery(d); err != nil {
-		return false, fmt.Errorf("take: %w", err)
+		return care.Gone, fmt.Errorf("take: %w", err)
 	}
 	promo := ""
 	if d.Class == care.Promotional {
 		promo = "promo"
 	}
 	keys := []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken), s.key(d.Contact, keyProfile)}
-	n, err := takeScript.Run(ctx, s.client, keys, d.ID, token(d), promo).Int64()
+	n, err := takeScript.Run(ctx, s.client, keys, d.ID, s.marker(d), promo, s.now().UnixMilli(),
+		s.takeTimeout.Milliseconds(), d.Seq, string(d.Lane), d.Consumer+"|", "|"+d.Ref).Int64()
 	if err != nil {
-		return false, fmt.Errorf("take message %s of %s: %w", d.ID, d.Contact, err)
+		return care.Gone, fmt.Errorf("take message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	if n < 0 {
-		return false, care.ErrNoConsent
+		return care.Gone, care.ErrNoConsent
 	}
-	return n == 1, nil
+	return care.TakeResult(n), nil
 }
 
-// token names a delivery's claim on its message: the consumer and the
-// queue entry, so that an entry another consumer reclaims after a crash
+// marker is a delivery's claim on its message: the consumer, when, and
+// the entry, so that an entry another consumer reclaims after a crash
 // does not count as the claim of the one that crashed.
-func token(d care.Delivery) string {
-	return d.Consumer + "/" + d.Ref
+func (s *Store) marker(d care.Delivery) string {
+	return d.Consumer + "|" + strconv.FormatInt(s.now().UnixMilli(), 10) + "|" + d.Ref
 }
 
-// releaseScript ends a delivery's claim on its message. With ARGV[3]
-// "settle" it also deletes the body — unless another entry holds the
-// message (a duplicate entry being settled while the real one sends).
+// releaseScript ends a delivery's claim on its message. Mode "settle"
+// also deletes the body, unless another entry holds the message (a
+// duplicate entry being settled while the real one sends); "abandon"
+// deletes the body and another sender's stale marker, and answers 0
+// when another sender did so first; "defer" only drops the delivery's
+// own marker.
 //
-//	KEYS: outbound bodies, taken markers; ARGV: message id, token, mode
+//	KEYS: outbound bodies, taken markers; ARGV: message id, mode,
+//	"<consumer>|", "|<entry>"
 var releaseScript = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[2], ARGV[1])
-if cur and cur ~= ARGV[2] then return 0 end
+if ARGV[2] == 'abandon' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+if cur and (string.sub(cur, 1, string.len(ARGV[3])) ~= ARGV[3] or string.sub(cur, -string.len(ARGV[4])) ~= ARGV[4]) then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
-if ARGV[3] == 'settle' then redis.call('HDEL', KEYS[1], ARGV[1]) end
+if ARGV[2] == 'settle' then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 1
 `)
 
+// release runs releaseScript for d and reports whether it released
+// anything.
+func (s *Store) release(ctx context.Context, d care.Delivery, mode string) (bool, error) {
+	n, err := releaseScript.Run(ctx, s.client, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)},
+		d.ID, mode, d.Consumer+"|", "|"+d.Ref).Int64()
+	return n == 1, err
+}
+
 // Settle records the outcome in the audit stream (and the dead letters
-// when it failed), releases the message and its queue entry, in one
-// round trip. A delivery whose message another entry holds releases only
-// its own entry. Settling again does no harm but records the outcome
-// again.
+// when it failed), releases the message and its lane entry. A delivery
+// whose message another entry holds releases only its own entry; one
+// whose outcome is unknown (its sender died mid-send) releases the
+// message whoever took it, recorded once. A quiet outcome leaves no
+// audit entry (an entry whose message is gone). Settling again does no
+// harm but records the outcome again.
 func (s *Store) Settle(ctx context.Context, d care.Delivery, o care.Outcome) error {
 	if err := validDelivery(d); err != nil {
 		return fmt.Errorf("settle: %w", err)
@@ -253,45 +139,54 @@ func (s *Store) Settle(ctx context.Context, d care.Delivery, o care.Outcome) err
 	if at.IsZero() {
 		at = s.now()
 	}
+	mode := "settle"
+	if o.Unknown {
+		mode = "abandon"
+	}
 	// The release goes first, alone (a script run outside a pipeline
-	// survives Redis forgetting it): the body and marker go, unless
-	// another entry holds the message.
-	if err := releaseScript.Run(ctx, s.client, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)}, d.ID, token(d), "settle").Err(); err != nil {
+	// survives Redis forgetting it).
+	did, err := s.release(ctx, d, mode)
+	if err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	pipe := s.client.Pipeline()
-	s.audited(ctx, pipe, d, o, at)
+	if !o.Quiet && (did || !o.Unknown) {
+		// An abandoned message is recorded once, by whoever released it.
+		s.audited(ctx, pipe, d, o, at)
+	}
 	if o.Error != "" {
 		body, err := json.Marshal(d.Outbound)
 		if err != nil {
 			return fmt.Errorf("settle message %s: %w", d.ID, err)
 		}
-		vals := []string{"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
-			"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano), "body", string(body)}
-		if d.Origin == care.OriginErasure {
-			vals = []string{"m", d.ID, "class", string(d.Class), "reason", o.Reason, "error", o.Error, "at", at.UTC().Format(time.RFC3339Nano)}
-		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: vals})
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: []string{
+			"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
+			"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano), "body", string(body)}})
 	}
-	if d.Ref != "" {
-		pipe.XAck(ctx, s.outbox, senders, d.Ref)
-		pipe.XDel(ctx, s.outbox, d.Ref)
-	}
+	s.ack(ctx, pipe, d)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	return nil
 }
 
-// audited adds the audit entry of an outcome to pipe.
-func (s *Store) audited(ctx context.Context, pipe redis.Pipeliner, d care.Delivery, o care.Outcome, at time.Time) {
-	who := []string{"c", string(d.Contact)}
-	if d.Origin == care.OriginErasure {
-		who = nil // the contact is erased: the audit keeps no trace of who
+// ack adds to pipe the acknowledgement and deletion of d's entry: an
+// acknowledged entry is never read again, and lanes are never trimmed
+// otherwise.
+func (s *Store) ack(ctx context.Context, pipe redis.Pipeliner, d care.Delivery) {
+	if d.Ref != "" && validLane(d.Lane) == nil {
+		pipe.XAck(ctx, s.laneKey(d.Lane), senders, d.Ref)
+		pipe.XDel(ctx, s.laneKey(d.Lane), d.Ref)
 	}
-	vals := append(who, "m", d.ID, "class", string(d.Class), "origin", string(d.Origin),
-		"verdict", string(o.Verdict), "reason", o.Reason, "sent", strconv.FormatBool(o.Sent),
-		"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano))
+}
+
+// audited adds the audit entry of an outcome to pipe. It names the
+// contact by its id, which holds nothing about the person, and never
+// the text or the address.
+func (s *Store) audited(ctx context.Context, pipe redis.Pipeliner, d care.Delivery, o care.Outcome, at time.Time) {
+	vals := []string{"c", string(d.Contact), "m", d.ID, "class", string(d.Class), "origin", string(d.Origin),
+		"lane", string(d.Lane), "verdict", string(o.Verdict), "reason", o.Reason, "sent", strconv.FormatBool(o.Sent),
+		"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano)}
 	if d.Campaign != "" {
 		vals = append(vals, "campaign", d.Campaign)
 	}
@@ -303,10 +198,10 @@ func (s *Store) audited(ctx context.Context, pipe redis.Pipeliner, d care.Delive
 
 // Defer records the outcome and holds the message back until o.Until:
 // the delivery's own claim is released (the channel did not send it),
-// then the reference moves from the queue to the held-back set. The set
+// then the reference moves from its lane to the held-back set. The set
 // is written before the entry is acknowledged, so a crash in between
-// leaves the reference in both, and the queue's copy is deferred again
-// or skipped.
+// leaves the reference in both, and the lane's copy is deferred again or
+// skipped.
 func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) error {
 	if err := validDelivery(d); err != nil {
 		return fmt.Errorf("defer: %w", err)
@@ -318,101 +213,133 @@ func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) erro
 	if at.IsZero() {
 		at = s.now()
 	}
-	if err := releaseScript.Run(ctx, s.client, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)}, d.ID, token(d), "defer").Err(); err != nil {
+	if _, err := s.release(ctx, d, "defer"); err != nil {
 		return fmt.Errorf("defer message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	pipe := s.client.Pipeline()
-	pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Contact, d.ID)})
-	s.audited(ctx, pipe, d, o, at)
-	if d.Ref != "" {
-		pipe.XAck(ctx, s.outbox, senders, d.Ref)
-		pipe.XDel(ctx, s.outbox, d.Ref)
+	pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Lane, d.Contact, d.ID)})
+	if !o.Quiet {
+		s.audited(ctx, pipe, d, o, at)
 	}
+	s.ack(ctx, pipe, d)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("defer message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	return nil
 }
 
-// laterMember is a held-back set member: "<contact id> <message id>"
-// (contact ids have no spaces).
-func laterMember(id care.ContactID, messageID string) string {
-	return string(id) + " " + messageID
-}
-
-// promoteScript moves due members of the held-back set to the queue.
+// enqueueScript stores messages composed outside a conversation step,
+// only for a live contact and only at one of its addresses.
 //
-//	KEYS: held-back set, queue; ARGV: now ms, max
-var promoteScript = redis.NewScript(`
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-for _, m in ipairs(due) do
-  local sp = string.find(m, ' ', 1, true)
-  if sp then
-    redis.call('XADD', KEYS[2], '*', 'c', string.sub(m, 1, sp - 1), 'm', string.sub(m, sp + 1))
-  end
-  redis.call('ZREM', KEYS[1], m)
+//	KEYS: outbound bodies, profile; ARGV: id, JSON, address pairs
+//	("<channel>:<id>")
+//
+// It returns 1 when stored, -1 when the contact is not live (erased,
+// being erased, merged away, never seen), -2 when an address is not
+// the contact's. A message id already stored is left as it is.
+var enqueueScript = redis.NewScript(`
+local raw = redis.call('GET', KEYS[2])
+if not raw then return -1 end
+local ok, p = pcall(cjson.decode, string.sub(raw, string.find(raw, '|', 1, true) + 1))
+if not ok or (p.erasing and p.erasing ~= '') or (p.merged_into and p.merged_into ~= '') then return -1 end
+local have = {}
+if type(p.addresses) == 'table' then
+  for _, a in ipairs(p.addresses) do have[a.channel .. ':' .. a.id] = true end
 end
-return #due
+for i = 1, #ARGV, 3 do
+  if not have[ARGV[i + 2]] then return -2 end
+end
+for i = 1, #ARGV, 3 do
+  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+return 1
 `)
 
-// PromoteDue moves up to max held-back messages whose time has come to
-// the queue, atomically (both keys share the {o} hash tag).
-func (s *Store) PromoteDue(ctx context.Context, now time.Time, max int) (int, error) {
-	n, err := promoteScript.Run(ctx, s.client, []string{s.later, s.outbox}, now.UnixMilli(), max).Int()
-	if err != nil {
-		return 0, fmt.Errorf("promote due messages: %w", err)
+// Enqueue stores messages composed outside a conversation step (a staff
+// member's reply, an order update, a promotion, a follow-up) with their
+// lane entries, contact by contact. Replies are the runtime's and
+// staff's alone; any message to a contact that is not live, or to an
+// address that is not theirs, is refused whole for that contact.
+func (s *Store) Enqueue(ctx context.Context, ms []care.Outbound) error {
+	err := s.enqueue(ctx, ms)
+	if redis.HasErrorPrefix(errors.Unwrap(err), "NOSCRIPT") || strings.Contains(fmt.Sprint(err), "NOSCRIPT") {
+		// Redis forgot the script; nothing was stored (the entries were
+		// taken back). Load it and go again.
+		if err := enqueueScript.Load(ctx, s.client).Err(); err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		return s.enqueue(ctx, ms)
 	}
-	return n, nil
+	return err
 }
 
-// Enqueue stores each message's body under its contact and queues a
-// reference, or holds it back until NotBefore. Bodies are written first:
-// a crash before the reference leaves a body that Recover queues.
-func (s *Store) Enqueue(ctx context.Context, ms []care.Outbound) error {
-	for _, m := range ms {
+func (s *Store) enqueue(ctx context.Context, ms []care.Outbound) error {
+	byContact := map[care.ContactID][]care.Outbound{}
+	var order []care.ContactID
+	for i, m := range ms {
 		if err := validOutbound(m); err != nil {
 			return fmt.Errorf("enqueue: %w", err)
 		}
+		m.Seq = seqOf(m.Created, i)
+		if _, ok := byContact[m.Contact]; !ok {
+			order = append(order, m.Contact)
+		}
+		byContact[m.Contact] = append(byContact[m.Contact], m)
 	}
 	pipe := s.client.Pipeline()
-	for _, m := range ms {
-		b, err := json.Marshal(m)
-		if err != nil {
-			return fmt.Errorf("enqueue message %s: %w", m.ID, err)
+	scripts := make([]*redis.Cmd, len(order))
+	refs := make([][]queued, len(order))
+	for k, id := range order {
+		group := byContact[id]
+		refs[k] = s.queueRefs(ctx, pipe, group)
+		args := make([]any, 0, 3*len(group))
+		for _, m := range group {
+			b, err := json.Marshal(m)
+			if err != nil {
+				return fmt.Errorf("enqueue message %s: %w", m.ID, err)
+			}
+			args = append(args, m.ID, b, m.Address.String())
 		}
-		pipe.HSet(ctx, s.key(m.Contact, keyOutbound), m.ID, b)
+		scripts[k] = enqueueScript.EvalSha(ctx, pipe, []string{s.key(id, keyOutbound), s.key(id, keyProfile)}, args...)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("enqueue %d messages: %w", len(ms), err)
-	}
-	pipe = s.client.Pipeline()
-	for _, m := range ms {
-		if m.NotBefore.After(m.Created) {
-			pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(m.NotBefore.UnixMilli()), Member: laterMember(m.Contact, m.ID)})
+	_, _ = pipe.Exec(ctx)
+	var errs []error
+	for k, id := range order {
+		n, err := scripts[k].Int64()
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("enqueue to %s: %w", id, err))
+		case n == -1:
+			errs = append(errs, care.Errorf(care.ENotFound, "enqueue to %s: no such contact (erased, merged or never seen)", id))
+		case n == -2:
+			errs = append(errs, care.Errorf(care.EInvalid, "enqueue to %s: an address that is not the contact's", id))
+		default:
 			continue
 		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(m.Contact), "m", m.ID}})
+		s.dropRefs(ctx, refsOf(refs[k]))
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("enqueue %d messages: %w", len(ms), err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
-// validOutbound refuses a message that is malformed or too big.
+// validOutbound refuses a message that is malformed, too big, or a
+// reply that neither the runtime nor a staff member composed.
 func validOutbound(m care.Outbound) error {
 	switch {
 	case m.ID == "" || strings.ContainsAny(m.ID, " \t\n"):
 		return care.Errorf(care.EInvalid, "outbound message id %q: want a non-empty id without spaces", m.ID)
-	case m.Contact != m.Address.ContactID():
-		return care.Errorf(care.EInvalid, "outbound message %s: contact %q is not the address %s", m.ID, m.Contact, m.Address)
+	case m.Contact.Validate() != nil:
+		return care.Errorf(care.EInvalid, "outbound message %s: %v", m.ID, m.Contact.Validate())
 	case len(m.Text) > MaxOutboundText:
 		return care.Errorf(care.EInvalid, "outbound message %s: text of %d bytes; at most %d", m.ID, len(m.Text), MaxOutboundText)
 	case m.Text == "":
 		return care.Errorf(care.EInvalid, "outbound message %s: empty text", m.ID)
 	}
 	switch m.Class {
-	case care.Reply, care.Transactional, care.Promotional:
+	case care.Reply:
+		if m.Origin != care.OriginStaff || m.Staff == "" {
+			return care.Errorf(care.EInvalid, "outbound message %s: only a conversation step or a named staff member composes a reply", m.ID)
+		}
+	case care.Transactional, care.Promotional:
 	default:
 		return care.Errorf(care.EInvalid, "outbound message %s: unknown class %q", m.ID, m.Class)
 	}
@@ -438,20 +365,17 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return -1
 `)
 
-// capKey is the cap set of a person: its own hash tag, since a person's
-// contacts may sit in different slots.
-func (s *Store) capKey(person string) string { return s.prefix + ":{cap:" + person + "}" }
-
 // ReserveCap counts messageID against the person's cap of max messages
-// per window, atomically across processes.
-func (s *Store) ReserveCap(ctx context.Context, person, messageID string, max int, window time.Duration, now time.Time) (bool, time.Time, error) {
-	if person == "" || strings.ContainsAny(person, "{}") {
-		return false, time.Time{}, care.Errorf(care.EInvalid, "cap: bad person %q", person)
+// per window, atomically across processes. The cap belongs to the
+// contact, which is the person on every channel.
+func (s *Store) ReserveCap(ctx context.Context, id care.ContactID, messageID string, max int, window time.Duration, now time.Time) (bool, time.Time, error) {
+	if err := id.Validate(); err != nil {
+		return false, time.Time{}, fmt.Errorf("cap: %w", err)
 	}
-	oldest, err := capScript.Run(ctx, s.client, []string{s.capKey(person)},
+	oldest, err := capScript.Run(ctx, s.client, []string{s.key(id, keyCap)},
 		now.Add(-window).UnixMilli(), max, now.UnixMilli(), messageID, window.Milliseconds()).Int64()
 	if err != nil {
-		return false, time.Time{}, fmt.Errorf("reserve cap of %s: %w", person, err)
+		return false, time.Time{}, fmt.Errorf("reserve cap of %s: %w", id, err)
 	}
 	if oldest < 0 {
 		return true, time.Time{}, nil
@@ -460,9 +384,9 @@ func (s *Store) ReserveCap(ctx context.Context, person, messageID string, max in
 }
 
 // ReleaseCap takes back the reservation of a message that was not sent.
-func (s *Store) ReleaseCap(ctx context.Context, person, messageID string) error {
-	if err := s.client.ZRem(ctx, s.capKey(person), messageID).Err(); err != nil {
-		return fmt.Errorf("release cap of %s: %w", person, err)
+func (s *Store) ReleaseCap(ctx context.Context, id care.ContactID, messageID string) error {
+	if err := s.client.ZRem(ctx, s.key(id, keyCap), messageID).Err(); err != nil {
+		return fmt.Errorf("release cap of %s: %w", id, err)
 	}
 	return nil
 }
@@ -472,113 +396,11 @@ func validDelivery(d care.Delivery) error {
 	if d.ID == "" {
 		return care.Errorf(care.EInvalid, "delivery without message id")
 	}
-	if _, err := d.Contact.Address(); err != nil {
-		return err
-	}
-	return nil
+	return d.Contact.Validate()
 }
 
-// Recover queues again every stored outbound message that has no entry
-// in the queue, and returns how many. An entry can be lost only on Redis
-// Cluster, when the node holding the queue fails apart from the node
-// holding the message. Run it at start-up and every few minutes. It
-// scans the whole keyspace, on every master.
-//
-// A message committed or settled while it runs may be queued twice; the
-// second entry is harmless (Take refuses it, or Next skips it).
-func (s *Store) Recover(ctx context.Context) (int, error) {
-	type ref struct {
-		c care.ContactID
-		m string
-	}
-	// Messages first, then the queue: a commit seen here has had its
-	// entry added by the time the queue is read.
-	var mu sync.Mutex
-	stored := map[ref]string{} // the message's JSON
-	err := s.eachMaster(ctx, func(ctx context.Context, c redis.UniversalClient) error {
-		return scanKeys(ctx, c, globEscape(s.prefix)+":{c:*}:"+keyOutbound, "hash", func(keys []string) error {
-			pipe := c.Pipeline()
-			cmds := make([]*redis.MapStringStringCmd, len(keys))
-			for i, k := range keys {
-				cmds[i] = pipe.HGetAll(ctx, k)
-			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				return fmt.Errorf("list queued messages: %w", err)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for i, k := range keys {
-				if id, ok := s.contactOf(k); ok {
-					for m, body := range cmds[i].Val() {
-						stored[ref{id, m}] = body
-					}
-				}
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return 0, fmt.Errorf("recover outbox: %w", err)
-	}
-	if len(stored) == 0 {
-		return 0, nil
-	}
-	start := "-"
-	for {
-		page, err := s.client.XRangeN(ctx, s.outbox, start, "+", 1000).Result()
-		if err != nil {
-			return 0, fmt.Errorf("recover outbox: read queue: %w", err)
-		}
-		for _, e := range page {
-			c, _ := e.Values["c"].(string)
-			m, _ := e.Values["m"].(string)
-			delete(stored, ref{care.ContactID(c), m})
-		}
-		if len(page) < 1000 {
-			break
-		}
-		start = "(" + page[len(page)-1].ID
-	}
-	held, err := s.client.ZRange(ctx, s.later, 0, -1).Result()
-	if err != nil {
-		return 0, fmt.Errorf("recover outbox: read held-back messages: %w", err)
-	}
-	for _, h := range held {
-		c, m, _ := strings.Cut(h, " ")
-		delete(stored, ref{care.ContactID(c), m})
-	}
-	// Queue the lost messages of each contact in the order they were made.
-	lost := make([]care.Outbound, 0, len(stored))
-	for r, body := range stored {
-		var meta struct {
-			Created   time.Time `json:"created"`
-			NotBefore time.Time `json:"not_before"`
-		}
-		// For the order only: a body that does not decode is Next's to report.
-		_ = json.Unmarshal([]byte(body), &meta)
-		lost = append(lost, care.Outbound{ID: r.m, Contact: r.c, Created: meta.Created, NotBefore: meta.NotBefore})
-	}
-	slices.SortFunc(lost, func(a, b care.Outbound) int {
-		return cmp.Or(cmp.Compare(a.Contact, b.Contact), a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
-	})
-	if len(lost) == 0 {
-		return 0, nil
-	}
-	pipe := s.client.Pipeline()
-	for _, m := range lost {
-		if m.NotBefore.After(s.now()) {
-			pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(m.NotBefore.UnixMilli()), Member: laterMember(m.Contact, m.ID)})
-			continue
-		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(m.Contact), "m", m.ID}})
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, fmt.Errorf("recover outbox: queue %d messages: %w", len(lost), err)
-	}
-	return len(lost), nil
-}
-
-// DeadLetter is a message that could not be sent, with why.
+// DeadLetter is a message that could not be sent, with why. Outbound is
+// zero for an entry that holds no message (one that could not be read).
 type DeadLetter struct {
 	care.Outbound
 	Reason string
@@ -598,10 +420,47 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]DeadLetter, error) {
 		str := func(k string) string { v, _ := e.Values[k].(string); return v }
 		d := DeadLetter{Reason: str("reason"), Error: str("error")}
 		d.At, _ = time.Parse(time.RFC3339Nano, str("at"))
-		if err := json.Unmarshal([]byte(str("body")), &d.Outbound); err != nil {
-			return nil, fmt.Errorf("dead letter %s: %w", e.ID, err)
+		if body := str("body"); body != "" {
+			// A body that does not decode is why it is here: show the
+			// entry without it.
+			_ = json.Unmarshal([]byte(body), &d.Outbound)
 		}
+		d.Contact = care.ContactID(str("c"))
 		out = append(out, d)
+	}
+	return out, nil
+}
+
+// DeadLetterInbound keeps an inbound message that cannot be processed,
+// with why, in the dead letters: "in" names the platform's message id.
+// The text is kept only under a contact, so erasing the contact erases
+// it too.
+func (s *Store) DeadLetterInbound(ctx context.Context, id care.ContactID, in care.Inbound, reason string) error {
+	vals := []string{"in", in.MessageID, "channel", string(in.Address.Channel), "kind", string(in.Kind),
+		"reason", "inbound message not processed", "error", reason, "at", s.now().UTC().Format(time.RFC3339Nano)}
+	if id != "" {
+		vals = append(vals, "c", string(id), "text", in.Text)
+	}
+	if err := s.client.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: vals}).Err(); err != nil {
+		return fmt.Errorf("dead-letter inbound message: %w", err)
+	}
+	return nil
+}
+
+// Audit returns up to n of the newest audit entries, oldest first, as
+// their fields.
+func (s *Store) Audit(ctx context.Context, n int) ([]map[string]string, error) {
+	entries, err := s.client.XRevRangeN(ctx, s.audit, "+", "-", int64(n)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	slices.Reverse(entries)
+	out := make([]map[string]string, len(entries))
+	for i, e := range entries {
+		out[i] = make(map[string]string, len(e.Values))
+		for k, v := range e.Values {
+			out[i][k], _ = v.(string)
+		}
 	}
 	return out, nil
 }

@@ -12,7 +12,7 @@ import (
 
 func mustNext(t testing.TB, s *Store, consumer string, max int) []care.Delivery {
 	t.Helper()
-	ds, err := s.Next(ctx, consumer, max, 0)
+	ds, err := s.Next(ctx, consumer, allLanes, max, 0)
 	if err != nil {
 		t.Fatalf("next for %s: %v", consumer, err)
 	}
@@ -27,6 +27,18 @@ func texts(ds []care.Delivery) []string {
 	return out
 }
 
+// replyLane is the lane of replies to alice.
+var replyLane = care.LaneOf(alice, care.Reply)
+
+// laneKeys are the streams of every lane.
+func laneKeys(s *Store) []string {
+	var out []string
+	for _, l := range allLanes {
+		out = append(out, s.laneKey(l))
+	}
+	return out
+}
+
 func TestOutboxLifecycle(t *testing.T) {
 	s, client := newStore(t)
 	mustCommit(t, s, step(alice, "m1", 0, "first", "second"))
@@ -34,27 +46,27 @@ func TestOutboxLifecycle(t *testing.T) {
 	if got := texts(ds); len(got) != 2 || got[0] != "first" || got[1] != "second" {
 		t.Fatalf("Next = %q, want [first second]", got)
 	}
-	if ds[0].Contact != alice.ContactID() || ds[0].Ref == "" || !ds[0].Created.Equal(t0) {
+	if ds[0].Contact != idOf(alice) || ds[0].Ref == "" || !ds[0].Created.Equal(t0) {
 		t.Errorf("delivery = %+v", ds[0])
 	}
 	d := ds[0]
 	steps := []struct {
 		name string
-		do   func() (bool, error)
-		want bool
+		do   func() (care.TakeResult, error)
+		want care.TakeResult
 	}{
-		{"take", func() (bool, error) { return s.Take(ctx, d) }, true},
-		{"take again", func() (bool, error) { return s.Take(ctx, d) }, false},
-		{"settle", func() (bool, error) {
-			return true, s.Settle(ctx, d, care.Outcome{Verdict: care.Allow, Sent: true, At: t0})
-		}, true},
-		{"settle again", func() (bool, error) {
-			return true, s.Settle(ctx, d, care.Outcome{Verdict: care.Allow, Sent: true, At: t0})
-		}, true},
-		{"take after settle", func() (bool, error) { return s.Take(ctx, d) }, false},
-		{"settle the other untaken", func() (bool, error) {
-			return true, s.Settle(ctx, ds[1], care.Outcome{Verdict: care.Refuse, Reason: "reply window closed"})
-		}, true},
+		{"take", func() (care.TakeResult, error) { return s.Take(ctx, d) }, care.Taken},
+		{"take again under the same entry", func() (care.TakeResult, error) { return s.Take(ctx, d) }, care.Taken},
+		{"settle", func() (care.TakeResult, error) {
+			return care.Taken, s.Settle(ctx, d, care.Outcome{Verdict: care.Allow, Sent: true, At: t0})
+		}, care.Taken},
+		{"settle again", func() (care.TakeResult, error) {
+			return care.Taken, s.Settle(ctx, d, care.Outcome{Verdict: care.Allow, Sent: true, At: t0})
+		}, care.Taken},
+		{"take after settle", func() (care.TakeResult, error) { return s.Take(ctx, d) }, care.Gone},
+		{"settle the other untaken", func() (care.TakeResult, error) {
+			return care.Taken, s.Settle(ctx, ds[1], care.Outcome{Verdict: care.Refuse, Reason: "reply window closed"})
+		}, care.Taken},
 	}
 	for _, st := range steps {
 		got, err := st.do()
@@ -68,10 +80,10 @@ func TestOutboxLifecycle(t *testing.T) {
 	if left := mustNext(t, s, "w1", 10); len(left) != 0 {
 		t.Errorf("Next after settling = %q, want nothing", texts(left))
 	}
-	if n := client.XLen(ctx, s.outbox).Val(); n != 0 {
+	if n := client.XLen(ctx, s.laneKey(replyLane)).Val(); n != 0 {
 		t.Errorf("queue holds %d settled entries", n)
 	}
-	for _, k := range []string{s.key(alice.ContactID(), keyOutbound), s.key(alice.ContactID(), keyTaken)} {
+	for _, k := range []string{s.key(idOf(alice), keyOutbound), s.key(idOf(alice), keyTaken)} {
 		if n := client.Exists(ctx, k).Val(); n != 0 {
 			t.Errorf("%s left after settling", k)
 		}
@@ -80,7 +92,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	if len(audit) != 3 {
 		t.Fatalf("audit holds %d entries, want 3", len(audit))
 	}
-	want := map[string]any{"m": d.ID, "c": string(alice.ContactID()), "class": "reply", "verdict": "allow",
+	want := map[string]any{"m": d.ID, "c": string(idOf(alice)), "class": "reply", "verdict": "allow",
 		"reason": "", "sent": "true", "error": "", "at": "2026-05-04T09:00:00Z"}
 	for k, v := range want {
 		if audit[0].Values[k] != v {
@@ -108,7 +120,7 @@ func TestNextLimits(t *testing.T) {
 		}
 	}
 	for _, max := range []int{0, -1} {
-		if _, err := s.Next(ctx, "w1", max, 0); care.ErrorCode(err) != care.EInvalid {
+		if _, err := s.Next(ctx, "w1", allLanes, max, 0); care.ErrorCode(err) != care.EInvalid {
 			t.Errorf("Next with max %d = %v, want invalid", max, err)
 		}
 	}
@@ -118,7 +130,7 @@ func TestNextBlocks(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
 	start := time.Now()
-	if ds, err := s.Next(ctx, "w", 1, 200*time.Millisecond); err != nil || len(ds) != 0 {
+	if ds, err := s.Next(ctx, "w", allLanes, 1, 200*time.Millisecond); err != nil || len(ds) != 0 {
 		t.Fatalf("Next on an empty queue = %v, %v", ds, err)
 	}
 	if waited := time.Since(start); waited < 150*time.Millisecond || waited > 5*time.Second {
@@ -126,7 +138,7 @@ func TestNextBlocks(t *testing.T) {
 	}
 	done := make(chan []care.Delivery)
 	go func() {
-		ds, _ := s.Next(ctx, "w", 1, 5*time.Second)
+		ds, _ := s.Next(ctx, "w", allLanes, 1, 5*time.Second)
 		done <- ds
 	}()
 	time.Sleep(50 * time.Millisecond)
@@ -143,24 +155,24 @@ func TestNextBlocks(t *testing.T) {
 
 func TestReferenceWithoutBody(t *testing.T) {
 	s, client := newStore(t)
-	if _, err := s.Next(ctx, "w", 1, 0); err != nil { // creates the group
+	if _, err := s.Next(ctx, "w", allLanes, 1, 0); err != nil { // creates the group
 		t.Fatal(err)
 	}
-	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(alice.ContactID()), "m", "gone"}}).Err(); err != nil {
+	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.laneKey(care.LaneOf(alice, care.Reply)), Values: []string{"c", string(idOf(alice)), "m", "gone"}}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"junk", "1"}}).Err(); err != nil {
+	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.laneKey(care.LaneOf(alice, care.Reply)), Values: []string{"junk", "1"}}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	mustCommit(t, s, step(alice, "m1", 0, "real"))
 	if got := texts(mustNext(t, s, "w", 10)); len(got) != 1 || got[0] != "real" {
 		t.Errorf("Next = %q, want [real]", got)
 	}
-	pending := client.XPending(ctx, s.outbox, senders).Val()
+	pending := client.XPending(ctx, s.laneKey(replyLane), senders).Val()
 	if pending.Count != 1 {
 		t.Errorf("%d entries pending, want 1 (the real one)", pending.Count)
 	}
-	if n := client.XLen(ctx, s.outbox).Val(); n != 1 {
+	if n := client.XLen(ctx, s.laneKey(replyLane)).Val(); n != 1 {
 		t.Errorf("queue holds %d entries, want 1", n)
 	}
 }
@@ -198,7 +210,7 @@ func TestRecover(t *testing.T) {
 	mustCommit(t, s, step(alice, "m1", 0, "a1", "a2"))
 	mustCommit(t, s, step(bob, "m1", 0, "b1"))
 	// A crash loses every entry: the queue is emptied behind our back.
-	if err := client.Del(ctx, s.outbox).Err(); err != nil {
+	if err := client.Del(ctx, laneKeys(s)...).Err(); err != nil {
 		t.Fatal(err)
 	}
 	mustCommit(t, s, step(alice, "m2", 1, "a3"))
@@ -243,12 +255,12 @@ func TestDuplicateEntryNeverFreesTheMessage(t *testing.T) {
 	s, client := newStore(t)
 	mustCommit(t, s, step(alice, "m1", 0, "only once"))
 	first := mustNext(t, s, "a", 10)[0]
-	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.outbox, Values: []string{"c", string(alice.ContactID()), "m", first.ID}}).Err(); err != nil {
+	if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.laneKey(care.LaneOf(alice, care.Reply)), Values: []string{"c", string(idOf(alice)), "m", first.ID}}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	second := mustNext(t, s, "b", 10)[0]
-	if ok, err := s.Take(ctx, first); !ok || err != nil {
-		t.Fatalf("take = %t, %v", ok, err)
+	if got, err := s.Take(ctx, first); got != care.Taken || err != nil {
+		t.Fatalf("take = %v, %v", got, err)
 	}
 	if err := s.Defer(ctx, second, care.Outcome{Verdict: care.Defer, Reason: "rate limit", Until: t0}); err != nil {
 		t.Fatal(err)
@@ -257,19 +269,19 @@ func TestDuplicateEntryNeverFreesTheMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	third := mustNext(t, s, "c", 10)[0]
-	if ok, err := s.Take(ctx, third); ok || err != nil {
-		t.Fatalf("take of the promoted duplicate = %t, %v: the message would go twice", ok, err)
+	if got, err := s.Take(ctx, third); got != care.Busy || err != nil {
+		t.Fatalf("take of the promoted duplicate = %v, %v: want Busy, or the message would go twice", got, err)
 	}
 	if err := s.Settle(ctx, third, care.Outcome{Verdict: care.Refuse, Reason: "duplicate"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := client.HLen(ctx, s.key(alice.ContactID(), keyOutbound)).Val(); n != 1 {
+	if n := client.HLen(ctx, s.key(idOf(alice), keyOutbound)).Val(); n != 1 {
 		t.Fatalf("the duplicate's settle deleted the message its holder is sending")
 	}
 	if err := s.Settle(ctx, first, care.Outcome{Verdict: care.Allow, Sent: true}); err != nil {
 		t.Fatal(err)
 	}
-	if n := client.HLen(ctx, s.key(alice.ContactID(), keyOutbound)).Val(); n != 0 {
+	if n := client.HLen(ctx, s.key(idOf(alice), keyOutbound)).Val(); n != 0 {
 		t.Errorf("the holder's settle left the message")
 	}
 }
@@ -278,10 +290,13 @@ func TestDuplicateEntryNeverFreesTheMessage(t *testing.T) {
 // consented is not taken once they said STOP.
 func TestTakeChecksConsentAgain(t *testing.T) {
 	s, _ := newStore(t)
-	id := alice.ContactID()
+	id, err := s.Import(ctx, alice, care.Contact{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	grant := func(granted bool) {
 		t.Helper()
-		_, err := s.UpdateContact(ctx, id, func(c care.Contact, _ bool) (care.Contact, []care.ConsentEvent, error) {
+		_, err := s.UpdateContact(ctx, id, func(c care.Contact) (care.Contact, []care.ConsentEvent, error) {
 			return c, []care.ConsentEvent{{Purpose: care.Promotions, Granted: granted, At: t0}}, nil
 		})
 		if err != nil {
@@ -298,7 +313,7 @@ func TestTakeChecksConsentAgain(t *testing.T) {
 		t.Fatalf("delivery profile %+v, want the grant", d.Profile)
 	}
 	grant(false)
-	if ok, err := s.Take(ctx, d); ok || !errors.Is(err, care.ErrNoConsent) {
-		t.Errorf("Take = %t, %v; want ErrNoConsent", ok, err)
+	if got, err := s.Take(ctx, d); !errors.Is(err, care.ErrNoConsent) {
+		t.Errorf("Take = %v, %v; want ErrNoConsent", got, err)
 	}
 }

@@ -3,30 +3,91 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/mitra-care/mitra/internal/care"
 )
 
 var _ care.RateLimiter = (*Store)(nil)
 
-// Allow counts one send under key against r with GCRA in Redis
-// (github.com/go-redis/redis_rate), so every process sharing the Redis
-// shares the limit. It returns how long to wait when r does not allow
-// the send now; the send is then not counted.
-func (s *Store) Allow(ctx context.Context, key string, r care.Rate) (time.Duration, error) {
-	if r.Zero() {
-		return 0, nil
+// reserveScript books a send under every key with GCRA (the generic
+// cell rate algorithm): each key holds the earliest moment its next send
+// may go, and a send books max(those moments, now), moving each on by its
+// interval. Sends are therefore spaced at least an interval apart, so at
+// most N go in any window of Per, and a waiting sender sleeps until its
+// booked moment instead of asking again.
+//
+//	KEYS: the limits' keys (one slot); ARGV: max wait ms, then each
+//	key's interval ms
+//
+// It returns the wait in ms until the booked moment, or -(wait+1) when
+// that is beyond the max wait (nothing booked). Time is Redis's, so
+// every process books on one clock.
+var reserveScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local at = now
+for i, k in ipairs(KEYS) do
+  local v = redis.call('GET', k)
+  if v and tonumber(v) > at then at = tonumber(v) end
+end
+local wait = at - now
+if wait > tonumber(ARGV[1]) then return -(wait + 1) end
+for i, k in ipairs(KEYS) do
+  local next = at + tonumber(ARGV[i + 1])
+  redis.call('SET', k, next, 'PX', next - now + 1000)
+end
+return wait
+`)
+
+// interval is the spacing of a rate's sends: its period over N, with
+// 2% to spare so that timing jitter between booking and sending never
+// puts N+1 sends in one window.
+func interval(r care.Rate) int64 {
+	ms := float64(r.Per.Milliseconds()) / float64(r.N) * 1.02
+	return max(int64(ms+0.999), 1)
+}
+
+// rateKey is the key of a limit: <prefix>:{rate:<channel>}[:<rest>], so
+// a channel's limits share one slot and one script books them together.
+func (s *Store) rateKey(k string) (tag, key string) {
+	ch, rest, _ := strings.Cut(k, ":")
+	key = s.prefix + ":{rate:" + ch + "}"
+	if rest != "" {
+		key += ":" + rest
 	}
-	burst := max(r.Burst, 1)
-	res, err := s.limiter.Allow(ctx, s.prefix+":"+key, redis_rate.Limit{Rate: r.N, Period: r.Per, Burst: burst})
+	return ch, key
+}
+
+// Reserve books the next send under every limit. See care.RateLimiter.
+func (s *Store) Reserve(ctx context.Context, limits []care.Limit, maxWait time.Duration) (time.Duration, bool, error) {
+	var keys []string
+	args := []any{maxWait.Milliseconds()}
+	tag := ""
+	for _, l := range limits {
+		if l.Rate.Zero() {
+			continue
+		}
+		t, key := s.rateKey(l.Key)
+		if tag != "" && t != tag {
+			return 0, false, care.Errorf(care.EInvalid, "rate limits %v: keys of one reservation must share their channel", limits)
+		}
+		tag = t
+		keys = append(keys, key)
+		args = append(args, interval(l.Rate))
+	}
+	if len(keys) == 0 {
+		return 0, true, nil
+	}
+	n, err := reserveScript.Run(ctx, s.client, keys, args...).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("rate limit %s: %w", key, err)
+		return 0, false, fmt.Errorf("rate limit %s: %w", tag, err)
 	}
-	if res.Allowed > 0 {
-		return 0, nil
+	if n < 0 {
+		return time.Duration(-n-1) * time.Millisecond, false, nil
 	}
-	return max(res.RetryAfter, time.Millisecond), nil
+	return time.Duration(n) * time.Millisecond, true, nil
 }

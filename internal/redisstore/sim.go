@@ -20,6 +20,25 @@ const (
 	simTTL  = 7 * 24 * time.Hour
 )
 
+// simKeys are a simulated address's inbox and its counter, under the
+// hash tag {sim:<channel>.<id>}: the simulator's inbox belongs to the
+// address on the page, whatever contact the address is filed under.
+func (s *Store) simKeys(a care.Address) []string {
+	tag := s.prefix + ":{sim:" + string(a.Channel) + "." + a.ID + "}:"
+	return []string{tag + "in", tag + "seq"}
+}
+
+// validSim refuses an address that is not a simulated one.
+func validSim(a care.Address) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if !a.Simulated() {
+		return care.Errorf(care.EInvalid, "%s is not a simulated address", a.Channel)
+	}
+	return nil
+}
+
 // appendScript numbers a simulator message and stores it as "<seq> <JSON>".
 //
 //	KEYS: inbox list, sequence counter; ARGV: JSON, -simKeep, TTL ms
@@ -34,8 +53,8 @@ return seq
 
 // Append stores m in the simulated contact's inbox and returns its
 // sequence number. Numbers keep increasing when old messages are trimmed.
-func (s *Store) Append(ctx context.Context, id care.ContactID, m care.SimMessage) (int64, error) {
-	if _, err := id.Address(); err != nil {
+func (s *Store) Append(ctx context.Context, id care.Address, m care.SimMessage) (int64, error) {
+	if err := validSim(id); err != nil {
 		return 0, fmt.Errorf("simulator append: %w", err)
 	}
 	m.Seq = 0 // the stored form carries it before the JSON
@@ -43,7 +62,7 @@ func (s *Store) Append(ctx context.Context, id care.ContactID, m care.SimMessage
 	if err != nil {
 		return 0, fmt.Errorf("simulator append to %s: encode: %w", id, err)
 	}
-	keys := []string{s.key(id, keySim), s.key(id, keySimSeq)}
+	keys := s.simKeys(id)
 	seq, err := appendScript.Run(ctx, s.client, keys, b, -simKeep, simTTL.Milliseconds()).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("simulator append to %s: %w", id, err)
@@ -53,14 +72,14 @@ func (s *Store) Append(ctx context.Context, id care.ContactID, m care.SimMessage
 
 // After returns up to max of the contact's simulator messages numbered
 // above after, in order.
-func (s *Store) After(ctx context.Context, id care.ContactID, after int64, max int) ([]care.SimMessage, error) {
-	if _, err := id.Address(); err != nil {
+func (s *Store) After(ctx context.Context, id care.Address, after int64, max int) ([]care.SimMessage, error) {
+	if err := validSim(id); err != nil {
 		return nil, fmt.Errorf("simulator messages: %w", err)
 	}
 	if max < 1 {
 		return nil, care.Errorf(care.EInvalid, "simulator messages: max %d; want at least 1", max)
 	}
-	items, err := s.client.LRange(ctx, s.key(id, keySim), 0, -1).Result()
+	items, err := s.client.LRange(ctx, s.simKeys(id)[0], 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("simulator messages of %s: %w", id, err)
 	}

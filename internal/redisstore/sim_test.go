@@ -29,7 +29,7 @@ func TestSimInbox(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, client := newStore(t)
 			for i := 1; i <= tt.appends; i++ {
-				seq, err := s.Append(ctx, sim.ContactID(), care.SimMessage{Seq: 99, Text: "m" + strconv.Itoa(i), Class: care.Reply, At: t0})
+				seq, err := s.Append(ctx, sim, care.SimMessage{Seq: 99, Text: "m" + strconv.Itoa(i), Class: care.Reply, At: t0})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -37,7 +37,7 @@ func TestSimInbox(t *testing.T) {
 					t.Fatalf("append %d returned seq %d", i, seq)
 				}
 			}
-			got, err := s.After(ctx, sim.ContactID(), tt.after, tt.max)
+			got, err := s.After(ctx, sim, tt.after, tt.max)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,8 +51,8 @@ func TestSimInbox(t *testing.T) {
 				}
 			}
 			if tt.appends > 0 {
-				for _, k := range []string{keySim, keySimSeq} {
-					ttl := client.PTTL(ctx, s.key(sim.ContactID(), k)).Val()
+				for _, k := range s.simKeys(sim) {
+					ttl := client.PTTL(ctx, k).Val()
 					if ttl <= simTTL-time.Minute || ttl > simTTL {
 						t.Errorf("PTTL of %s = %s, want %s", k, ttl, simTTL)
 					}
@@ -64,10 +64,10 @@ func TestSimInbox(t *testing.T) {
 
 func TestSimInboxInvalid(t *testing.T) {
 	s, _ := newStore(t)
-	if _, err := s.After(ctx, "wa.sim-x", 0, 0); care.ErrorCode(err) != care.EInvalid {
+	if _, err := s.After(ctx, care.Address{Channel: care.WhatsApp, ID: "sim-x"}, 0, 0); care.ErrorCode(err) != care.EInvalid {
 		t.Errorf("After with max 0 = %v, want invalid", err)
 	}
-	if _, err := s.Append(ctx, "xx.1", care.SimMessage{}); care.ErrorCode(err) != care.EInvalid {
-		t.Errorf("Append to a bad contact id = %v, want invalid", err)
+	if _, err := s.Append(ctx, care.Address{Channel: care.WhatsApp, ID: "6281"}, care.SimMessage{}); care.ErrorCode(err) != care.EInvalid {
+		t.Errorf("Append to a real address = %v, want invalid", err)
 	}
 }

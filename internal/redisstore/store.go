@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mitra-care/mitra/internal/care"
@@ -28,15 +27,18 @@ import (
 type Store struct {
 	client       redis.UniversalClient
 	prefix       string
-	outbox       string // the shared queue of references
-	later        string // references held back until a time (sorted set)
+	index        string // address → contact id (hash)
+	suppressed   string // salted hashes of erased addresses → when (hash)
+	later        string // lane entries held back until a time (sorted set)
+	jobs         string // durable jobs (erasures, merges) by due time (sorted set)
 	dead         string // messages that could not be sent, with why
 	audit        string // the outcome of every delivery
-	suppressed   string // salted hashes of erased contacts → when
 	saltMu       sync.Mutex
 	saltVal      []byte
-	limiter      *redis_rate.Limiter
 	claimTimeout time.Duration
+	takeTimeout  time.Duration
+	reclaimMu    sync.Mutex
+	reclaimed    map[string]time.Time // consumer → when it last reclaimed
 	now          func() time.Time
 	trips        atomic.Int64
 }
@@ -52,6 +54,11 @@ var (
 // enough that a crashed sender delays its messages by about a minute.
 const DefaultClaimTimeout = time.Minute
 
+// DefaultTakeTimeout is how long a sender may hold a message it took
+// before another sender decides it died mid-send: its outcome is then
+// unknown, and the message is settled so, never sent again.
+const DefaultTakeTimeout = 5 * time.Minute
+
 // Option changes a Store made by New.
 type Option func(*Store)
 
@@ -61,6 +68,12 @@ type Option func(*Store)
 // taken over without waiting a minute.
 func WithClaimTimeout(d time.Duration) Option {
 	return func(s *Store) { s.claimTimeout = d }
+}
+
+// WithTakeTimeout sets how long a taken message may stay unsettled
+// before it counts as abandoned (default DefaultTakeTimeout).
+func WithTakeTimeout(d time.Duration) Option {
+	return func(s *Store) { s.takeTimeout = d }
 }
 
 // WithClock sets the store's clock (time.Now by default), for tests that
@@ -76,13 +89,15 @@ func New(client redis.UniversalClient, prefix string, opts ...Option) *Store {
 	s := &Store{
 		client:       client,
 		prefix:       prefix,
-		outbox:       prefix + ":{o}:queue",
+		index:        prefix + ":{d}:addr",
+		suppressed:   prefix + ":{d}:suppressed",
 		later:        prefix + ":{o}:later",
+		jobs:         prefix + ":{o}:jobs",
 		dead:         prefix + ":{o}:dead",
-		audit:        prefix + ":audit",
-		suppressed:   prefix + ":suppressed",
-		limiter:      redis_rate.NewLimiter(client),
+		audit:        prefix + ":{o}:audit",
 		claimTimeout: DefaultClaimTimeout,
+		takeTimeout:  DefaultTakeTimeout,
+		reclaimed:    map[string]time.Time{},
 		now:          time.Now,
 	}
 	for _, o := range opts {
@@ -111,7 +126,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // queued messages leave once sent), the figures `mitra bench` prints to
 // size a Redis.
 func (s *Store) MemoryUsage(ctx context.Context, id care.ContactID) (session int64, total int64, err error) {
-	if _, err := id.Address(); err != nil {
+	if err := id.Validate(); err != nil {
 		return 0, 0, fmt.Errorf("memory usage: %w", err)
 	}
 	kinds := []string{keySession, keyProfile, keyInbound, keyLedger, keyTranscript}
@@ -165,8 +180,9 @@ const (
 	keyInbound  = "in"
 	keyOutbound = "o"
 	keyTaken    = "t"
-	keySim      = "sim"
-	keySimSeq   = "simseq"
+	// keyCap counts the promotions the person received in the cap's
+	// window (sorted set).
+	keyCap = "cap"
 	// keyLedger is the consent ledger, a stream only ever appended to.
 	keyLedger = "consent"
 	// keyTranscript is the recent conversation, a stream trimmed to the
@@ -265,4 +281,31 @@ func firstErr(cmds ...redis.Cmder) error {
 		}
 	}
 	return nil
+}
+
+// evalPipelined runs script n times in one pipeline, with the keys and
+// arguments args gives for each, by digest. When Redis forgot the script
+// (a restart, a failover) it loads it and runs the pipeline once more:
+// only for scripts that change nothing when refused, as then.
+func (s *Store) evalPipelined(ctx context.Context, script *redis.Script, n int, args func(i int) ([]string, []any)) []*redis.Cmd {
+	run := func() []*redis.Cmd {
+		pipe := s.client.Pipeline()
+		cmds := make([]*redis.Cmd, n)
+		for i := range n {
+			keys, argv := args(i)
+			cmds[i] = script.EvalSha(ctx, pipe, keys, argv...)
+		}
+		_, _ = pipe.Exec(ctx)
+		return cmds
+	}
+	cmds := run()
+	for _, c := range cmds {
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			if err := script.Load(ctx, s.client).Err(); err != nil {
+				return cmds
+			}
+			return run()
+		}
+	}
+	return cmds
 }

@@ -147,9 +147,9 @@ func answer(care.Inbound) []care.SimMessage { return []care.SimMessage{{Text: "B
 // then erases every message of the contact and confirms. It runs inside
 // f.Submit, which holds f.mu.
 func eraser(f *fakeSim) func(care.Inbound) []care.SimMessage {
-	asked := map[care.ContactID]bool{}
+	asked := map[care.Address]bool{}
 	return func(in care.Inbound) []care.SimMessage {
-		id := in.Address.ContactID()
+		id := in.Address
 		switch {
 		case in.Text == "HAPUS DATA":
 			asked[id] = true
@@ -208,7 +208,7 @@ func TestCrossSiteErasure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeSim{}
 			f.reply = eraser(f)
-			f.add(wa("korban").ContactID(), care.SimMessage{Text: "Pesanan #12 sudah dikirim."})
+			f.add(wa("korban"), care.SimMessage{Text: "Pesanan #12 sudah dikirim."})
 			s := newTestServer(f)
 			for _, text := range []string{"HAPUS DATA", "YA"} {
 				if rec := do(t, s, tt.send(text)); rec.Code != tt.status {

@@ -24,7 +24,7 @@ type Simulator interface {
 	// stored, like any channel would.
 	Submit(ctx context.Context, in care.Inbound) error
 	// Messages returns what the bot sent to a simulated contact.
-	Messages(ctx context.Context, id care.ContactID, after int64, max int) ([]care.SimMessage, error)
+	Messages(ctx context.Context, a care.Address, after int64, max int) ([]care.SimMessage, error)
 }
 
 // Config says what the server serves.

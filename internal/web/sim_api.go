@@ -84,7 +84,7 @@ func (s *Server) simList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	msgs, err := s.cfg.Simulator.Messages(r.Context(), addr.ContactID(), after, simPageSize)
+	msgs, err := s.cfg.Simulator.Messages(r.Context(), addr, after, simPageSize)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

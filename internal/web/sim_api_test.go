@@ -203,9 +203,9 @@ func TestSimPostTooLarge(t *testing.T) {
 func TestSimList(t *testing.T) {
 	f := &fakeSim{}
 	for i := range 150 {
-		f.add(wa("u1").ContactID(), care.SimMessage{Text: fmt.Sprintf("pesan %d", i+1)})
+		f.add(wa("u1"), care.SimMessage{Text: fmt.Sprintf("pesan %d", i+1)})
 	}
-	f.add(wa("u2").ContactID(), care.SimMessage{Text: "Pilih:", Choices: []care.Choice{{ID: "hours", Label: "Jam buka"}}})
+	f.add(wa("u2"), care.SimMessage{Text: "Pilih:", Choices: []care.Choice{{ID: "hours", Label: "Jam buka"}}})
 	tests := []struct {
 		name    string
 		query   string

@@ -119,12 +119,12 @@ func (s *Server) simForm(w http.ResponseWriter, r *http.Request) {
 		s.renderSim(w, r, v, errorStatus(err))
 		return
 	}
-	s.awaitReply(r.Context(), addr.ContactID(), after)
+	s.awaitReply(r.Context(), addr, after)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // awaitReply waits up to simReplyWait for a bot message after seq.
-func (s *Server) awaitReply(ctx context.Context, id care.ContactID, after int64) {
+func (s *Server) awaitReply(ctx context.Context, id care.Address, after int64) {
 	ctx, cancel := context.WithTimeout(ctx, simReplyWait)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -215,7 +215,7 @@ func (s *Server) renderSim(w http.ResponseWriter, r *http.Request, v simView, st
 			v.MsgID = rand.Text()
 		}
 		v.FormToken = formToken(w, r)
-		msgs, err := s.conversation(r.Context(), care.Address{Channel: v.Channel, ID: care.SimPrefix + v.User}.ContactID())
+		msgs, err := s.conversation(r.Context(), care.Address{Channel: v.Channel, ID: care.SimPrefix + v.User})
 		if err != nil {
 			s.cfg.Logger.Warn("simulator page: loading messages failed", "user", v.User, "err", err)
 			status = errorStatus(err)
@@ -248,7 +248,7 @@ func (s *Server) renderSim(w http.ResponseWriter, r *http.Request, v simView, st
 
 // conversation returns up to simPageMax bot messages of a contact,
 // oldest first.
-func (s *Server) conversation(ctx context.Context, id care.ContactID) ([]care.SimMessage, error) {
+func (s *Server) conversation(ctx context.Context, id care.Address) ([]care.SimMessage, error) {
 	var all []care.SimMessage
 	var after int64
 	for len(all) < simPageMax {

@@ -117,11 +117,11 @@ func formPost(form url.Values, token, cookie string) *http.Request {
 
 func TestSimPage(t *testing.T) {
 	f := &fakeSim{}
-	f.add(wa("u1").ContactID(),
+	f.add(wa("u1"),
 		care.SimMessage{Text: "Halo!\nAda yang bisa saya bantu?", Choices: []care.Choice{{ID: "hours", Label: "Jam buka"}, {ID: "order", Label: "Cara pesan"}}},
 		care.SimMessage{Text: "Diskon 10% minggu ini", Class: care.Promotional},
 	)
-	f.add(wa("evil").ContactID(), care.SimMessage{Text: `<script>alert("x")</script>`, Choices: []care.Choice{{ID: `"><img>`, Label: "<b>bold</b>"}}})
+	f.add(wa("evil"), care.SimMessage{Text: `<script>alert("x")</script>`, Choices: []care.Choice{{ID: `"><img>`, Label: "<b>bold</b>"}}})
 	tests := []struct {
 		name    string
 		query   string

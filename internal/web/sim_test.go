@@ -18,7 +18,7 @@ import (
 type fakeSim struct {
 	mu      sync.Mutex
 	submits []care.Inbound
-	msgs    map[care.ContactID][]care.SimMessage
+	msgs    map[care.Address][]care.SimMessage
 	// submitErr and listErr, when set, are returned by Submit and Messages.
 	submitErr, listErr error
 	// unavailable is how many Submits fail with care.EUnavailable before
@@ -46,13 +46,13 @@ func (f *fakeSim) Submit(ctx context.Context, in care.Inbound) error {
 	f.submits = append(f.submits, in)
 	if f.reply != nil {
 		for _, m := range f.reply(in) {
-			f.addLocked(in.Address.ContactID(), m)
+			f.addLocked(in.Address, m)
 		}
 	}
 	return nil
 }
 
-func (f *fakeSim) Messages(ctx context.Context, id care.ContactID, after int64, max int) ([]care.SimMessage, error) {
+func (f *fakeSim) Messages(ctx context.Context, id care.Address, after int64, max int) ([]care.SimMessage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.listErr != nil {
@@ -68,7 +68,7 @@ func (f *fakeSim) Messages(ctx context.Context, id care.ContactID, after int64, 
 }
 
 // add appends bot messages for id, numbering them.
-func (f *fakeSim) add(id care.ContactID, msgs ...care.SimMessage) {
+func (f *fakeSim) add(id care.Address, msgs ...care.SimMessage) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, m := range msgs {
@@ -76,9 +76,9 @@ func (f *fakeSim) add(id care.ContactID, msgs ...care.SimMessage) {
 	}
 }
 
-func (f *fakeSim) addLocked(id care.ContactID, m care.SimMessage) {
+func (f *fakeSim) addLocked(id care.Address, m care.SimMessage) {
 	if f.msgs == nil {
-		f.msgs = map[care.ContactID][]care.SimMessage{}
+		f.msgs = map[care.Address][]care.SimMessage{}
 	}
 	m.Seq = int64(len(f.msgs[id]) + 1)
 	if m.Class == "" {

@@ -33,7 +33,7 @@ func (c *Channel) Send(ctx context.Context, m care.Outbound) error {
 	if !m.Address.Simulated() {
 		return care.Errorf(care.EInvalid, "simulator: %s is not a simulated contact", m.Address)
 	}
-	if _, err := c.inbox.Append(ctx, m.Contact, care.SimMessage{Text: m.Text, Choices: m.Choices, Class: m.Class, At: c.now()}); err != nil {
+	if _, err := c.inbox.Append(ctx, m.Address, care.SimMessage{Text: m.Text, Choices: m.Choices, Class: m.Class, At: c.now()}); err != nil {
 		// The inbox is in Redis; a failed append stored nothing.
 		return fmt.Errorf("simulator send %s: %w: %w", m.ID, care.Errorf(care.EUnavailable, "simulator inbox unavailable"), err)
 	}

@@ -22,31 +22,32 @@ const (
 	callAnswer = "answerCallbackQuery"
 )
 
-// allow counts one Bot API call against Config.Rate under
-// Config.LimitKey, waiting as long as the limiter asks. It gives up,
-// counting nothing, once the waiting would pass patience (0: no bound
-// but ctx) or ctx ends, and when the limiter fails. With no limiter it
-// counts nothing and returns nil at once.
+// allow books one Bot API call against Config.Rate under
+// Config.LimitKey and waits for its moment. It gives up, booking
+// nothing, when the moment is further than patience (0: no bound but
+// ctx's deadline), when ctx ends, and when the limiter fails. With no
+// limiter it books nothing and returns nil at once.
 func (c *Channel) allow(ctx context.Context, patience time.Duration) error {
 	if c.cfg.Limiter == nil {
 		return nil
 	}
-	var waited time.Duration
-	for {
-		wait, err := c.cfg.Limiter.Allow(ctx, c.cfg.LimitKey, c.cfg.Rate)
-		switch {
-		case err != nil:
-			return fmt.Errorf("rate limit %s: %w", c.cfg.LimitKey, err)
-		case wait <= 0:
-			return nil
-		case patience > 0 && waited+wait > patience:
-			return fmt.Errorf("rate limit %s asks to wait %s, longer than %s", c.cfg.LimitKey, wait, patience)
+	if patience <= 0 {
+		patience = time.Hour
+		if d, ok := ctx.Deadline(); ok {
+			patience = time.Until(d)
 		}
-		if !sleep(ctx, wait) {
-			return fmt.Errorf("waiting for rate limit %s: %w", c.cfg.LimitKey, ctx.Err())
-		}
-		waited += wait
 	}
+	wait, ok, err := c.cfg.Limiter.Reserve(ctx, []care.Limit{{Key: c.cfg.LimitKey, Rate: c.cfg.Rate}}, patience)
+	switch {
+	case err != nil:
+		return fmt.Errorf("rate limit %s: %w", c.cfg.LimitKey, err)
+	case !ok:
+		return fmt.Errorf("rate limit %s asks to wait %s, longer than %s", c.cfg.LimitKey, wait, patience)
+	}
+	if !sleep(ctx, wait) {
+		return fmt.Errorf("waiting for rate limit %s: %w", c.cfg.LimitKey, ctx.Err())
+	}
+	return nil
 }
 
 // cosmetic makes a call that shows the contact something but delivers

@@ -205,23 +205,27 @@ type limitCall struct {
 	rate care.Rate
 }
 
-// fakeLimiter records the calls counted against it; answer, if set,
-// decides the wait of the nth call (from 0) instead of allowing it.
+// fakeLimiter records the calls booked against it; answer, if set,
+// decides the wait of the nth call (from 0) instead of booking it now:
+// a wait beyond the caller's max books nothing.
 type fakeLimiter struct {
 	mu     sync.Mutex
 	calls  []limitCall
 	answer func(n int) (time.Duration, error)
 }
 
-func (f *fakeLimiter) Allow(_ context.Context, key string, r care.Rate) (time.Duration, error) {
+func (f *fakeLimiter) Reserve(_ context.Context, limits []care.Limit, maxWait time.Duration) (time.Duration, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := len(f.calls)
-	f.calls = append(f.calls, limitCall{key, r})
-	if f.answer == nil {
-		return 0, nil
+	for _, l := range limits {
+		f.calls = append(f.calls, limitCall{l.Key, l.Rate})
 	}
-	return f.answer(n)
+	if f.answer == nil {
+		return 0, true, nil
+	}
+	wait, err := f.answer(n)
+	return wait, err == nil && wait <= maxWait, err
 }
 
 func (f *fakeLimiter) get() []limitCall {

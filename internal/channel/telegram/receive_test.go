@@ -396,7 +396,7 @@ func TestPollingTapAnswerFailureCostsNothing(t *testing.T) {
 			in := newInbox()
 			lim := &fakeLimiter{}
 			var failed cosmeticFailures
-			c, logs := newChannelLog(t, s, Config{Limiter: lim, LimitKey: "rate:telegram", OnCosmeticFailure: failed.record}, in)
+			c, logs := newChannelLog(t, s, Config{Limiter: lim, LimitKey: "telegram", OnCosmeticFailure: failed.record}, in)
 			if tt.failure != nil {
 				s.Fail("answerCallbackQuery", *tt.failure)
 			}

@@ -151,7 +151,7 @@ func TestSend(t *testing.T) {
 func TestSendAShortReplyIsOneCall(t *testing.T) {
 	s := telegramtest.NewServer(t)
 	lim := &fakeLimiter{}
-	c := newChannel(t, s, Config{Limiter: lim, LimitKey: "rate:telegram", Rate: care.Rate{N: 30, Per: time.Second}}, newInbox())
+	c := newChannel(t, s, Config{Limiter: lim, LimitKey: "telegram", Rate: care.Rate{N: 30, Per: time.Second}}, newInbox())
 	before := len(s.Methods())
 	if err := c.Send(t.Context(), outbound("Terima kasih, pesanan diterima.", care.Choice{ID: "ok", Label: "Oke"})); err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestSendTypingFailureCostsNothing(t *testing.T) {
 }
 
 func TestSendCountsEveryExtraCall(t *testing.T) {
-	rate := care.Rate{N: 30, Per: time.Second, Burst: 30}
+	rate := care.Rate{N: 30, Per: time.Second}
 	errLimiter := errors.New("redis away")
 	tests := []struct {
 		name string
@@ -278,7 +278,7 @@ func TestSendCountsEveryExtraCall(t *testing.T) {
 		// allows every call. cancel ends Send's context.
 		answer    func(n int, cancel func()) (time.Duration, error)
 		failures  []telegramtest.Failure // of sendMessage
-		counted   int                    // Allow calls
+		counted   int                    // Reserve calls
 		methods   []string               // after getMe
 		cosmetic  []string               // OnCosmeticFailure calls
 		wantError string                 // in Send's error; "" for success
@@ -288,7 +288,7 @@ func TestSendCountsEveryExtraCall(t *testing.T) {
 			methods: []string{"sendMessage", "sendChatAction", "sendMessage"}},
 		{name: "three parts", text: paragraphs(9000), counted: 4,
 			methods: []string{"sendMessage", "sendChatAction", "sendMessage", "sendChatAction", "sendMessage"}},
-		{name: "a part waits for the limit", text: paragraphs(5000), counted: 3,
+		{name: "a part waits for the limit", text: paragraphs(5000), counted: 2,
 			answer: func(n int, _ func()) (time.Duration, error) {
 				if n == 1 { // the second part's first try
 					return time.Millisecond, nil
@@ -330,7 +330,7 @@ func TestSendCountsEveryExtraCall(t *testing.T) {
 				lim.answer = func(n int) (time.Duration, error) { return tt.answer(n, cancel) }
 			}
 			var failed cosmeticFailures
-			c := newChannel(t, s, Config{Limiter: lim, LimitKey: "rate:telegram", Rate: rate, OnCosmeticFailure: failed.record}, newInbox())
+			c := newChannel(t, s, Config{Limiter: lim, LimitKey: "telegram", Rate: rate, OnCosmeticFailure: failed.record}, newInbox())
 			for _, f := range tt.failures {
 				s.Fail("sendMessage", f)
 			}
@@ -350,7 +350,7 @@ func TestSendCountsEveryExtraCall(t *testing.T) {
 				t.Errorf("%d calls counted, want %d", len(calls), tt.counted)
 			}
 			for _, call := range calls {
-				if call != (limitCall{"rate:telegram", rate}) {
+				if call != (limitCall{"telegram", rate}) {
 					t.Errorf("counted %+v, want the configured key and rate", call)
 				}
 			}

@@ -1,0 +1,87 @@
+package outreach
+
+import (
+	"context"
+	"sync"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// dispatcher runs deliveries concurrently, one queue per contact: a
+// contact's messages go one after the other, in the order read, while
+// other contacts' go at the same time. The reader asks for room before
+// each read, so a slow contact never holds the next read back, and no
+// more than max deliveries are ever under way.
+type dispatcher struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	queues   map[care.ContactID][]care.Delivery
+	inflight int
+	max      int
+	deliver  func(care.Delivery)
+	wg       sync.WaitGroup
+}
+
+func newDispatcher(max int, deliver func(care.Delivery)) *dispatcher {
+	d := &dispatcher{queues: map[care.ContactID][]care.Delivery{}, max: max, deliver: deliver}
+	d.cond = sync.NewCond(&d.mu)
+	return d
+}
+
+// room waits until fewer than max deliveries are under way and returns
+// how many more may start; 0 once ctx ended.
+func (d *dispatcher) room(ctx context.Context) int {
+	stop := context.AfterFunc(ctx, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.cond.Broadcast()
+	})
+	defer stop()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for d.inflight >= d.max && ctx.Err() == nil {
+		d.cond.Wait()
+	}
+	if ctx.Err() != nil {
+		return 0
+	}
+	return d.max - d.inflight
+}
+
+// submit queues x behind its contact's earlier deliveries.
+func (d *dispatcher) submit(x care.Delivery) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.inflight++
+	q, running := d.queues[x.Contact]
+	d.queues[x.Contact] = append(q, x)
+	if !running {
+		d.wg.Add(1)
+		go d.drain(x.Contact)
+	}
+}
+
+// drain delivers a contact's queue until it is empty.
+func (d *dispatcher) drain(id care.ContactID) {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		q := d.queues[id]
+		if len(q) == 0 {
+			delete(d.queues, id)
+			d.mu.Unlock()
+			return
+		}
+		x := q[0]
+		d.queues[id] = q[1:]
+		d.mu.Unlock()
+		d.deliver(x)
+		d.mu.Lock()
+		d.inflight--
+		d.cond.Signal()
+		d.mu.Unlock()
+	}
+}
+
+// wait returns once every delivery submitted is done.
+func (d *dispatcher) wait() { d.wg.Wait() }

@@ -1,0 +1,84 @@
+package redisstore
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// TestRateHoldsInEveryWindow books many sends at once from many
+// goroutines and checks the booked moments: never more than the rate in
+// any window of its period, overall and per chat, and each booking cost
+// one command (no polling).
+func TestRateHoldsInEveryWindow(t *testing.T) {
+	s, _ := newStore(t)
+	overall := care.Rate{N: 30, Per: time.Second}
+	perChat := care.Rate{N: 1, Per: time.Second}
+	const chats, each = 20, 3
+	var mu sync.Mutex
+	at := map[string][]time.Time{}
+	var wg sync.WaitGroup
+	// Load the script and open the pool's connections first, so the
+	// count below is of bookings alone.
+	var warm sync.WaitGroup
+	for range chats * each {
+		warm.Go(func() {
+			if _, _, err := s.Reserve(ctx, []care.Limit{{Key: "whatsapp:warm", Rate: care.Rate{N: 1000, Per: time.Second}}}, time.Minute); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	warm.Wait()
+	start := time.Now()
+	trips := s.RoundTrips()
+	for c := range chats {
+		for range each {
+			wg.Go(func() {
+				chat := "telegram:c" + string(rune('a'+c))
+				wait, ok, err := s.Reserve(ctx, []care.Limit{{Key: "telegram", Rate: overall}, {Key: chat, Rate: perChat}}, time.Minute)
+				if err != nil || !ok {
+					t.Errorf("Reserve = %s, %t, %v", wait, ok, err)
+					return
+				}
+				when := time.Now().Add(wait)
+				mu.Lock()
+				at["all"] = append(at["all"], when)
+				at[chat] = append(at[chat], when)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	if n := s.RoundTrips() - trips; n != chats*each {
+		t.Errorf("%d round trips for %d bookings, want one each", n, chats*each)
+	}
+	for key, times := range at {
+		limit := perChat.N
+		if key == "all" {
+			limit = overall.N
+		}
+		slices.SortFunc(times, time.Time.Compare)
+		for i := range times {
+			// The sends within one period starting at this one.
+			n := 0
+			for _, u := range times[i:] {
+				if u.Sub(times[i]) < time.Second {
+					n++
+				}
+			}
+			if n > limit {
+				t.Fatalf("%s: %d sends in the second from %s, want at most %d", key, n, times[i].Sub(start), limit)
+			}
+		}
+	}
+	// Beyond the longest wait the caller accepts, nothing is booked.
+	if wait, ok, err := s.Reserve(ctx, []care.Limit{{Key: "telegram:ca", Rate: perChat}}, time.Millisecond); ok || err != nil || wait <= 0 {
+		t.Errorf("Reserve beyond the max wait = %s, %t, %v; want not booked with the wait", wait, ok, err)
+	}
+	if _, _, err := s.Reserve(ctx, []care.Limit{{Key: "telegram", Rate: overall}, {Key: "whatsapp", Rate: overall}}, time.Second); care.ErrorCode(err) != care.EInvalid {
+		t.Errorf("Reserve across channels = %v, want invalid", err)
+	}
+}
