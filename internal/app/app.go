@@ -147,7 +147,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		}),
 		Caps:       outreach.Caps{Max: cfg.PromoMax, Window: cfg.PromoWindow},
 		OptOutLine: optOutLine(set, cfg.Lang),
-		Consumer:   fmt.Sprintf("%s-%d", host, os.Getpid()),
+		Consumer:   fmt.Sprintf("%s-%d-%s", host, os.Getpid(), care.NewContactID()[1:7]),
 		Logger:     log,
 		Recorder:   a.metrics,
 		Pseudonyms: pseudonyms,

@@ -255,3 +255,43 @@ func TestTelegramWebhookEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoProcessesOneRedis runs two Mitra processes on one Redis, only
+// the first with Telegram, the second serving the simulator: every
+// Telegram reply arrives exactly once, and the simulator answers too.
+// Before lanes, the second process took Telegram's messages off the one
+// shared queue and refused them.
+func TestTwoProcessesOneRedis(t *testing.T) {
+	bot := telegramtest.NewServer(t)
+	a := start(t, func(c *config.Config) {
+		c.WhatsApp.Mode = "off"
+		c.Simulator = false
+		c.Telegram.Token = telegramtest.Token
+		c.Telegram.APIURL = bot.URL()
+	})
+	b := start(t, func(c *config.Config) {
+		c.RedisURL = a.cfg.RedisURL
+		c.WhatsApp.Mode = "off"
+	})
+	const chats = 12
+	for i := range chats {
+		bot.Push(telegramtest.TextUpdate(int64(7000+i), 2*i+1, "halo"))
+		bot.Push(telegramtest.TextUpdate(int64(7000+i), 2*i+2, "jam buka"))
+	}
+	if resp := post(t, b.URL()+"/api/sim/messages", `{"user":"u1","text":"halo"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("simulator on the second process: %s", resp.Status)
+	}
+	if r := waitMessages(t, b.URL(), "u1", 0); len(r.Messages) == 0 {
+		t.Fatal("the second process's simulator got no answer")
+	}
+	for i := range chats {
+		c := &chat{t: t, bot: bot, id: int64(7000 + i)}
+		c.next(4) // greeting and menu, then the hours and the menu
+	}
+	time.Sleep(200 * time.Millisecond) // room for a duplicate to show
+	for i := range chats {
+		if sent := bot.Sent(int64(7000 + i)); len(sent) != 4 {
+			t.Errorf("chat %d got %d messages, want each of the 4 replies once", 7000+i, len(sent))
+		}
+	}
+}

@@ -553,3 +553,61 @@ func TestRateLimitDefers(t *testing.T) {
 		t.Fatalf("sent %q, want only the first within the limit", got)
 	}
 }
+
+// TestStopOnOneChannelStopsTheOther: Sari is one person on WhatsApp and
+// Telegram; her STOP on Telegram stops a promotion queued for WhatsApp.
+func TestStopOnOneChannelStopsTheOther(t *testing.T) {
+	h := newHarness(t)
+	h.contact(sari, "")
+	h.contact(sariTG, "", sari)
+	h.consent(sari, true)
+	if err := h.store.Enqueue(ctx, []care.Outbound{h.promo(sari, "diskon", care.OriginBroadcast, h.clock())}); err != nil {
+		t.Fatal(err)
+	}
+	h.consent(sariTG, false) // STOP, on the other channel, while it waits
+	h.drain()
+	if got := h.ch.texts(); len(got) != 0 {
+		t.Fatalf("sent %q after the person said STOP on Telegram", got)
+	}
+}
+
+// TestOneContactInOrder: two senders read the same lane; one contact's
+// messages still go out in the order they were composed.
+func TestOneContactInOrder(t *testing.T) {
+	h := newHarness(t)
+	h.contact(budi, "")
+	var ms []care.Outbound
+	for i := range 6 {
+		ms = append(ms, staff(h.id(budi), budi, fmt.Sprintf("s%d", i), fmt.Sprintf("part %d", i), h.clock()))
+	}
+	if err := h.store.Enqueue(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	replies, _ := h.s.Lanes()
+	a, err := h.store.Next(ctx, "a", replies, 3, 0) // the first three
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.store.Next(ctx, "b", replies, 3, 0) // the last three, elsewhere
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, d := range b { // the later ones try first
+			h.s.deliver(ctx, d)
+		}
+	})
+	wg.Wait()
+	for _, d := range a {
+		h.s.deliver(ctx, d)
+	}
+	for range 5 {
+		h.advance(time.Second)
+		h.drain()
+	}
+	want := "part 0,part 1,part 2,part 3,part 4,part 5"
+	if got := strings.Join(h.ch.texts(), ","); got != want {
+		t.Errorf("sent %s, want %s", got, want)
+	}
+}
