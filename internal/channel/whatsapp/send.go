@@ -88,7 +88,7 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 		c.setOnWhatsApp(to.User, false)
 		return fmt.Errorf("%w: %w", care.Errorf(care.EUnreachable, "%s is not on WhatsApp", c.who(m.Address)), err)
 	case isNotSent(err):
-		return &care.RetryAfterError{After: 30 * time.Second, Reason: "whatsapp: not sent: " + redact(c.cfg.Pseudonyms, err.Error())}
+		return &care.RetryAfterError{After: 30 * time.Second, Reason: "whatsapp: not sent: " + c.redactErr(err, m.Address).Error()}
 	}
 	// The request may have reached WhatsApp: count it, and do not retry.
 	sent = true
@@ -208,7 +208,7 @@ func (c *Channel) checkOnWhatsApp(ctx context.Context, client waClient, a care.A
 	if !ok || (!known.in && now.Sub(known.at) > 24*time.Hour) {
 		res, err := client.IsOnWhatsApp(ctx, []string{"+" + phone})
 		if err != nil {
-			return &care.RetryAfterError{After: time.Minute, Reason: fmt.Sprintf("whatsapp: asking whether %s is on WhatsApp failed (%s); nothing sent", c.who(a), redact(c.cfg.Pseudonyms, err.Error()))}
+			return &care.RetryAfterError{After: time.Minute, Reason: fmt.Sprintf("whatsapp: asking whether %s is on WhatsApp failed (%v); nothing sent", c.who(a), c.redactErr(err, a))}
 		}
 		found := false
 		for _, r := range res {
