@@ -22,7 +22,8 @@ type waLogger struct {
 
 var _ waLog.Logger = waLogger{}
 
-// newWALogger adapts log for whatsmeow, naming people by names.
+// newWALogger adapts log for whatsmeow; the JIDs of people in its lines
+// become their pseudonyms under names.
 func newWALogger(log *slog.Logger, names care.Pseudonyms) waLog.Logger {
 	return waLogger{log: log, module: "whatsmeow", names: names}
 }
