@@ -46,6 +46,8 @@ type App struct {
 	metrics *metrics.Metrics
 	// pseudonyms name people in the logs.
 	pseudonyms care.Pseudonyms
+	// consumer names this process to the outbox and the WhatsApp lease.
+	consumer string
 }
 
 // LoadFlows reads and validates the flows of dir, or the shipped flows
@@ -95,7 +97,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		closeDB()
 		return nil, fmt.Errorf("MITRA_HTTP_ADDR: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, store: store, closeDB: closeDB, ln: ln, metrics: metrics.New(), pseudonyms: pseudonyms}
+	host, _ := os.Hostname()
+	a := &App{cfg: cfg, log: log, store: store, closeDB: closeDB, ln: ln, metrics: metrics.New(), pseudonyms: pseudonyms,
+		consumer: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), care.NewContactID()[1:7])}
 	a.metrics.WatchLanes(a.laneStats)
 	a.rt = inbound.New(inbound.Config{
 		Lang:       cfg.Lang,
@@ -133,7 +137,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	for ch, r := range cfg.Rates {
 		limits[ch] = outreach.Limits{Overall: r.Overall, PerChat: r.PerChat}
 	}
-	host, _ := os.Hostname()
 	a.sender = outreach.NewSender(outreach.SenderConfig{
 		Outbox:    store,
 		Limiter:   store,
@@ -147,7 +150,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		}),
 		Caps:       outreach.Caps{Max: cfg.PromoMax, Window: cfg.PromoWindow},
 		OptOutLine: optOutLine(set, cfg.Lang),
-		Consumer:   fmt.Sprintf("%s-%d-%s", host, os.Getpid(), care.NewContactID()[1:7]),
+		Consumer:   a.consumer,
+		Active:     a.active,
 		Logger:     log,
 		Recorder:   a.metrics,
 		Pseudonyms: pseudonyms,
@@ -281,7 +285,20 @@ func (a *App) sweepLoop(ctx context.Context) {
 
 // forgetters are the channels' own stores that an erasure cleans.
 func (a *App) forgetters() []care.Forgetter {
-	return nil
+	if a.wa == nil {
+		return nil
+	}
+	return []care.Forgetter{a.wa}
+}
+
+// active reports whether this process sends on ch now: WhatsApp only
+// while it holds the number's lease, so a standby process leaves the
+// number's messages to the one that runs it.
+func (a *App) active(ch care.Channel) bool {
+	if ch == care.WhatsApp && a.wa != nil {
+		return a.wa.State().Status != whatsapp.StatusStandby
+	}
+	return true
 }
 
 // laneStats reads the outbox lanes for /metrics.
@@ -371,6 +388,8 @@ func (a *App) startWhatsApp(ctx context.Context, cfg config.Config, channels map
 	a.waStore = st
 	a.wa = whatsapp.New(whatsapp.Config{
 		Store: st, Pacing: pacing, TimeZone: cfg.TimeZone, Lang: cfg.Lang,
+		Leaser: a.store, Owner: a.consumer, Pseudonyms: a.pseudonyms,
+		OnCosmeticFailure: func(call string) { a.metrics.Cosmetic(care.WhatsApp, call) },
 		OnAlert: func(al whatsapp.Alert) {
 			a.metrics.Alert(care.WhatsApp, string(al.Kind))
 			a.log.Error("WHATSAPP ALERT for the shop's staff", "kind", al.Kind, "message", al.Message)

@@ -136,7 +136,7 @@ func TestTelegramPollingEndToEnd(t *testing.T) {
 
 	bot.Push(telegramtest.TextUpdate(4242, 3, "STOP"))
 	got = siti.next(1)
-	want(t, got[0], "Baik, Warung Bu Sari tidak akan mengirim promo lagi kepada Anda.", nil)
+	want(t, got[0], "Baik, Warung Bu Sari tidak akan mengirim promo lagi kepada Anda, di chat mana pun dengan kami.", nil)
 	id, _, err := store.Lookup(t.Context(), care.Address{Channel: care.Telegram, ID: "4242"})
 	if err != nil {
 		t.Fatal(err)

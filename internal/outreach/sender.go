@@ -56,6 +56,10 @@ type SenderConfig struct {
 	// Consumer names this sender in the outbox's consumer group; it must
 	// be unique among running processes.
 	Consumer string
+	// Active reports whether this process sends on a channel now (a
+	// WhatsApp number held by another process is not); nil means all of
+	// Channels. The lanes of an inactive channel are left to others.
+	Active func(care.Channel) bool
 	// InFlight is how many messages one loop sends at once, to different
 	// contacts (default 100).
 	InFlight   int
@@ -100,7 +104,7 @@ const promoteEvery = time.Second
 func (s *Sender) Lanes() (replies, shop []care.Lane) {
 	var chans []string
 	for _, ch := range care.Channels {
-		if s.cfg.Channels[ch] != nil {
+		if s.cfg.Channels[ch] != nil && (s.cfg.Active == nil || s.cfg.Active(ch)) {
 			chans = append(chans, string(ch))
 		}
 	}
@@ -121,21 +125,21 @@ func (s *Sender) Lanes() (replies, shop []care.Lane) {
 // for the slowest. Beside them, held-back messages (follow-ups,
 // deferrals) return to their lanes when their time comes.
 func (s *Sender) Run(ctx context.Context) error {
-	replies, shop := s.Lanes()
-	if len(replies) == 0 {
-		<-ctx.Done()
-		return nil
-	}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.promote(ctx) })
-	wg.Go(func() { s.loop(ctx, s.cfg.Consumer+"/reply", replies) })
-	wg.Go(func() { s.loop(ctx, s.cfg.Consumer+"/shop", shop) })
+	wg.Go(func() { s.loop(ctx, s.cfg.Consumer+"/reply", func() []care.Lane { r, _ := s.Lanes(); return r }) })
+	wg.Go(func() { s.loop(ctx, s.cfg.Consumer+"/shop", func() []care.Lane { _, sh := s.Lanes(); return sh }) })
 	wg.Wait()
 	return nil
 }
 
-// loop reads lanes and hands each delivery to its contact's queue.
-func (s *Sender) loop(ctx context.Context, consumer string, lanes []care.Lane) {
+// idleWait is how long a loop with no lane to read waits before it
+// looks again (a WhatsApp number may come to this process).
+const idleWait = 2 * time.Second
+
+// loop reads its lanes (asked again each time: a channel may come and
+// go) and hands each delivery to its contact's queue.
+func (s *Sender) loop(ctx context.Context, consumer string, lanesNow func() []care.Lane) {
 	d := newDispatcher(s.cfg.InFlight, func(x care.Delivery) { s.deliver(ctx, x) })
 	defer d.wait()
 	b := backoff.New(50*time.Millisecond, 5*time.Second)
@@ -143,6 +147,11 @@ func (s *Sender) loop(ctx context.Context, consumer string, lanes []care.Lane) {
 		room := d.room(ctx)
 		if room == 0 {
 			break
+		}
+		lanes := lanesNow()
+		if len(lanes) == 0 {
+			backoff.Sleep(ctx, idleWait)
+			continue
 		}
 		batch, err := s.cfg.Outbox.Next(ctx, consumer, lanes, room, 2*time.Second)
 		if err != nil {
