@@ -101,7 +101,7 @@ type Outcome struct {
 }
 
 // Outbox is the queue of outbound messages between those who compose
-// them (the runtime, through ConversationStore.CommitMany; staff,
+// them (the runtime, through Conversations.CommitMany; staff,
 // campaigns and follow-ups through Enqueue) and the sender.
 type Outbox interface {
 	// Enqueue queues messages composed outside a conversation step: a

@@ -77,9 +77,9 @@ type MessageRef struct {
 	MessageID string
 }
 
-// ConversationStore loads and stores conversations, several at a time so
+// Conversations loads and stores conversations, several at a time so
 // that a busy runtime pays one round trip for many conversations.
-type ConversationStore interface {
+type Conversations interface {
 	// LoadMany returns, for each ref, the session and profile of the
 	// contact and whether the inbound message id was already processed.
 	LoadMany(ctx context.Context, refs []MessageRef) ([]Conversation, error)
@@ -100,6 +100,24 @@ type ConversationStore interface {
 	// finishes, also after a crash. It must be stored before the step
 	// that needs it is committed.
 	Schedule(ctx context.Context, j Job) error
+}
+
+// Contacts is the directory of people: staff, imports, links and the
+// sender read and change a person's profile through it, over the
+// version they read, never around it.
+type Contacts interface {
+	// Lookup returns the contact an address belongs to.
+	Lookup(ctx context.Context, a Address) (ContactID, bool, error)
+	// Contact returns a contact's profile, following a merged contact
+	// to the person it joined.
+	Contact(ctx context.Context, id ContactID) (Contact, bool, error)
+	// UpdateContact changes a live contact's profile with fn and appends
+	// the consent events fn returns, only over the version fn saw.
+	UpdateContact(ctx context.Context, id ContactID, fn func(Contact) (Contact, []ConsentEvent, error)) (Contact, error)
+	// Link files two addresses under one person, merging their contacts.
+	Link(ctx context.Context, a, b Address) (ContactID, error)
+	// Ledger returns a contact's consent ledger, oldest first.
+	Ledger(ctx context.Context, id ContactID) ([]ConsentEvent, error)
 }
 
 // JobKind is what a durable job does.

@@ -13,40 +13,6 @@ import (
 	"github.com/mitra-care/mitra/internal/flow"
 )
 
-// The flow actions the runtime implements.
-const (
-	// ActionEscalate hands the conversation to a person.
-	ActionEscalate = "escalate"
-	// ActionConsent records the contact's answer to a consent question:
-	// args purpose (orders, promotions) and grant (yes, no).
-	ActionConsent = "consent"
-	// ActionErase erases everything kept about the contact.
-	ActionErase = "erase"
-)
-
-// Actions lists the flow actions the runtime implements; flows are
-// loaded with it (and CheckArgs) so a flow naming another action, or an
-// action with wrong arguments, fails at load.
-var Actions = []string{ActionEscalate, ActionConsent, ActionErase}
-
-// FlowOptions load flows for this runtime: its actions, their arguments
-// checked.
-var FlowOptions = flow.Options{Actions: Actions, CheckArgs: CheckArgs}
-
-// CheckArgs checks the plain-text arguments of a flow's do step at load.
-func CheckArgs(action string, args map[string]string) error {
-	if action != ActionConsent {
-		return nil
-	}
-	if p, ok := args["purpose"]; !ok || !care.Purpose(p).Valid() {
-		return fmt.Errorf("args purpose must be orders or promotions, as plain text")
-	}
-	if g, ok := args["grant"]; !ok || (g != "yes" && g != "no") {
-		return fmt.Errorf(`args grant must be "yes" or "no", as plain text`)
-	}
-	return nil
-}
-
 // decide turns a loaded conversation and a message into what to store.
 // It does no I/O: rec holds the contact's records when the message asks
 // for them (MY DATA).
@@ -104,39 +70,14 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 	if res.Staff {
 		r.cfg.Logger.Info("message kept for staff", "contact", contact.ID)
 	}
-	event := func(p care.Purpose, granted bool, src care.Source, a flow.Action) {
-		e := care.ConsentEvent{Purpose: p, Granted: granted, At: now, Channel: in.Address.Channel, Source: src,
-			MessageID: in.MessageID, Text: consentText(in), Question: a.Question, Version: a.Version}
-		c.Consent = append(c.Consent, e)
-		contact = contact.Apply(e)
-		r.cfg.Logger.Info("consent recorded", "contact", contact.ID, "purpose", p, "granted", granted, "source", src)
-	}
+	st := &step{r: r, in: in, now: now, sess: &sess, contact: &contact, commit: &c}
 	if res.Keyword == flow.KeywordStop {
 		// Whatever the flows say, STOP withdraws promotions at once.
-		event(care.Promotions, false, care.SourceKeyword, flow.Action{})
+		st.consent(care.Promotions, false, care.SourceKeyword, flow.Action{})
 	}
 	for _, a := range res.Actions {
-		switch a.Name {
-		case ActionEscalate:
-			sess.StaffUntil = now.Add(r.cfg.StaffHold)
-			contact.HeldSince = now
-			r.cfg.Logger.Info("conversation handed to staff", "contact", contact.ID, "reason", a.Args["reason"])
-		case ActionConsent:
-			p := care.Purpose(a.Args["purpose"])
-			if !p.Valid() {
-				r.cfg.Logger.Error("consent action with an unknown purpose; nothing recorded", "contact", contact.ID, "purpose", p)
-				continue
-			}
-			grant := a.Args["grant"] == "yes"
-			if grant && p == care.Promotions && a.Question == "" {
-				// Only the contact's own yes to a question grants
-				// promotions; a flow cannot grant it on its own.
-				r.cfg.Logger.Error("a flow grants promotions without a question answered; nothing recorded", "contact", contact.ID)
-				continue
-			}
-			event(p, grant, care.SourceFlow, a)
-		case ActionErase:
-			c.Erase = true
+		if act, ok := actions[a.Name]; ok {
+			act.do(st, a)
 		}
 	}
 	sess.Version = conv.Session.Version
@@ -176,15 +117,6 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		}
 	}
 	return c
-}
-
-// consentText is the contact's message as evidence: the text, or the
-// button they tapped.
-func consentText(in care.Inbound) string {
-	if in.Kind == care.KindChoice {
-		return "[" + in.Choice + "]"
-	}
-	return in.Text
 }
 
 // simKeep is how long a simulated contact's conversation is kept.

@@ -49,7 +49,7 @@ const (
 // Store is what the runtime needs of the records: conversations, and a
 // place for messages it cannot process.
 type Store interface {
-	care.ConversationStore
+	care.Conversations
 	// DeadLetterInbound keeps an inbound message that cannot be
 	// processed, with why.
 	DeadLetterInbound(ctx context.Context, id care.ContactID, in care.Inbound, reason string) error

@@ -59,7 +59,7 @@ return {id, made, tostring(supp), other or ''}
 `)
 
 // Resolve finds the contact of each request's address, making one for
-// an address never seen, in one round trip. See care.ConversationStore.
+// an address never seen, in one round trip. See care.Conversations.
 func (s *Store) Resolve(ctx context.Context, reqs []care.ResolveRequest) ([]care.Resolution, error) {
 	salt, err := s.salt(ctx)
 	if err != nil {

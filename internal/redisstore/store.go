@@ -22,7 +22,8 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// Store implements care.ConversationStore, care.Outbox and care.SimInbox
+// Store implements care.Conversations, care.Contacts, care.Outbox,
+// care.RateLimiter, care.Leaser and care.SimInbox
 // over one Redis (standalone or cluster). It is safe for concurrent use.
 type Store struct {
 	client       redis.UniversalClient
@@ -44,9 +45,10 @@ type Store struct {
 }
 
 var (
-	_ care.ConversationStore = (*Store)(nil)
-	_ care.Outbox            = (*Store)(nil)
-	_ care.SimInbox          = (*Store)(nil)
+	_ care.Conversations = (*Store)(nil)
+	_ care.Contacts      = (*Store)(nil)
+	_ care.Outbox        = (*Store)(nil)
+	_ care.SimInbox      = (*Store)(nil)
 )
 
 // DefaultClaimTimeout is how long a delivery may stay unsettled before
