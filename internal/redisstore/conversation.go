@@ -95,30 +95,25 @@ func decodeSession(v string) (care.Session, error) {
 }
 
 // commitScript stores one processed message, or refuses it, atomically.
+// After a header of checks, its arguments are a list of effects, each a
+// kind and the arguments of that kind (see commitEffects), applied in
+// order: a new kind of effect (an order) adds a branch, not positions.
 //
 //	KEYS: 1 session, 2 profile, 3 inbound ids, 4 outbound bodies,
 //	      5 consent ledger, 6 transcript
-//	ARGV: 1 message id, 2 session version read, 3 session JSON,
-//	      4 session TTL ms (0: none), 5 profile version read, 6 profile
-//	      JSON, 7 now ms, 8 forget-before ms, 9 -(keep+1), 10 inbound TTL
-//	      ms, 11 "erase" or "store", 12 transcript TTL ms (0: none),
-//	      13 transcript oldest ms kept, 14 transcript entry, 15 count of
-//	      consent events, 16 profile and ledger TTL ms (0: none; a
-//	      simulated contact is forgotten), 17 the step's deadline in
-//	      unix ms (0: none), then the events' JSON, then outbound id
-//	      and JSON pairs
+//	ARGV: 1 message id, 2 session version read, 3 profile version read,
+//	      4 the step's deadline in unix ms by Redis's clock (0: none),
+//	      then the effects
 //
 // It returns 1 when stored, 0 for a duplicate, -1 when the session or
 // the profile moved on since they were read (a staff action, a link or
 // another process's step landed meanwhile), -2 when Redis runs it after
 // the deadline (its caller was told nothing was stored: Redis was
-// paused or slow, and the script must not store it late). An erasure deletes the
-// session, ledger and transcript at once and stores
-// the profile as the erasing stub; the erasure job does the rest.
+// paused or slow, and the script must not store it late).
 var commitScript = redis.NewScript(`
-if ARGV[17] ~= '0' then
+if ARGV[4] ~= '0' then
   local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[17]) then return -2 end
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[4]) then return -2 end
 end
 if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
 local function ver(k)
@@ -127,47 +122,51 @@ local function ver(k)
   return tonumber(string.sub(cur, 1, string.find(cur, '|', 1, true) - 1))
 end
 local sv, pv = ver(KEYS[1]), ver(KEYS[2])
-if sv ~= tonumber(ARGV[2]) or pv ~= tonumber(ARGV[5]) then return -1 end
-if ARGV[16] ~= '0' then
-  redis.call('SET', KEYS[2], (pv + 1) .. '|' .. ARGV[6], 'PX', ARGV[16])
-else
-  redis.call('SET', KEYS[2], (pv + 1) .. '|' .. ARGV[6])
+if sv ~= tonumber(ARGV[2]) or pv ~= tonumber(ARGV[3]) then return -1 end
+local function set(k, v, ttl)
+  if ttl ~= '0' then redis.call('SET', k, v, 'PX', ttl) else redis.call('SET', k, v) end
 end
-local nev = tonumber(ARGV[15])
-if ARGV[11] == 'erase' then
-  redis.call('DEL', KEYS[1], KEYS[5], KEYS[6])
-else
-  local val = (sv + 1) .. '|' .. ARGV[3]
-  if ARGV[4] ~= '0' then
-    redis.call('SET', KEYS[1], val, 'PX', ARGV[4])
-  else
-    redis.call('SET', KEYS[1], val)
-  end
-  for i = 18, 17 + nev do
-    redis.call('XADD', KEYS[5], '*', 'e', ARGV[i])
-  end
-  if nev > 0 and ARGV[16] ~= '0' then redis.call('PEXPIRE', KEYS[5], ARGV[16]) end
-  if ARGV[12] ~= '0' then
-    redis.call('RPUSH', KEYS[6], ARGV[14])
-    local n = redis.call('LLEN', KEYS[6])
-    if n > 1000 then redis.call('LTRIM', KEYS[6], -1000, -1) end
+local i = 5
+while i <= #ARGV do
+  local kind = ARGV[i]
+  if kind == 'session' then -- JSON, TTL ms
+    set(KEYS[1], (sv + 1) .. '|' .. ARGV[i + 1], ARGV[i + 2])
+    i = i + 3
+  elseif kind == 'profile' then -- JSON, TTL ms
+    set(KEYS[2], (pv + 1) .. '|' .. ARGV[i + 1], ARGV[i + 2])
+    i = i + 3
+  elseif kind == 'consent' then -- event JSON, ledger TTL ms
+    redis.call('XADD', KEYS[5], '*', 'e', ARGV[i + 1])
+    if ARGV[i + 2] ~= '0' then redis.call('PEXPIRE', KEYS[5], ARGV[i + 2]) end
+    i = i + 3
+  elseif kind == 'transcript' then -- entry, TTL ms, oldest ms kept
+    redis.call('RPUSH', KEYS[6], ARGV[i + 1])
+    if redis.call('LLEN', KEYS[6]) > 1000 then redis.call('LTRIM', KEYS[6], -1000, -1) end
+    local oldest = tonumber(ARGV[i + 3])
     local head = redis.call('LINDEX', KEYS[6], 0)
-    local oldest = tonumber(ARGV[13])
     while head and tonumber(string.sub(head, 1, string.find(head, '\31', 1, true) - 1)) < oldest do
       redis.call('LPOP', KEYS[6])
       head = redis.call('LINDEX', KEYS[6], 0)
     end
-    redis.call('PEXPIRE', KEYS[6], ARGV[12])
+    redis.call('PEXPIRE', KEYS[6], ARGV[i + 2])
+    i = i + 4
+  elseif kind == 'forget' then -- the erasure: the conversation goes now
+    redis.call('DEL', KEYS[1], KEYS[5], KEYS[6])
+    i = i + 1
+  elseif kind == 'seen' then -- now ms, forget-before ms, -(keep+1), TTL ms
+    redis.call('ZADD', KEYS[3], ARGV[i + 1], ARGV[1])
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[i + 2])
+    if redis.call('ZCARD', KEYS[3]) > -tonumber(ARGV[i + 3]) - 1 then
+      redis.call('ZREMRANGEBYRANK', KEYS[3], 0, ARGV[i + 3])
+    end
+    redis.call('PEXPIRE', KEYS[3], ARGV[i + 4])
+    i = i + 5
+  elseif kind == 'message' then -- id, JSON
+    redis.call('HSET', KEYS[4], ARGV[i + 1], ARGV[i + 2])
+    i = i + 3
+  else
+    return redis.error_reply('commit: unknown effect ' .. tostring(kind))
   end
-end
-redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[8])
-if redis.call('ZCARD', KEYS[3]) > -tonumber(ARGV[9]) - 1 then
-  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, ARGV[9])
-end
-redis.call('PEXPIRE', KEYS[3], ARGV[10])
-for i = 18 + nev, #ARGV, 2 do
-  redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
 end
 return 1
 `)
@@ -354,48 +353,61 @@ func (s *Store) commitKeys(id care.ContactID) []string {
 		s.key(id, keyLedger), s.key(id, keyTranscript)}
 }
 
-// commitArgs encodes ARGV of commitScript.
+// commitArgs encodes ARGV of commitScript: the checks, then the
+// step's effects.
 func (s *Store) commitArgs(c care.Commit) ([]any, error) {
-	sess, err := json.Marshal(c.Session)
+	effects, err := s.commitEffects(c)
 	if err != nil {
-		return nil, fmt.Errorf("encode session: %w", err)
+		return nil, err
+	}
+	args := make([]any, 0, 4+len(effects))
+	args = append(args, c.Inbound.MessageID, c.Session.Version, c.Contact.Version, fence(c.Deadline))
+	return append(args, effects...), nil
+}
+
+// commitEffects lists what a step changes, in the order commitScript
+// applies it, each effect a kind and its arguments.
+func (s *Store) commitEffects(c care.Commit) ([]any, error) {
+	now := s.now()
+	keep := profileTTL(c.Contact).Milliseconds()
+	var out []any
+	if c.Erase {
+		out = append(out, "forget")
+	} else {
+		sess, err := json.Marshal(c.Session)
+		if err != nil {
+			return nil, fmt.Errorf("encode session: %w", err)
+		}
+		ttl := c.SessionTTL.Milliseconds()
+		if ttl == 0 && c.SessionTTL > 0 {
+			ttl = 1
+		}
+		out = append(out, "session", sess, ttl)
+		for _, e := range c.Consent {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return nil, fmt.Errorf("encode consent event: %w", err)
+			}
+			out = append(out, "consent", b, keep)
+		}
+		if c.Transcript > 0 {
+			out = append(out, "transcript", encodeTranscript(now, c.Inbound, c.Outbound), c.Transcript.Milliseconds(), now.Add(-c.Transcript).UnixMilli())
+		}
 	}
 	prof, err := json.Marshal(c.Contact)
 	if err != nil {
 		return nil, fmt.Errorf("encode profile: %w", err)
 	}
-	ttl := c.SessionTTL.Milliseconds()
-	if ttl == 0 && c.SessionTTL > 0 {
-		ttl = 1
-	}
-	now := s.now()
-	mode := "store"
-	if c.Erase {
-		mode = "erase"
-	}
-	tr := ""
-	if c.Transcript > 0 {
-		tr = encodeTranscript(now, c.Inbound, c.Outbound)
-	}
-	args := make([]any, 0, 17+len(c.Consent)+2*len(c.Outbound))
-	args = append(args, c.Inbound.MessageID, c.Session.Version, sess, ttl, c.Contact.Version, prof,
-		now.UnixMilli(), now.Add(-inboundWindow).UnixMilli(), -(inboundKeep + 1), inboundWindow.Milliseconds(),
-		mode, c.Transcript.Milliseconds(), now.Add(-c.Transcript).UnixMilli(), tr, len(c.Consent), profileTTL(c.Contact).Milliseconds(), fence(c.Deadline))
-	for _, e := range c.Consent {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode consent event: %w", err)
-		}
-		args = append(args, b)
-	}
+	out = append(out, "profile", prof, keep,
+		"seen", now.UnixMilli(), now.Add(-inboundWindow).UnixMilli(), -(inboundKeep + 1), inboundWindow.Milliseconds())
 	for _, m := range c.Outbound {
 		b, err := json.Marshal(m)
 		if err != nil {
 			return nil, fmt.Errorf("encode outbound message %s: %w", m.ID, err)
 		}
-		args = append(args, m.ID, b)
+		out = append(out, "message", m.ID, b)
 	}
-	return args, nil
+	return out, nil
 }
 
 // fenceMargin is how long before its caller's deadline a step must
