@@ -261,18 +261,6 @@ func (c *Channel) cosmetic(call string, err error, args ...any) {
 	}
 }
 
-// markRead marks the contact's messages read (blue ticks) before the
-// answer, as a person would. A failure only costs the ticks.
-func (c *Channel) markRead(ctx context.Context, client waClient, addr string) {
-	u, ok := c.takeUnread(addr)
-	if !ok {
-		return
-	}
-	if err := client.MarkRead(ctx, u.ids, c.cfg.Now(), u.chat, types.EmptyJID); err != nil {
-		c.cosmetic(CosmeticRead, err, "chat", c.who(chatAddress(u.chat)))
-	}
-}
-
 // typing shows "typing…" for a time that fits text, then stops. Only
 // the wait can fail (ctx ended); presence failures cost only the show.
 func (c *Channel) typing(ctx context.Context, client waClient, to types.JID, text string) error {

@@ -339,6 +339,12 @@ func (c *Channel) attach(ctx context.Context, client waClient, me self, lids lid
 	}
 }
 
+func (c *Channel) baseCtx() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ctx
+}
+
 // State reports the connection and pacing for a status page.
 func (c *Channel) State() State {
 	c.mu.Lock()
