@@ -9,7 +9,6 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
-	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 )
 
@@ -203,23 +202,6 @@ func (c *Channel) onEvent(evt any) bool {
 		c.log.Info("received the messages that arrived while Mitra was offline", "count", e.Count)
 	}
 	return true
-}
-
-// available tells WhatsApp the number is online. Without it WhatsApp
-// shows contacts neither "typing…" nor, for some, read receipts; a
-// failure costs only that.
-func (c *Channel) available() {
-	c.mu.Lock()
-	client := c.client
-	c.mu.Unlock()
-	if client == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(c.baseCtx(), 10*time.Second)
-	defer cancel()
-	if err := client.SendPresence(ctx, types.PresenceAvailable); err != nil {
-		c.cosmetic(CosmeticPresence, err)
-	}
 }
 
 // banFallback is the pause when WhatsApp does not say how long a ban

@@ -245,35 +245,6 @@ func (c *Channel) knownOnWhatsApp(phone string) {
 	}
 }
 
-// The calls that only change what the contact sees, as passed to
-// Config.OnCosmeticFailure. Their failure never costs a message.
-const (
-	CosmeticPresence = "presence"      // the number shown online, after connecting
-	CosmeticTyping   = "chat_presence" // "typing…" shown or cleared
-	CosmeticRead     = "read_receipt"  // the contact's messages marked read
-)
-
-// cosmetic records a cosmetic call WhatsApp did not take.
-func (c *Channel) cosmetic(call string, err error, args ...any) {
-	c.log.Debug("a cosmetic WhatsApp call failed; carrying on", append([]any{"call", call, "err", redact(c.cfg.Pseudonyms, err.Error())}, args...)...)
-	if c.cfg.OnCosmeticFailure != nil {
-		c.cfg.OnCosmeticFailure(call)
-	}
-}
-
-// typing shows "typing…" for a time that fits text, then stops. Only
-// the wait can fail (ctx ended); presence failures cost only the show.
-func (c *Channel) typing(ctx context.Context, client waClient, to types.JID, text string) error {
-	if err := client.SendChatPresence(ctx, to, types.ChatPresenceComposing, types.ChatPresenceMediaText); err != nil {
-		c.cosmetic(CosmeticTyping, err, "chat", c.who(chatAddress(to)))
-	}
-	err := c.sleep(ctx, c.cfg.Pacing.typing(text))
-	if perr := client.SendChatPresence(context.WithoutCancel(ctx), to, types.ChatPresencePaused, types.ChatPresenceMediaText); perr != nil {
-		c.cosmetic(CosmeticTyping, perr, "chat", c.who(chatAddress(to)))
-	}
-	return err
-}
-
 // isNotSent reports errors whatsmeow returns before the message left:
 // no connection, no login, or a lookup (devices, LID) that failed.
 func isNotSent(err error) bool {
