@@ -23,13 +23,18 @@ func New(min, max time.Duration) *Backoff {
 // Next is how long the next Wait waits.
 func (b *Backoff) Next() time.Duration { return b.cur }
 
-// Wait waits for the next step, or until ctx ends; it reports whether
-// the whole wait passed.
-func (b *Backoff) Wait(ctx context.Context) bool {
+// Advance returns the next wait and moves on to the one after, for a
+// caller that waits itself (mixing in waits it was told, such as a
+// platform's retry-after).
+func (b *Backoff) Advance() time.Duration {
 	d := b.cur
 	b.cur = min(b.cur*2, b.max)
-	return Sleep(ctx, d)
+	return d
 }
+
+// Wait waits for the next step, or until ctx ends; it reports whether
+// the whole wait passed.
+func (b *Backoff) Wait(ctx context.Context) bool { return Sleep(ctx, b.Advance()) }
 
 // Reset starts again from the floor, after a success.
 func (b *Backoff) Reset() { b.cur = b.min }

@@ -193,4 +193,7 @@ type RateLimiter interface {
 	// false, with the wait it would need. Waiting costs no polling: the
 	// moment is booked, not retried for.
 	Reserve(ctx context.Context, limits []Limit, maxWait time.Duration) (wait time.Duration, ok bool, err error)
+	// Hold books nothing under key before until, for every process: a
+	// platform's flood wait (Telegram's 429) is the whole bot's.
+	Hold(ctx context.Context, key string, until time.Time) error
 }

@@ -311,6 +311,12 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		until := s.cfg.Now().Add(ra.After)
 		if ra.Channel {
 			s.pause(d.Address.Channel, until)
+			if s.cfg.Limiter != nil {
+				// Every process waits: the flood limit is the bot's.
+				if err := s.cfg.Limiter.Hold(context.WithoutCancel(ctx), string(d.Address.Channel), time.Now().Add(ra.After)); err != nil {
+					s.cfg.Logger.Warn("holding the channel for every process failed", "channel", d.Address.Channel, "err", err)
+				}
+			}
 		}
 		s.hold(ctx, d, "channel asked to wait: "+err.Error(), until, now)
 	case care.ErrorCode(err) == care.EUnreachable:

@@ -91,3 +91,25 @@ func (s *Store) Reserve(ctx context.Context, limits []care.Limit, maxWait time.D
 	}
 	return time.Duration(n) * time.Millisecond, true, nil
 }
+
+// holdScript moves a limit's next free moment to a time, unless it is
+// later already.
+//
+//	KEYS: the limit's key; ARGV: until (unix ms)
+var holdScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local until = math.max(cur, tonumber(ARGV[1]))
+if until > now then redis.call('SET', KEYS[1], until, 'PX', until - now + 1000) end
+return 1
+`)
+
+// Hold makes every process wait until until before a send under key.
+func (s *Store) Hold(ctx context.Context, key string, until time.Time) error {
+	_, k := s.rateKey(key)
+	if err := holdScript.Run(ctx, s.client, []string{k}, until.UnixMilli()).Err(); err != nil {
+		return fmt.Errorf("hold %s: %w", key, err)
+	}
+	return nil
+}

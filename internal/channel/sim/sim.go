@@ -31,7 +31,7 @@ func New(inbox care.SimInbox, now func() time.Time) *Channel {
 // Send implements care.Sender.
 func (c *Channel) Send(ctx context.Context, m care.Outbound) error {
 	if !m.Address.Simulated() {
-		return care.Errorf(care.EInvalid, "simulator: %s is not a simulated contact", m.Address)
+		return care.Errorf(care.EInvalid, "simulator: message %s is not to a simulated contact", m.ID)
 	}
 	if _, err := c.inbox.Append(ctx, m.Address, care.SimMessage{Text: m.Text, Choices: m.Choices, Class: m.Class, At: c.now()}); err != nil {
 		// The inbox is in Redis; a failed append stored nothing.

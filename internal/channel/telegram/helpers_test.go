@@ -228,6 +228,8 @@ func (f *fakeLimiter) Reserve(_ context.Context, limits []care.Limit, maxWait ti
 	return wait, err == nil && wait <= maxWait, err
 }
 
+func (f *fakeLimiter) Hold(context.Context, string, time.Time) error { return nil }
+
 func (f *fakeLimiter) get() []limitCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/mitra-care/mitra/internal/backoff"
 	"github.com/mitra-care/mitra/internal/care"
 )
 
@@ -134,7 +135,7 @@ func (c *Channel) deliverBatch(ctx context.Context, updates []tgbotapi.Update, o
 // Config.HandleTimeout, so a store that stopped answering costs a retry,
 // not a hang. It reports false when ctx ended first.
 func (c *Channel) deliverRetrying(ctx context.Context, e event) bool {
-	backoff := c.retryMin
+	b := backoff.New(c.retryMin, c.retryMax)
 	for {
 		err := c.deliver(ctx, e)
 		if err == nil {
@@ -143,11 +144,10 @@ func (c *Channel) deliverRetrying(ctx context.Context, e event) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		c.log.Warn("telegram: message not stored, retrying", "update", e.update, "contact", c.who(e.in.Address), "in", backoff, "err", err)
-		if !sleep(ctx, backoff) {
+		c.log.Warn("telegram: message not stored, retrying", "update", e.update, "contact", c.who(e.in.Address), "in", b.Next(), "err", err)
+		if !b.Wait(ctx) {
 			return false
 		}
-		backoff = min(backoff*2, c.retryMax)
 	}
 }
 

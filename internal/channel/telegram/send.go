@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/mitra-care/mitra/internal/backoff"
 	"github.com/mitra-care/mitra/internal/care"
 )
 
@@ -109,7 +110,7 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 // would retry the whole message for: what the sender would wait out, it
 // waits out itself.
 func (c *Channel) sendPart(ctx context.Context, a care.Address, msg tgbotapi.MessageConfig) error {
-	backoff := c.retryMin
+	b := backoff.New(c.retryMin, c.retryMax)
 	for {
 		if err := c.allow(ctx, 0); err != nil {
 			if ctx.Err() != nil {
@@ -131,8 +132,7 @@ func (c *Channel) sendPart(ctx context.Context, a care.Address, msg tgbotapi.Mes
 		switch {
 		case ok:
 		case care.ErrorCode(f) == care.EUnavailable:
-			wait = backoff
-			backoff = min(backoff*2, c.retryMax)
+			wait = b.Advance()
 		default:
 			return f
 		}

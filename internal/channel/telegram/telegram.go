@@ -33,6 +33,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/mitra-care/mitra/internal/backoff"
 	"github.com/mitra-care/mitra/internal/care"
 )
 
@@ -354,20 +355,22 @@ func retryAfter(err error) int {
 // persist calls fn until it succeeds, ctx ends, or the Bot API refuses in
 // a way retrying cannot change.
 func (c *Channel) persist(ctx context.Context, what string, fn func(context.Context) error) error {
-	backoff := c.retryMin
+	b := backoff.New(c.retryMin, c.retryMax)
 	for {
 		err := fn(ctx)
 		if err == nil || ctx.Err() != nil || permanent(err) {
 			return err
 		}
-		wait := backoff
 		if after := retryAfter(err); after > 0 {
-			wait = time.Duration(after) * time.Second
-		} else {
-			backoff = min(backoff*2, c.retryMax)
+			wait := time.Duration(after) * time.Second
+			c.log.Warn("telegram: Bot API call failed, retrying", "call", what, "in", wait, "err", err)
+			if !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+			continue
 		}
-		c.log.Warn("telegram: Bot API call failed, retrying", "call", what, "in", wait, "err", err)
-		if !sleep(ctx, wait) {
+		c.log.Warn("telegram: Bot API call failed, retrying", "call", what, "in", b.Next(), "err", err)
+		if !b.Wait(ctx) {
 			return ctx.Err()
 		}
 	}
@@ -382,13 +385,4 @@ func permanent(err error) bool {
 }
 
 // sleep waits d and reports false if ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+func sleep(ctx context.Context, d time.Duration) bool { return backoff.Sleep(ctx, d) }
