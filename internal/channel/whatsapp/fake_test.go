@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,10 +20,18 @@ import (
 // wib is the shop's time zone in tests (Asia/Jakarta without tzdata).
 var wib = time.FixedZone("WIB", 7*60*60)
 
-// clock is a fake clock; sleeping on it moves it forward at once.
+// clock is a fake clock; sleeping on it moves it forward at once, and
+// moving it forward runs the functions that were due by then.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time
+	timers []*timer
+}
+
+// timer is a function waiting for the clock to reach at.
+type timer struct {
+	at time.Time
+	f  func()
 }
 
 func (c *clock) now() time.Time {
@@ -31,10 +40,44 @@ func (c *clock) now() time.Time {
 	return c.t
 }
 
+// advance moves the clock forward by d and runs what fell due, earliest
+// first, on the caller's goroutine.
 func (c *clock) advance(d time.Duration) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+	var due, later []*timer
+	for _, t := range c.timers {
+		if t.at.After(c.t) {
+			later = append(later, t)
+		} else {
+			due = append(due, t)
+		}
+	}
+	c.timers = later
+	c.mu.Unlock()
+	slices.SortStableFunc(due, func(a, b *timer) int { return a.at.Compare(b.at) })
+	for _, t := range due {
+		t.f()
+	}
+}
+
+// afterFunc runs f once the clock moved d forward; stop cancels it and
+// reports whether it was still waiting, like time.AfterFunc.
+func (c *clock) afterFunc(d time.Duration, f func()) (stop func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &timer{at: c.t.Add(d), f: f}
+	c.timers = append(c.timers, t)
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		i := slices.Index(c.timers, t)
+		if i < 0 {
+			return false
+		}
+		c.timers = slices.Delete(c.timers, i, i+1)
+		return true
+	}
 }
 
 // fakeClient records what the adapter asked of WhatsApp, one line per
@@ -256,6 +299,7 @@ func newHarness(t *testing.T, tweak ...func(*Config)) *harness {
 		hs.clock.advance(d)
 		return ctx.Err()
 	}
+	hs.c.afterFunc = hs.clock.afterFunc
 	hs.c.after = func(time.Duration) <-chan time.Time {
 		ch := make(chan time.Time, 1)
 		ch <- time.Time{}

@@ -162,10 +162,10 @@ func (c *Channel) onEvent(evt any) bool {
 		c.setStatus(StatusConnected, "")
 		c.log.Info("connected to WhatsApp")
 		c.resolve()
-		c.available()
+		c.announce()
 	case *events.PushNameSetting:
 		// The number's name arrived or changed: presence carries it.
-		c.available()
+		c.announce()
 	case *events.Disconnected:
 		c.setStatus(StatusReconnecting, "connection lost")
 		c.log.Warn("WhatsApp connection lost; reconnecting")

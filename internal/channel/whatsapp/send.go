@@ -17,9 +17,11 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// Send implements care.Sender. Like a person at the phone, it marks the
-// contact's messages read, shows "typing…" for a time that fits the
-// length of the text, then sends, within the limits of Pacing.
+// Send implements care.Sender. Like a person at the phone, it goes
+// online, marks the contact's messages read, shows "typing…" for a time
+// that fits the length of the text, then sends, within the limits of
+// Pacing; the number goes offline again presenceIdle after the last
+// message.
 //
 // The rule for errors: a *care.RetryAfterError (paced, not connected,
 // banned, logged out) or an error with code care.EUnavailable means
@@ -69,6 +71,8 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 	if err := c.sleep(ctx, v.Wait); err != nil {
 		return notSent(err)
 	}
+	c.available(ctx, client)
+	defer c.idle()
 	c.markRead(ctx, client, m.Address.ID)
 	if err := c.typing(ctx, client, to, text); err != nil {
 		return notSent(err)

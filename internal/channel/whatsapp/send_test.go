@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +37,7 @@ func TestSendReply(t *testing.T) {
 	}
 	body := "Mau lihat apa?\n\n1. Katalog\n2. Status pesanan\n3. Bicara dengan admin\n\nBalas 1, 2 atau 3."
 	want := []string{
+		"presence available",
 		"read 6281234567890@s.whatsapp.net M1,M2",
 		"composing 6281234567890@s.whatsapp.net",
 		"paused 6281234567890@s.whatsapp.net",
@@ -63,8 +63,15 @@ func TestSendReply(t *testing.T) {
 	if err := hs.c.Send(t.Context(), outbound("6281234567890", care.Reply, "Baik")); err != nil {
 		t.Fatal(err)
 	}
-	if got := hs.client.log()[4]; strings.HasPrefix(got, "read") {
-		t.Errorf("marked read again: %s", got)
+	want = append(want,
+		"presence unavailable",
+		"presence available",
+		"composing 6281234567890@s.whatsapp.net",
+		"paused 6281234567890@s.whatsapp.net",
+		`send 6281234567890@s.whatsapp.net 3EB0TEST02 "Baik"`,
+	)
+	if got := hs.client.log(); !reflect.DeepEqual(got, want) {
+		t.Errorf("WhatsApp was asked\n %q\nwant, with no second read receipt,\n %q", got, want)
 	}
 }
 
@@ -293,8 +300,8 @@ func countSends(hs *harness) int {
 }
 
 // Presence, "typing…" and read receipts only change what the contact
-// sees: when WhatsApp refuses them the message goes anyway, and each
-// refusal is reported.
+// sees: when WhatsApp refuses them the message goes anyway, the number
+// still goes offline when idle, and each refusal is reported.
 func TestCosmeticFailures(t *testing.T) {
 	refused := errors.New("refused")
 	tests := []struct {
@@ -303,12 +310,12 @@ func TestCosmeticFailures(t *testing.T) {
 		want                      []string
 	}{
 		{name: "nothing fails"},
-		{name: "presence without a push name", presence: whatsmeow.ErrNoPushName, want: []string{CosmeticPresence}},
+		{name: "presence without a push name", presence: whatsmeow.ErrNoPushName, want: []string{CosmeticPresence, CosmeticPresence, CosmeticPresence}},
 		{name: "typing", typing: refused, want: []string{CosmeticTyping, CosmeticTyping}},
 		{name: "read receipt", receipt: whatsmeow.ErrNotConnected, want: []string{CosmeticRead}},
 		{
 			name: "all of them", presence: refused, typing: refused, receipt: refused,
-			want: []string{CosmeticPresence, CosmeticRead, CosmeticTyping, CosmeticTyping},
+			want: []string{CosmeticPresence, CosmeticPresence, CosmeticRead, CosmeticTyping, CosmeticTyping, CosmeticPresence},
 		},
 	}
 	for _, tt := range tests {
@@ -330,12 +337,15 @@ func TestCosmeticFailures(t *testing.T) {
 			if err := hs.c.Send(t.Context(), outbound("6281234567890", care.Reply, "Halo kak")); err != nil {
 				t.Fatalf("Send = %v, want the message sent", err)
 			}
+			hs.clock.advance(presenceIdle)
 			want := []string{
+				"presence unavailable",
 				"presence available",
 				"read 6281234567890@s.whatsapp.net M1",
 				"composing 6281234567890@s.whatsapp.net",
 				"paused 6281234567890@s.whatsapp.net",
 				`send 6281234567890@s.whatsapp.net 3EB0TEST01 "Halo kak"`,
+				"presence unavailable",
 			}
 			if calls := hs.client.log(); !reflect.DeepEqual(calls, want) {
 				t.Errorf("WhatsApp was asked\n %q\nwant\n %q", calls, want)
@@ -344,31 +354,6 @@ func TestCosmeticFailures(t *testing.T) {
 			defer mu.Unlock()
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("cosmetic failures reported %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-// The number goes online when connected and when its name arrives or
-// changes (presence carries the name); nothing else sends presence.
-func TestPresence(t *testing.T) {
-	tests := []struct {
-		name string
-		evt  any
-		want bool
-	}{
-		{"connected", &events.Connected{}, true},
-		{"push name set", &events.PushNameSetting{}, true},
-		{"connection lost", &events.Disconnected{}, false},
-		{"keep-alive restored", &events.KeepAliveRestored{}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			hs := newHarness(t)
-			hs.c.onEvent(tt.evt)
-			sent := slices.Contains(hs.client.log(), "presence available")
-			if sent != tt.want {
-				t.Errorf("presence sent: %v, want %v", sent, tt.want)
 			}
 		})
 	}

@@ -9,6 +9,18 @@
 // paired number up slowly, and stops sending the moment WhatsApp
 // complains (temporary ban, logout).
 //
+// # Presence
+//
+// While a linked device tells WhatsApp that the number is online, the
+// shop's phone gets no push notifications, and the staff watch that
+// phone for customers who asked for a person. So the number is offline
+// ("unavailable") at rest: the adapter says so after connecting, goes
+// online just before it marks a chat read and shows "typing…", and
+// offline again presenceIdle after the last message went out. Presence,
+// "typing…" and read receipts only change what the contact sees: a
+// failure is logged at debug level, reported to Config.OnCosmeticFailure
+// and never costs a message.
+//
 // # Receiving, acknowledgement and what survives a crash
 //
 // whatsmeow decrypts a message and then calls the event handler. The
@@ -248,9 +260,11 @@ type Channel struct {
 	h     care.Handler
 	log   *slog.Logger
 	pacer *pacer
-	// sleep and after wait; tests replace them so nothing waits for real.
-	sleep func(ctx context.Context, d time.Duration) error
-	after func(d time.Duration) <-chan time.Time
+	// sleep, after and afterFunc wait; tests replace them so nothing
+	// waits for real.
+	sleep     func(ctx context.Context, d time.Duration) error
+	after     func(d time.Duration) <-chan time.Time
+	afterFunc func(d time.Duration, f func()) (stop func() bool)
 
 	mu       sync.Mutex
 	client   waClient // nil until Run connects
@@ -266,6 +280,8 @@ type Channel struct {
 	unread map[string]*unread    // per contact: inbound ids not yet marked read
 	onWA   map[string]onWhatsApp // per phone: is it on WhatsApp
 	in     *inbox                // inbound messages waiting for the handler
+
+	presence presence // online while sending, offline at rest
 }
 
 var (
@@ -311,12 +327,15 @@ func New(cfg Config, h care.Handler, log *slog.Logger) *Channel {
 		cfg.Owner = defaultOwner()
 	}
 	c := &Channel{
-		cfg:     cfg,
-		h:       h,
-		log:     log,
-		pacer:   newPacer(cfg.Pacing, cfg.TimeZone, cfg.Now, cfg.Rand),
-		sleep:   sleep,
-		after:   time.After,
+		cfg:   cfg,
+		h:     h,
+		log:   log,
+		pacer: newPacer(cfg.Pacing, cfg.TimeZone, cfg.Now, cfg.Rand),
+		sleep: sleep,
+		after: time.After,
+		afterFunc: func(d time.Duration, f func()) func() bool {
+			return time.AfterFunc(d, f).Stop
+		},
 		ctx:     context.Background(),
 		signals: make(chan signal, 8),
 		sent:    newIDSet(4096),
