@@ -442,7 +442,7 @@ func TestCrashBetweenSendAndAck(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := h.audit("outcome unknown"); n != 1 {
-		t.Errorf("%d audit entries say the outcome is unknown, want 1", n)
+		t.Errorf("%d audit entries say the outcome is unknown, want 1: %v", n, h.auditEntries())
 	}
 	if held, err := h.store.Recover(ctx); err != nil || held != 0 {
 		t.Errorf("Recover found %d messages left, %v", held, err)

@@ -131,14 +131,21 @@ func (s *Store) Next(ctx context.Context, consumer string, lanes []care.Lane, ma
 	if consumer == "" || max < 1 || len(lanes) == 0 {
 		return nil, care.Errorf(care.EInvalid, "outbox: want a consumer name, lanes and max ≥ 1 (got %q, %v, %d)", consumer, lanes, max)
 	}
+	var fresh []care.Lane
 	for _, l := range lanes {
 		if err := validLane(l); err != nil {
 			return nil, err
 		}
+		if !s.grouped(l) {
+			fresh = append(fresh, l)
+		}
+	}
+	if err := s.createGroups(ctx, fresh); err != nil {
+		return nil, err
 	}
 	refs, err := s.readRefs(ctx, consumer, lanes, max, block)
 	if redis.HasErrorPrefix(err, "NOGROUP") {
-		// First use, or Redis lost its data: make the groups, try again.
+		// Redis lost its data: make the groups again, try again.
 		if err := s.createGroups(ctx, lanes); err != nil {
 			return nil, err
 		}
@@ -160,7 +167,8 @@ type entry struct {
 }
 
 // readRefs claims stale entries (every reclaimEvery), then reads new
-// ones.
+// ones. Entries claimed before a lane fails are returned, not dropped:
+// claimed, they are this consumer's.
 func (s *Store) readRefs(ctx context.Context, consumer string, lanes []care.Lane, max int, block time.Duration) ([]entry, error) {
 	var refs []entry
 	if s.reclaimDue(consumer) {
@@ -170,12 +178,16 @@ func (s *Store) readRefs(ctx context.Context, consumer string, lanes []care.Lane
 				MinIdle: s.claimTimeout, Start: "0-0", Count: int64(max),
 			}).Result()
 			if err != nil {
+				if len(refs) > 0 {
+					return refs, nil // the claimed ones first; the rest next time
+				}
 				return nil, fmt.Errorf("claim stale entries of %s: %w", l, err)
 			}
 			for _, m := range msgs {
 				refs = append(refs, entry{l, m})
 			}
 		}
+		s.reclaimDone(consumer)
 	}
 	if len(refs) >= max {
 		return refs, nil
@@ -211,15 +223,28 @@ func (s *Store) readRefs(ctx context.Context, consumer string, lanes []care.Lane
 func (s *Store) reclaimDue(consumer string) bool {
 	s.reclaimMu.Lock()
 	defer s.reclaimMu.Unlock()
-	now := s.now()
-	if last, ok := s.reclaimed[consumer]; ok && now.Sub(last) < min(reclaimEvery, s.claimTimeout/2) {
-		return false
-	}
-	s.reclaimed[consumer] = now
-	return true
+	last, ok := s.reclaimed[consumer]
+	return !ok || s.now().Sub(last) >= min(reclaimEvery, s.claimTimeout/2)
 }
 
-// createGroups makes the senders group on each lane, reading it from
+// reclaimDone records that consumer looked for stale entries in every
+// lane.
+func (s *Store) reclaimDone(consumer string) {
+	s.reclaimMu.Lock()
+	defer s.reclaimMu.Unlock()
+	s.reclaimed[consumer] = s.now()
+}
+
+// grouped reports whether this process made (or found) the senders
+// group of l.
+func (s *Store) grouped(l care.Lane) bool {
+	s.reclaimMu.Lock()
+	defer s.reclaimMu.Unlock()
+	return s.groups[l]
+}
+
+// createGroups makes (once per process, and again when Redis lost it)
+// the senders group on each lane, reading it from
 // its start so entries queued before any sender ran are not missed.
 func (s *Store) createGroups(ctx context.Context, lanes []care.Lane) error {
 	for _, l := range lanes {
@@ -227,6 +252,9 @@ func (s *Store) createGroups(ctx context.Context, lanes []care.Lane) error {
 		if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
 			return fmt.Errorf("create consumer group %s on %s: %w", senders, s.laneKey(l), err)
 		}
+		s.reclaimMu.Lock()
+		s.groups[l] = true
+		s.reclaimMu.Unlock()
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ type Store struct {
 	takeTimeout  time.Duration
 	reclaimMu    sync.Mutex
 	reclaimed    map[string]time.Time // consumer → when it last reclaimed
+	groups       map[care.Lane]bool   // lanes whose senders group exists
 	now          func() time.Time
 	trips        atomic.Int64
 }
@@ -100,6 +101,7 @@ func New(client redis.UniversalClient, prefix string, opts ...Option) *Store {
 		claimTimeout: DefaultClaimTimeout,
 		takeTimeout:  DefaultTakeTimeout,
 		reclaimed:    map[string]time.Time{},
+		groups:       map[care.Lane]bool{},
 		now:          time.Now,
 	}
 	for _, o := range opts {
