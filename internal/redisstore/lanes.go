@@ -259,6 +259,32 @@ func (s *Store) createGroups(ctx context.Context, lanes []care.Lane) error {
 	return nil
 }
 
+// fetchScript reads a queued message and its contact's profile, as one
+// command.
+//
+//	KEYS: outbound bodies, profile; ARGV: message id
+var fetchScript = redis.NewScript(`
+return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2])}
+`)
+
+// fetchedPart is value i of a fetchScript answer as a string command:
+// redis.Nil when the key or field was missing, the script's error when
+// it failed.
+func fetchedPart(c *redis.Cmd, i int) *redis.StringCmd {
+	out := redis.NewStringCmd(context.Background())
+	v, err := c.Slice()
+	switch {
+	case err != nil:
+		out.SetErr(err)
+	case i < len(v) && v[i] != nil:
+		str, _ := v[i].(string)
+		out.SetVal(str)
+	default:
+		out.SetErr(redis.Nil)
+	}
+	return out
+}
+
 // earlyRetry is how young an entry whose message is not stored yet must
 // be to be tried once more: the entry goes out just before the message,
 // so a sender can read it in between.
@@ -272,8 +298,8 @@ func (s *Store) bodies(ctx context.Context, consumer string, refs []entry) ([]ca
 		id         care.ContactID
 		m          string
 	}
-	pipe := s.client.Pipeline()
 	all := make([]*cmds, len(refs))
+	var idx []int
 	for i, r := range refs {
 		c, _ := r.Values["c"].(string)
 		m, _ := r.Values["m"].(string)
@@ -281,9 +307,16 @@ func (s *Store) bodies(ctx context.Context, consumer string, refs []entry) ([]ca
 		if id.Validate() != nil || m == "" {
 			continue // malformed: released below
 		}
-		all[i] = &cmds{body: pipe.HGet(ctx, s.key(id, keyOutbound), m), prof: pipe.Get(ctx, s.key(id, keyProfile)), id: id, m: m}
+		all[i] = &cmds{id: id, m: m}
+		idx = append(idx, i)
 	}
-	_, _ = pipe.Exec(ctx)
+	fetched := s.evalPipelined(ctx, fetchScript, len(idx), func(k int) ([]string, []any) {
+		c := all[idx[k]]
+		return []string{s.key(c.id, keyOutbound), s.key(c.id, keyProfile)}, []any{c.m}
+	})
+	for k, i := range idx {
+		all[i].body, all[i].prof = fetchedPart(fetched[k], 0), fetchedPart(fetched[k], 1)
+	}
 	var out []care.Delivery
 	var gone []entry
 	retry := map[string]float64{}

@@ -149,41 +149,77 @@ func (s *Store) Settle(ctx context.Context, d care.Delivery, o care.Outcome) err
 	if err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
-	pipe := s.client.Pipeline()
+	var audit, dead []string
 	if !o.Quiet && (did || !o.Unknown) {
 		// An abandoned message is recorded once, by whoever released it.
-		s.audited(ctx, pipe, d, o, at)
+		audit = s.auditFields(d, o, at)
 	}
 	if o.Error != "" {
 		body, err := json.Marshal(d.Outbound)
 		if err != nil {
 			return fmt.Errorf("settle message %s: %w", d.ID, err)
 		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: []string{
-			"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
-			"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano), "body", string(body)}})
+		dead = []string{"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
+			"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano), "body", string(body)}
 	}
-	s.ack(ctx, pipe, d)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := s.record(ctx, d, audit, dead, nil); err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	return nil
 }
 
-// ack adds to pipe the acknowledgement and deletion of d's entry: an
-// acknowledged entry is never read again, and lanes are never trimmed
-// otherwise.
-func (s *Store) ack(ctx context.Context, pipe redis.Pipeliner, d care.Delivery) {
-	if d.Ref != "" && validLane(d.Lane) == nil {
-		pipe.XAck(ctx, s.laneKey(d.Lane), senders, d.Ref)
-		pipe.XDel(ctx, s.laneKey(d.Lane), d.Ref)
+// recordScript records what became of a delivery in the shared keys, in
+// one step: an audit entry, a dead letter, a held-back member, and the
+// entry acknowledged and deleted from its lane (an acknowledged entry
+// is never read again, and lanes are never trimmed otherwise).
+//
+//	KEYS: lane, audit, dead letters, held-back set (all {o})
+//	ARGV: entry id ("": none), audit length cap, dead letters cap,
+//	      held-back member ("": none), its score, count of audit fields,
+//	      the audit fields, then the dead letter's fields
+var recordScript = redis.NewScript(`
+local na = tonumber(ARGV[6])
+if na > 0 then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 7, 6 + na))
+end
+if #ARGV > 6 + na then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 7 + na, #ARGV))
+end
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4]) end
+if ARGV[1] ~= '' then
+  redis.call('XACK', KEYS[1], 'senders', ARGV[1])
+  redis.call('XDEL', KEYS[1], ARGV[1])
+end
+return 1
+`)
+
+// record runs recordScript for d; later, when set, is the held-back
+// member and its time.
+func (s *Store) record(ctx context.Context, d care.Delivery, audit, dead []string, later *redis.Z) error {
+	lane := d.Lane
+	ref := d.Ref
+	if validLane(lane) != nil {
+		lane, ref = allLanes[0], ""
 	}
+	member, score := "", int64(0)
+	if later != nil {
+		member, score = later.Member.(string), int64(later.Score)
+	}
+	args := make([]any, 0, 6+len(audit)+len(dead))
+	args = append(args, ref, auditLen, deadLen, member, score, len(audit))
+	for _, f := range audit {
+		args = append(args, f)
+	}
+	for _, f := range dead {
+		args = append(args, f)
+	}
+	return recordScript.Run(ctx, s.client, []string{s.laneKey(lane), s.audit, s.dead, s.later}, args...).Err()
 }
 
-// audited adds the audit entry of an outcome to pipe. It names the
-// contact by its id, which holds nothing about the person, and never
-// the text or the address.
-func (s *Store) audited(ctx context.Context, pipe redis.Pipeliner, d care.Delivery, o care.Outcome, at time.Time) {
+// auditFields are the audit entry of an outcome. It names the contact
+// by its id, which holds nothing about the person, and never the text or
+// the address.
+func (s *Store) auditFields(d care.Delivery, o care.Outcome, at time.Time) []string {
 	vals := []string{"c", string(d.Contact), "m", d.ID, "class", string(d.Class), "origin", string(d.Origin),
 		"lane", string(d.Lane), "verdict", string(o.Verdict), "reason", o.Reason, "sent", strconv.FormatBool(o.Sent),
 		"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano)}
@@ -193,15 +229,13 @@ func (s *Store) audited(ctx context.Context, pipe redis.Pipeliner, d care.Delive
 	if !o.Until.IsZero() {
 		vals = append(vals, "until", o.Until.UTC().Format(time.RFC3339Nano))
 	}
-	pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.audit, MaxLen: auditLen, Approx: true, Values: vals})
+	return vals
 }
 
 // Defer records the outcome and holds the message back until o.Until:
 // the delivery's own claim is released (the channel did not send it),
-// then the reference moves from its lane to the held-back set. The set
-// is written before the entry is acknowledged, so a crash in between
-// leaves the reference in both, and the lane's copy is deferred again or
-// skipped.
+// then the reference moves from its lane to the held-back set, in one
+// step.
 func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) error {
 	if err := validDelivery(d); err != nil {
 		return fmt.Errorf("defer: %w", err)
@@ -216,13 +250,12 @@ func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) erro
 	if _, err := s.release(ctx, d, "defer"); err != nil {
 		return fmt.Errorf("defer message %s of %s: %w", d.ID, d.Contact, err)
 	}
-	pipe := s.client.Pipeline()
-	pipe.ZAdd(ctx, s.later, redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Lane, d.Contact, d.ID)})
+	var audit []string
 	if !o.Quiet {
-		s.audited(ctx, pipe, d, o, at)
+		audit = s.auditFields(d, o, at)
 	}
-	s.ack(ctx, pipe, d)
-	if _, err := pipe.Exec(ctx); err != nil {
+	later := &redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Lane, d.Contact, d.ID)}
+	if err := s.record(ctx, d, audit, nil, later); err != nil {
 		return fmt.Errorf("defer message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	return nil
