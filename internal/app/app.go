@@ -250,10 +250,17 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
+// recoverLease is how long one process's start-up recovery keeps the
+// others' from scanning again.
+const recoverLease = 10 * time.Minute
+
 // recoverOnce re-queues messages whose lane entry was lost (see
 // redisstore.Store.Recover): only a Redis Cluster failover loses one,
-// so it runs once at start-up.
+// so it runs at start-up, in one process of those starting together.
 func (a *App) recoverOnce(ctx context.Context) {
+	if ok, err := a.store.Acquire(ctx, "recover", a.consumer, recoverLease); err != nil || !ok {
+		return // another process scans, or Redis is away (the next start tries)
+	}
 	if n, err := a.store.Recover(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("outbox recovery failed", "err", err)
 	} else if n > 0 {
