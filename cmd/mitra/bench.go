@@ -119,6 +119,8 @@ func printBench(out io.Writer, opts bench.Options, res bench.Result) {
 		fmt.Fprintf(out, "  latency at %d msg/s    p50 %.2f ms, p99 %.2f ms\n", res.Rate, res.P50ms, res.P99ms)
 		fmt.Fprintf(out, "  redis round trips        %.2f per message under load; a lone message %.0f (known contact), %.0f (new contact)   target <= 2: %s\n",
 			res.RoundTripsPerMsg, res.RoundTripsLone, res.RoundTripsFirst, mark(res.RoundTripsLone <= 2 && res.RoundTripsFirst <= 2))
+		fmt.Fprintf(out, "  redis commands           %.2f per message under load\n", res.InboundCmdsPerMsg)
+		fmt.Fprintf(out, "  cpu                      redis %.1f µs, mitra %.1f µs per message\n", res.InboundRedisCPUusPerMsg, res.InboundGoCPUusPerMsg)
 		fmt.Fprintf(out, "  redis memory             %.0f bytes per idle session   target <= 1024: %s\n", res.BytesPerSession, mark(res.BytesPerSession <= 1024))
 		fmt.Fprintf(out, "                           %.0f per contact after ~%d messages (what Store.MemoryUsage counts: session, profile, message ids, ledger, transcript)\n",
 			res.BytesPerActiveContact, res.Messages/max(1, res.Conversations))

@@ -112,8 +112,15 @@ type Result struct {
 	// Store.MemoryUsage counts for a contact after the inbound runs'
 	// messages (each sent about Messages/Conversations).
 	BytesPerActiveContact float64 `json:"bytes_per_active_contact"`
-	Messages              int     `json:"messages"`
-	Conversations         int     `json:"conversations"`
+	// InboundCmdsPerMsg counts the commands the client sent per message
+	// in the inbound throughput run (pipelined ones one by one);
+	// InboundRedisCPUusPerMsg and InboundGoCPUusPerMsg are the CPU time
+	// Redis and this process spent per message there, in µs.
+	InboundCmdsPerMsg       float64 `json:"inbound_redis_cmds_per_msg"`
+	InboundRedisCPUusPerMsg float64 `json:"inbound_redis_cpu_us_per_msg"`
+	InboundGoCPUusPerMsg    float64 `json:"inbound_go_cpu_us_per_msg"`
+	Messages                int     `json:"messages"`
+	Conversations           int     `json:"conversations"`
 
 	// E2EMsgsPerSec is the whole-path throughput: inbound messages per
 	// second, from the first handed to the runtime to the last reply
@@ -345,13 +352,19 @@ func (r *run) inbound(ctx context.Context) error {
 	}
 
 	fmt.Fprintf(r.progress, "inbound: %d messages as fast as possible, to replies queued\n", opts.Messages)
-	trips := r.store.RoundTrips()
+	trips, cmds0 := r.store.RoundTrips(), r.counter.snapshot()
+	srv0, cpu0 := readServerStats(ctx, r.mon), processCPU()
 	elapsed, err := b.throughput(ctx, opts.Messages)
 	if err != nil {
 		return err
 	}
-	r.res.MsgsPerSec = math.Round(float64(opts.Messages) / elapsed.Seconds())
-	r.res.RoundTripsPerMsg = round2(float64(r.store.RoundTrips()-trips) / float64(opts.Messages))
+	srv, cpu := readServerStats(ctx, r.mon).since(srv0), processCPU()-cpu0
+	n := float64(opts.Messages)
+	r.res.MsgsPerSec = math.Round(n / elapsed.Seconds())
+	r.res.RoundTripsPerMsg = round2(float64(r.store.RoundTrips()-trips) / n)
+	r.res.InboundCmdsPerMsg = round2(float64(r.counter.snapshot().since(cmds0).total) / n)
+	r.res.InboundRedisCPUusPerMsg = round2(float64(srv.cpuUs) / n)
+	r.res.InboundGoCPUusPerMsg = round2(float64(cpu) / n)
 
 	fmt.Fprintf(r.progress, "inbound: %d messages/s for %s, to replies queued\n", opts.Rate, opts.Paced)
 	lat, err := b.paced(ctx, opts.Rate, opts.Paced)
