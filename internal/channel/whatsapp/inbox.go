@@ -26,7 +26,7 @@ func (c *Channel) deliver(in care.Inbound) bool {
 		return false
 	}
 	c.log.Warn("handing a WhatsApp message over failed; queued for retry, unacknowledged",
-		"contact", c.who(in.Address), "message", in.MessageID, "err", c.redactErr(err, in.Address))
+		"contact", c.who(in.Address), "message", in.MessageID, "err", c.redactInbound(err, in))
 	c.enqueue(in)
 	return false
 }
@@ -47,7 +47,7 @@ func (c *Channel) handle(ctx context.Context, in care.Inbound) error {
 	defer cancel()
 	err := c.h.Handle(ctx, in)
 	if err != nil && care.ErrorCode(err) == care.EInvalid {
-		c.log.Warn("WhatsApp message refused as invalid; dropped", "contact", c.who(in.Address), "message", in.MessageID, "err", c.redactErr(err, in.Address))
+		c.log.Warn("WhatsApp message refused as invalid; dropped", "contact", c.who(in.Address), "message", in.MessageID, "err", c.redactInbound(err, in))
 	}
 	return err
 }
@@ -89,12 +89,12 @@ func (c *Channel) drain(ctx context.Context) {
 		}
 		if c.in.fail(p.in.MessageID) >= maxTries {
 			c.log.Error("giving up on a WhatsApp message for now; WhatsApp delivers it again on the next connection",
-				"contact", c.who(p.in.Address), "message", p.in.MessageID, "err", c.redactErr(err, p.in.Address))
+				"contact", c.who(p.in.Address), "message", p.in.MessageID, "err", c.redactInbound(err, p.in))
 			c.in.pop(p.in.MessageID)
 			continue
 		}
 		c.log.Warn("handing a queued WhatsApp message over failed, retrying",
-			"contact", c.who(p.in.Address), "message", p.in.MessageID, "in", backoff, "err", c.redactErr(err, p.in.Address))
+			"contact", c.who(p.in.Address), "message", p.in.MessageID, "in", backoff, "err", c.redactInbound(err, p.in))
 		if c.sleep(ctx, backoff) != nil {
 			return
 		}

@@ -117,8 +117,10 @@ func (c *Channel) loop(ctx context.Context, client waClient) error {
 		case errors.Is(err, store.ErrDeviceDeleted):
 			c.signal(signal{err: ErrLoggedOut})
 		default:
-			c.log.Warn("connecting to WhatsApp failed, trying again", "in", backoff, "err", err)
-			c.setStatus(StatusReconnecting, err.Error())
+			// whatsmeow's errors name the number by JID.
+			msg := redact(c.cfg.Pseudonyms, err.Error())
+			c.log.Warn("connecting to WhatsApp failed, trying again", "in", backoff, "err", msg)
+			c.setStatus(StatusReconnecting, msg)
 			retry = c.after(backoff)
 			backoff = min(backoff*2, 5*time.Minute)
 		}
@@ -192,8 +194,9 @@ func (c *Channel) onEvent(evt any) bool {
 		c.raise(AlertOutdated, "WhatsApp refuses Mitra's WhatsApp library as outdated. Mitra must be updated; nothing is sent on WhatsApp until then.", time.Time{})
 		c.signal(signal{err: fmt.Errorf("%w (whatsmeow %s, web version %s)", ErrOutdated, whatsmeowVersion(), store.GetWAVersion())})
 	case *events.ConnectFailure:
-		c.setStatus(StatusReconnecting, fmt.Sprintf("connect failure %d: %s", int(e.Reason), e.Message))
-		c.log.Error("WhatsApp refused the connection; trying again in a minute", "reason", e.Reason.String(), "message", e.Message)
+		msg := redact(c.cfg.Pseudonyms, e.Message)
+		c.setStatus(StatusReconnecting, fmt.Sprintf("connect failure %d: %s", int(e.Reason), msg))
+		c.log.Error("WhatsApp refused the connection; trying again in a minute", "reason", e.Reason.String(), "message", msg)
 		c.signal(signal{wait: time.Minute})
 	case *events.UndecryptableMessage:
 		c.log.Warn("a WhatsApp message could not be decrypted; whatsmeow asked the sender's phone to send it again",

@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"go.mau.fi/whatsmeow/types"
 
@@ -62,13 +63,37 @@ func (e *redactedError) Unwrap() error { return e.err }
 // replaced by pseudonyms: the errors the adapter returns reach the audit
 // and the dead letters, and whatsmeow's name people by number.
 func (c *Channel) redactErr(err error, a care.Address) error {
+	return c.redacted(err, []care.Address{a})
+}
+
+// redactInbound is redactErr for the handler's errors about in, which
+// the adapter logs: they may name the contact by either address, or
+// quote their push name or what they wrote.
+func (c *Channel) redactInbound(err error, in care.Inbound) error {
+	return c.redacted(err, []care.Address{in.Address, in.Alias}, in.Name, in.Text)
+}
+
+// minQuoted is the shortest push name or text redacted replaces: shorter
+// ones would match innocent words, and say little about anyone.
+const minQuoted = 3
+
+// redacted returns err with every JID in its text and the ids of addrs
+// replaced by pseudonyms, and each of quoted by "[redacted]".
+func (c *Channel) redacted(err error, addrs []care.Address, quoted ...string) error {
 	if err == nil {
 		return nil
 	}
 	msg := redact(c.cfg.Pseudonyms, err.Error())
-	for _, id := range []string{a.ID, strings.TrimPrefix(a.ID, lidPrefix)} {
-		if len(id) >= 6 {
-			msg = strings.ReplaceAll(msg, id, c.who(a))
+	for _, a := range addrs {
+		for _, id := range []string{a.ID, strings.TrimPrefix(a.ID, lidPrefix)} {
+			if len(id) >= 6 {
+				msg = strings.ReplaceAll(msg, id, c.who(a))
+			}
+		}
+	}
+	for _, q := range quoted {
+		if q = strings.TrimSpace(q); utf8.RuneCountInString(q) >= minQuoted {
+			msg = strings.ReplaceAll(msg, q, "[redacted]")
 		}
 	}
 	return &redactedError{msg: msg, err: err}

@@ -65,9 +65,12 @@
 //
 // Log lines and the errors the adapter returns name contacts by
 // Config.Pseudonyms, never by phone number, LID or push name, and never
-// quote what they wrote; whatsmeow's own log lines have their JIDs
-// replaced the same way. Forget removes what the device store keeps about
-// a contact.
+// quote what they wrote; whatsmeow's own log lines and errors have their
+// JIDs replaced the same way, the handler's errors also lose the
+// contact's other address, push name and text before they are logged,
+// and the shop's own number goes by its pseudonym too (only pairing, at
+// the terminal, names it). Forget removes what the device store keeps
+// about a contact.
 //
 // What does not survive: the "typing…" and read-receipt bookkeeping and
 // the list of ids this adapter sent (a message from the shop's phone
