@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mitra-care/mitra/internal/backoff"
 	"github.com/mitra-care/mitra/internal/care"
 )
 
@@ -66,8 +67,7 @@ const maxTries = 30
 // drain retries queued messages, oldest first, in order within a chat,
 // until ctx ends.
 func (c *Channel) drain(ctx context.Context) {
-	const first, most = 200 * time.Millisecond, 30 * time.Second
-	backoff := first
+	b := backoff.New(200*time.Millisecond, 30*time.Second)
 	for {
 		p, ok := c.in.peek()
 		if !ok {
@@ -81,7 +81,7 @@ func (c *Channel) drain(ctx context.Context) {
 		err := c.handle(ctx, p.in)
 		if accepted(err) {
 			c.in.pop(p.in.MessageID)
-			backoff = first
+			b.Reset()
 			continue
 		}
 		if ctx.Err() != nil {
@@ -93,12 +93,12 @@ func (c *Channel) drain(ctx context.Context) {
 			c.in.pop(p.in.MessageID)
 			continue
 		}
+		wait := b.Advance()
 		c.log.Warn("handing a queued WhatsApp message over failed, retrying",
-			"contact", c.who(p.in.Address), "message", p.in.MessageID, "in", backoff, "err", c.redactInbound(err, p.in))
-		if c.sleep(ctx, backoff) != nil {
+			"contact", c.who(p.in.Address), "message", p.in.MessageID, "in", wait, "err", c.redactInbound(err, p.in))
+		if c.sleep(ctx, wait) != nil {
 			return
 		}
-		backoff = min(backoff*2, most)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/mitra-care/mitra/internal/backoff"
 )
 
 // Run connects the paired number and keeps it connected until ctx ends,
@@ -107,22 +109,22 @@ type signal struct {
 // WhatsApp ends the session.
 func (c *Channel) loop(ctx context.Context, client waClient) error {
 	var retry <-chan time.Time
-	backoff := 5 * time.Second
+	b := backoff.New(5*time.Second, 5*time.Minute)
 	connect := func() {
 		c.setStatus(StatusConnecting, "")
 		err := client.ConnectContext(ctx)
 		switch {
 		case err == nil:
-			backoff = 5 * time.Second
+			b.Reset()
 		case errors.Is(err, store.ErrDeviceDeleted):
 			c.signal(signal{err: ErrLoggedOut})
 		default:
 			// whatsmeow's errors name the number by JID.
 			msg := redact(c.cfg.Pseudonyms, err.Error())
-			c.log.Warn("connecting to WhatsApp failed, trying again", "in", backoff, "err", msg)
+			wait := b.Advance()
+			c.log.Warn("connecting to WhatsApp failed, trying again", "in", wait, "err", msg)
 			c.setStatus(StatusReconnecting, msg)
-			retry = c.after(backoff)
-			backoff = min(backoff*2, 5*time.Minute)
+			retry = c.after(wait)
 		}
 	}
 	connect()
