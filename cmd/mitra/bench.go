@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,8 @@ import (
 
 func benchCmd() *cobra.Command {
 	opts := bench.Defaults()
-	var asJSON bool
+	var asJSON, tg bool
+	tgOpts := bench.TelegramDefaults()
 	var cpuProfile, phases string
 	rates := map[string]*care.Rate{}
 	c := &cobra.Command{
@@ -56,6 +58,21 @@ func benchCmd() *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
+			if tg {
+				tgOpts.RedisURL = opts.RedisURL
+				if !asJSON {
+					tgOpts.Progress = os.Stderr
+				}
+				res, err := bench.RunTelegram(cmd.Context(), tgOpts)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
+				}
+				printTelegram(cmd.OutOrStdout(), res)
+				return nil
+			}
 			res, err := bench.Run(cmd.Context(), opts)
 			if err != nil {
 				return err
@@ -73,6 +90,10 @@ func benchCmd() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	f.StringVar(&phases, "phases", "", "what to run, comma-separated: "+strings.Join(bench.Phases, ",")+" (default all)")
+	f.BoolVar(&tg, "telegram", false, "instead, run the whole program (Telegram polling) against an emulated Bot API server on loopback with a round trip of --telegram-delay, and report updates per second and the first reply's latency")
+	f.DurationVar(&tgOpts.Delay, "telegram-delay", tgOpts.Delay, "--telegram: each Bot API call's round trip")
+	f.IntVar(&tgOpts.Conversations, "telegram-conversations", tgOpts.Conversations, "--telegram: conversations at once in the throughput run, each of "+strconv.Itoa(len(tgOpts.Conversation))+" messages")
+	f.IntVar(&tgOpts.Light, "telegram-light", tgOpts.Light, "--telegram: conversations one after the other for the latency at light load")
 	f.IntVar(&opts.Conversations, "conversations", opts.Conversations, "conversations talking at once")
 	f.IntVar(&opts.Messages, "messages", opts.Messages, "messages in the inbound throughput run")
 	f.IntVar(&opts.Rate, "rate", opts.Rate, "messages per second in the inbound latency run")
@@ -153,6 +174,18 @@ func printBench(out io.Writer, opts bench.Options, res bench.Result) {
 		fmt.Fprintf(out, "rate limits at the channel, every one-second window (%s overall, %s per chat)\n", rl.Overall, rl.PerChat)
 		fmt.Fprintf(out, "  most sends in a window   %d over all chats, %d to one chat (%d sends, %d deferrals)   %s\n",
 			rl.MaxOverall, rl.MaxPerChat, rl.Sends, rl.Deferred, mark(rl.OK))
+	}
+}
+
+// printTelegram writes the figures of a --telegram run.
+func printTelegram(out io.Writer, res bench.TelegramResult) {
+	fmt.Fprintf(out, "whole program against a Bot API server with a %.0f ms round trip (Telegram polling, no rate limits)\n", res.DelayMs)
+	fmt.Fprintf(out, "  throughput               %.0f updates/s (%d conversations at once, %d updates)\n", res.UpdatesPerSec, res.Conversations, res.Updates)
+	fmt.Fprintf(out, "  first reply              light load p50 %.1f ms, p99 %.1f ms; under load p50 %.1f ms, p99 %.1f ms\n",
+		res.FirstReplyP50ms, res.FirstReplyP99ms, res.LoadedP50ms, res.LoadedP99ms)
+	fmt.Fprintf(out, "  bot api calls            %s per update; at most %d sendMessage under way at once\n", top(res.CallsPerUpdate, 0), res.MaxConcurrentSends)
+	if res.Unanswered > 0 {
+		fmt.Fprintf(out, "  UNANSWERED               %d messages got no reply\n", res.Unanswered)
 	}
 }
 

@@ -77,9 +77,9 @@ var Phases = []string{"inbound", "e2e", "limits"}
 func Defaults() Options {
 	return Options{
 		Conversations: 1000, Messages: 100_000, Rate: 2000, Paced: 5 * time.Second,
-		E2EMessages: 60_000, E2ERate: 2000, E2EPaced: 5 * time.Second,
+		E2EMessages: 20_000, E2ERate: 2000, E2EPaced: 5 * time.Second,
 		E2EPerChat:   care.Rate{N: 1000, Per: time.Second},
-		LimitOverall: care.Rate{N: 200, Per: time.Second}, LimitPerChat: care.Rate{N: 1, Per: time.Second},
+		LimitOverall: care.Rate{N: 100, Per: time.Second}, LimitPerChat: care.Rate{N: 1, Per: time.Second},
 		LimitConversations: 300, LimitFor: 4 * time.Second,
 		Samples: 200,
 	}

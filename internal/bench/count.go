@@ -114,19 +114,22 @@ func commandLabel(args []any) string {
 		kinds = append(kinds, keyKind(fmt.Sprint(k)))
 	}
 	sig := strings.Join(kinds, ",")
-	if s, ok := scriptNames[sig]; ok {
-		return name + ":" + s
-	}
-	if len(kinds) > 0 && kinds[0] == "rate" {
+	argc := len(args) - 3 - n
+	switch {
+	case sig == "o,p" && argc == 1:
+		return name + ":fetch"
+	case scriptNames[sig] != "":
+		return name + ":" + scriptNames[sig]
+	case len(kinds) > 0 && kinds[0] == "rate":
 		return name + ":reserve"
-	}
-	if len(kinds) > 0 && kinds[0] == "later" {
+	case len(kinds) > 0 && kinds[0] == "later":
 		return name + ":promote"
 	}
 	return name + ":(" + sig + ")"
 }
 
-// scriptNames are the store's scripts, by the kinds of their keys.
+// scriptNames are the store's scripts, by the kinds of their keys (a
+// script not here is named by them).
 var scriptNames = map[string]string{
 	"s,p,in":               "load",
 	"s,p,in,o,consent,log": "commit",
@@ -135,6 +138,7 @@ var scriptNames = map[string]string{
 	"o,t":                  "release",
 	"cap":                  "cap",
 	"o,p":                  "enqueue",
+	"q,audit,dead,later":   "record",
 	"p,consent":            "update",
 	"jobs":                 "jobs",
 }
