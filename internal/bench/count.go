@@ -96,7 +96,7 @@ func commandLabel(args []any) string {
 	if len(args) == 0 {
 		return "?"
 	}
-	name := strings.ToLower(fmt.Sprint(args[0]))
+	name := strings.ToLower(str(args[0]))
 	switch name {
 	case "evalsha", "eval", "evalsha_ro", "eval_ro", "fcall":
 	default:
@@ -105,27 +105,47 @@ func commandLabel(args []any) string {
 	if len(args) < 3 {
 		return name
 	}
-	n, err := strconv.Atoi(fmt.Sprint(args[2]))
+	n, err := strconv.Atoi(str(args[2]))
 	if err != nil || n < 0 || 3+n > len(args) {
 		return name
 	}
-	kinds := make([]string, 0, n)
-	for _, k := range args[3 : 3+n] {
-		kinds = append(kinds, keyKind(fmt.Sprint(k)))
+	var b strings.Builder
+	first := ""
+	for i, k := range args[3 : 3+n] {
+		kind := keyKind(str(k))
+		if i == 0 {
+			first = kind
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(kind)
 	}
-	sig := strings.Join(kinds, ",")
+	sig := b.String()
 	argc := len(args) - 3 - n
 	switch {
 	case sig == "o,p" && argc == 1:
 		return name + ":fetch"
 	case scriptNames[sig] != "":
 		return name + ":" + scriptNames[sig]
-	case len(kinds) > 0 && kinds[0] == "rate":
+	case first == "rate":
 		return name + ":reserve"
-	case len(kinds) > 0 && kinds[0] == "later":
+	case first == "later":
 		return name + ":promote"
 	}
 	return name + ":(" + sig + ")"
+}
+
+// str is an argument of a command as text.
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	}
+	return fmt.Sprint(v)
 }
 
 // scriptNames are the store's scripts, by the kinds of their keys (a
