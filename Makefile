@@ -1,7 +1,7 @@
 # Mitra's two set-up commands are `go run ./cmd/mitra demo` and `make test`.
 GO ?= go
 
-.PHONY: test deps vet build bench run
+.PHONY: test deps vet build bench bench-telegram run
 
 ## test: everything CI checks — vet, the race-enabled tests (real redis-server,
 ## real headless Chromium), the flow files and their conversation tests.
@@ -28,3 +28,8 @@ bench: deps
 
 run:
 	$(GO) run ./cmd/mitra demo
+
+## bench-telegram: the whole program against an emulated Bot API with a
+## 50 ms round trip: updates per second and the first reply's latency.
+bench-telegram: deps
+	$(GO) run ./cmd/mitra bench --telegram

@@ -20,15 +20,16 @@ var _ care.RateLimiter = (*Store)(nil)
 // most N go in any window of Per, and a waiting sender sleeps until its
 // booked moment instead of asking again.
 //
-//	KEYS: the limits' keys (one slot); ARGV: max wait ms, then each
-//	key's interval ms
+//	KEYS: the limits' keys (one slot); ARGV: max wait µs, then each
+//	key's interval µs
 //
-// It returns the wait in ms until the booked moment, or -(wait+1) when
-// that is beyond the max wait (nothing booked). Time is Redis's, so
-// every process books on one clock.
+// It returns the wait in µs until the booked moment, or -(wait+1) when
+// that is beyond the max wait (nothing booked). Time is Redis's, in
+// microseconds, so every process books on one clock and a limit of
+// thousands a second is still exact.
 var reserveScript = redis.NewScript(`
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local at = now
 for i, k in ipairs(KEYS) do
   local v = redis.call('GET', k)
@@ -38,17 +39,17 @@ local wait = at - now
 if wait > tonumber(ARGV[1]) then return -(wait + 1) end
 for i, k in ipairs(KEYS) do
   local next = at + tonumber(ARGV[i + 1])
-  redis.call('SET', k, next, 'PX', next - now + 1000)
+  redis.call('SET', k, string.format('%d', next), 'PX', math.floor((next - now) / 1000) + 1000)
 end
 return wait
 `)
 
-// interval is the spacing of a rate's sends: its period over N, with
-// 2% to spare so that timing jitter between booking and sending never
-// puts N+1 sends in one window.
+// interval is the spacing of a rate's sends in µs: its period over N,
+// with 2% to spare so that timing jitter between booking and sending
+// never puts N+1 sends in one window.
 func interval(r care.Rate) int64 {
-	ms := float64(r.Per.Milliseconds()) / float64(r.N) * 1.02
-	return max(int64(ms+0.999), 1)
+	us := float64(r.Per.Microseconds()) / float64(r.N) * 1.02
+	return max(int64(us+0.999), 1)
 }
 
 // rateKey is the key of a limit: <prefix>:{rate:<channel>}[:<rest>], so
@@ -65,7 +66,7 @@ func (s *Store) rateKey(k string) (tag, key string) {
 // Reserve books the next send under every limit. See care.RateLimiter.
 func (s *Store) Reserve(ctx context.Context, limits []care.Limit, maxWait time.Duration) (time.Duration, bool, error) {
 	var keys []string
-	args := []any{maxWait.Milliseconds()}
+	args := []any{maxWait.Microseconds()}
 	tag := ""
 	for _, l := range limits {
 		if l.Rate.Zero() {
@@ -87,28 +88,28 @@ func (s *Store) Reserve(ctx context.Context, limits []care.Limit, maxWait time.D
 		return 0, false, fmt.Errorf("rate limit %s: %w", tag, err)
 	}
 	if n < 0 {
-		return time.Duration(-n-1) * time.Millisecond, false, nil
+		return time.Duration(-n-1) * time.Microsecond, false, nil
 	}
-	return time.Duration(n) * time.Millisecond, true, nil
+	return time.Duration(n) * time.Microsecond, true, nil
 }
 
 // holdScript moves a limit's next free moment to a time, unless it is
 // later already.
 //
-//	KEYS: the limit's key; ARGV: until (unix ms)
+//	KEYS: the limit's key; ARGV: until (unix µs)
 var holdScript = redis.NewScript(`
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 local until = math.max(cur, tonumber(ARGV[1]))
-if until > now then redis.call('SET', KEYS[1], until, 'PX', until - now + 1000) end
+if until > now then redis.call('SET', KEYS[1], string.format('%d', until), 'PX', math.floor((until - now) / 1000) + 1000) end
 return 1
 `)
 
 // Hold makes every process wait until until before a send under key.
 func (s *Store) Hold(ctx context.Context, key string, until time.Time) error {
 	_, k := s.rateKey(key)
-	if err := holdScript.Run(ctx, s.client, []string{k}, until.UnixMilli()).Err(); err != nil {
+	if err := holdScript.Run(ctx, s.client, []string{k}, until.UnixMicro()).Err(); err != nil {
 		return fmt.Errorf("hold %s: %w", key, err)
 	}
 	return nil

@@ -125,21 +125,29 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // MemoryUsage reports the bytes Redis spends (MEMORY USAGE) on the
-// contact's session key and on the keys that stay while the contact is
-// idle (session, profile, recent message ids, consent ledger, transcript;
-// queued messages leave once sent), the figures `mitra bench` prints to
-// size a Redis.
+// contact's session key and on everything that stays while the contact
+// is idle: session, profile, recent message ids, consent ledger,
+// transcript, cap, and the contact's share of the address index (queued
+// messages leave once sent) — the figures `mitra bench` prints to size a
+// Redis.
 func (s *Store) MemoryUsage(ctx context.Context, id care.ContactID) (session int64, total int64, err error) {
 	if err := id.Validate(); err != nil {
 		return 0, 0, fmt.Errorf("memory usage: %w", err)
 	}
-	kinds := []string{keySession, keyProfile, keyInbound, keyLedger, keyTranscript}
+	kinds := []string{keySession, keyProfile, keyInbound, keyLedger, keyTranscript, keyOutbound, keyTaken, keyCap}
 	pipe := s.client.Pipeline()
 	cmds := make([]*redis.IntCmd, len(kinds))
 	for i, k := range kinds {
 		cmds[i] = pipe.MemoryUsage(ctx, s.key(id, k))
 	}
+	index := pipe.MemoryUsage(ctx, s.index)
+	entries := pipe.HLen(ctx, s.index)
+	prof := pipe.Get(ctx, s.key(id, keyProfile))
 	_, _ = pipe.Exec(ctx)
+	if c, err := decodeProfile(prof.Val()); err == nil && entries.Val() > 0 {
+		// The index is one hash for everyone: each address's share.
+		total += index.Val() * int64(len(c.Addresses)) / entries.Val()
+	}
 	for i, c := range cmds {
 		n, err := c.Result()
 		if errors.Is(err, redis.Nil) {

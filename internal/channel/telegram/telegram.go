@@ -152,7 +152,9 @@ func New(ctx context.Context, cfg Config, h care.Handler, log *slog.Logger) (*Ch
 		return nil, fmt.Errorf("telegram: %w", err)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 16 // the sender sends to many chats at once
+	// The sender sends to up to 100 chats at once: keep that many
+	// connections, or each burst pays new TCP and TLS handshakes.
+	transport.MaxIdleConnsPerHost = 128
 	c.client = &http.Client{Transport: transport}
 	// "%" would be read as a verb by the library's Sprintf.
 	endpoint := strings.ReplaceAll(c.cfg.APIURL, "%", "%%") + "/bot%s/%s"
