@@ -177,7 +177,7 @@ type Result struct {
 	// the address index).
 	BytesByKind map[string]float64 `json:"bytes_by_kind,omitempty"`
 	// BytesMemoryUsage is what Store.MemoryUsage reports for the same
-	// contacts; the difference is what it misses.
+	// contacts; it should agree with BytesPerContact.
 	BytesMemoryUsage float64 `json:"bytes_memory_usage"`
 	// BytesPerFreshSession is the session key of those contacts.
 	BytesPerFreshSession float64 `json:"bytes_per_fresh_session"`

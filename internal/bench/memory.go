@@ -16,8 +16,8 @@ import (
 // contactBytes measures what the fresh contacts (one message each, all
 // replies sent) hold in Redis: every key that names the contact, found
 // by SCAN so a kind added later is counted too, and the contact's share
-// of the address index. It also asks Store.MemoryUsage, to show what
-// that misses.
+// of the address index. It also asks Store.MemoryUsage, which should
+// agree: a difference is a kind of key it does not know.
 func (r *run) contactBytes(ctx context.Context) error {
 	if len(r.fresh) == 0 {
 		return nil
