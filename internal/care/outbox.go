@@ -119,9 +119,14 @@ type Outbox interface {
 	// never handed out again, so a crash after Take loses it rather than
 	// sending it twice.
 	Take(ctx context.Context, d Delivery) (TakeResult, error)
+	// TakeAll is Take for several deliveries in one round trip.
+	TakeAll(ctx context.Context, ds []Delivery) ([]TakeResult, []error)
 	// Settle records the outcome, acknowledges the queue entry and
 	// releases the message; one with an Error goes to the dead letters.
 	Settle(ctx context.Context, d Delivery, o Outcome) error
+	// SettleAll settles, or defers (an outcome with verdict Defer),
+	// several deliveries in one round trip.
+	SettleAll(ctx context.Context, ds []Delivery, os []Outcome) []error
 	// Defer records the outcome and holds the message back until
 	// o.Until, releasing it if it was taken (the channel certainly did
 	// not send it).

@@ -76,6 +76,23 @@ type Sender struct {
 
 	mu     sync.Mutex
 	paused map[care.Channel]time.Time // a channel asked to wait until
+
+	// takes and settles gather the concurrent deliveries' outbox writes
+	// into shared round trips.
+	takes   *coalescer[care.Delivery, takeResult]
+	settles *coalescer[settlement, error]
+}
+
+// takeResult is what Take answered.
+type takeResult struct {
+	res care.TakeResult
+	err error
+}
+
+// settlement is an outcome to record for a delivery.
+type settlement struct {
+	d care.Delivery
+	o care.Outcome
 }
 
 // NewSender returns a sender; Run starts it.
@@ -92,7 +109,23 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.OptOutLine == nil {
 		cfg.OptOutLine = func(string) string { return "" }
 	}
-	return &Sender{cfg: cfg, paused: map[care.Channel]time.Time{}}
+	s := &Sender{cfg: cfg, paused: map[care.Channel]time.Time{}}
+	s.takes = &coalescer[care.Delivery, takeResult]{run: func(ctx context.Context, ds []care.Delivery) []takeResult {
+		res, errs := s.cfg.Outbox.TakeAll(ctx, ds)
+		out := make([]takeResult, len(ds))
+		for i := range ds {
+			out[i] = takeResult{res[i], errs[i]}
+		}
+		return out
+	}}
+	s.settles = &coalescer[settlement, error]{run: func(ctx context.Context, ss []settlement) []error {
+		ds, os := make([]care.Delivery, len(ss)), make([]care.Outcome, len(ss))
+		for i, x := range ss {
+			ds[i], os[i] = x.d, x.o
+		}
+		return s.cfg.Outbox.SettleAll(ctx, ds, os)
+	}}
+	return s
 }
 
 // promoteEvery is how often held-back messages whose time has come are
@@ -249,7 +282,8 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 			}
 		}
 	}
-	taken, err := s.cfg.Outbox.Take(ctx, d)
+	tr := s.takes.do(ctx, d)
+	taken, err := tr.res, tr.err
 	switch {
 	case errors.Is(err, care.ErrNoConsent):
 		release()
@@ -409,7 +443,7 @@ const recordTimeout = time.Minute
 // settle records the outcome, retrying while Redis is away: a message
 // already sent must be marked so, or the record would be wrong.
 func (s *Sender) settle(ctx context.Context, d care.Delivery, o care.Outcome, result string) {
-	s.record(ctx, d, "settle", func(ctx context.Context) error { return s.cfg.Outbox.Settle(ctx, d, o) })
+	s.record(ctx, d, "settle", func(ctx context.Context) error { return s.settles.do(ctx, settlement{d, o}) })
 	if s.cfg.Recorder != nil && !o.Quiet {
 		s.cfg.Recorder.Delivered(d.Outbound, result)
 	}
@@ -419,7 +453,7 @@ func (s *Sender) settle(ctx context.Context, d care.Delivery, o care.Outcome, re
 // reason it only waits its turn and leaves no audit entry.
 func (s *Sender) hold(ctx context.Context, d care.Delivery, reason string, until, now time.Time) {
 	o := care.Outcome{Verdict: care.Defer, Reason: reason, Until: until, At: now, Quiet: reason == ""}
-	s.record(ctx, d, "defer", func(ctx context.Context) error { return s.cfg.Outbox.Defer(ctx, d, o) })
+	s.record(ctx, d, "defer", func(ctx context.Context) error { return s.settles.do(ctx, settlement{d, o}) })
 	if s.cfg.Recorder != nil && !o.Quiet {
 		s.cfg.Recorder.Delivered(d.Outbound, "deferred")
 	}

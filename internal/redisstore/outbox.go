@@ -67,25 +67,46 @@ return 0
 
 // Take claims d for sending, atomically: the message is marked with the
 // delivery's consumer, the time and its entry. Taking again under the
-// same entry is Taken again. See care.Outbox.
+// same entry by the same consumer is Taken again; an entry another
+// consumer reclaimed is not the same claim. See care.Outbox.
 func (s *Store) Take(ctx context.Context, d care.Delivery) (care.TakeResult, error) {
-	if err := validDelivery(d); err != nil {
-		return care.Gone, fmt.Errorf("take: %w", err)
+	res, errs := s.TakeAll(ctx, []care.Delivery{d})
+	return res[0], errs[0]
+}
+
+// TakeAll is Take for several deliveries, in one round trip.
+func (s *Store) TakeAll(ctx context.Context, ds []care.Delivery) ([]care.TakeResult, []error) {
+	res := make([]care.TakeResult, len(ds))
+	errs := make([]error, len(ds))
+	var calls []scriptCall
+	var idx []int
+	for i, d := range ds {
+		if err := validDelivery(d); err != nil {
+			res[i], errs[i] = care.Gone, fmt.Errorf("take: %w", err)
+			continue
+		}
+		promo := ""
+		if d.Class == care.Promotional {
+			promo = "promo"
+		}
+		calls = append(calls, scriptCall{takeScript,
+			[]string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken), s.key(d.Contact, keyProfile)},
+			[]any{d.ID, s.marker(d), promo, s.now().UnixMilli(), s.takeTimeout.Milliseconds(), d.Seq, string(d.Lane), d.Consumer + "|", "|" + d.Ref}})
+		idx = append(idx, i)
 	}
-	promo := ""
-	if d.Class == care.Promotional {
-		promo = "promo"
+	for k, c := range s.runAll(ctx, calls) {
+		i, d := idx[k], ds[idx[k]]
+		n, err := c.Int64()
+		switch {
+		case err != nil:
+			res[i], errs[i] = care.Gone, fmt.Errorf("take message %s of %s: %w", d.ID, d.Contact, err)
+		case n < 0:
+			res[i], errs[i] = care.Gone, care.ErrNoConsent
+		default:
+			res[i] = care.TakeResult(n)
+		}
 	}
-	keys := []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken), s.key(d.Contact, keyProfile)}
-	n, err := takeScript.Run(ctx, s.client, keys, d.ID, s.marker(d), promo, s.now().UnixMilli(),
-		s.takeTimeout.Milliseconds(), d.Seq, string(d.Lane), d.Consumer+"|", "|"+d.Ref).Int64()
-	if err != nil {
-		return care.Gone, fmt.Errorf("take message %s of %s: %w", d.ID, d.Contact, err)
-	}
-	if n < 0 {
-		return care.Gone, care.ErrNoConsent
-	}
-	return care.TakeResult(n), nil
+	return res, errs
 }
 
 // marker is a delivery's claim on its message: the consumer, when, and
@@ -116,12 +137,10 @@ if ARGV[2] == 'settle' then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 1
 `)
 
-// release runs releaseScript for d and reports whether it released
-// anything.
-func (s *Store) release(ctx context.Context, d care.Delivery, mode string) (bool, error) {
-	n, err := releaseScript.Run(ctx, s.client, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)},
-		d.ID, mode, d.Consumer+"|", "|"+d.Ref).Int64()
-	return n == 1, err
+// releaseCall is the releaseScript call for d.
+func (s *Store) releaseCall(d care.Delivery, mode string) scriptCall {
+	return scriptCall{releaseScript, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)},
+		[]any{d.ID, mode, d.Consumer + "|", "|" + d.Ref}}
 }
 
 // Settle records the outcome in the audit stream (and the dead letters
@@ -132,37 +151,94 @@ func (s *Store) release(ctx context.Context, d care.Delivery, mode string) (bool
 // audit entry (an entry whose message is gone). Settling again does no
 // harm but records the outcome again.
 func (s *Store) Settle(ctx context.Context, d care.Delivery, o care.Outcome) error {
-	if err := validDelivery(d); err != nil {
-		return fmt.Errorf("settle: %w", err)
+	if o.Verdict == care.Defer {
+		return care.Errorf(care.EInvalid, "settle message %s: a deferral is Defer's", d.ID)
 	}
-	at := o.At
-	if at.IsZero() {
-		at = s.now()
+	return s.SettleAll(ctx, []care.Delivery{d}, []care.Outcome{o})[0]
+}
+
+// Defer records the outcome and holds the message back until o.Until:
+// the delivery's own claim is released (the channel did not send it),
+// then the reference moves from its lane to the held-back set, in one
+// step.
+func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) error {
+	o.Verdict = care.Defer
+	return s.SettleAll(ctx, []care.Delivery{d}, []care.Outcome{o})[0]
+}
+
+// SettleAll settles, or defers (an outcome with verdict Defer), several
+// deliveries in one round trip: per delivery the release of its claim on
+// the message, then its records in the shared keys. An outcome whose
+// result is unknown is settled alone: whether it is audited depends on
+// the release.
+func (s *Store) SettleAll(ctx context.Context, ds []care.Delivery, os []care.Outcome) []error {
+	errs := make([]error, len(ds))
+	var calls []scriptCall
+	var idx []int
+	for i, d := range ds {
+		o := os[i]
+		if err := validDelivery(d); err != nil {
+			errs[i] = fmt.Errorf("settle: %w", err)
+			continue
+		}
+		if o.Verdict == care.Defer && o.Until.IsZero() {
+			errs[i] = care.Errorf(care.EInvalid, "defer message %s: no time to try again", d.ID)
+			continue
+		}
+		if o.At.IsZero() {
+			o.At = s.now()
+		}
+		if o.Unknown {
+			errs[i] = s.settleUnknown(ctx, d, o)
+			continue
+		}
+		var audit, dead []string
+		var later *redis.Z
+		mode := "settle"
+		if o.Verdict == care.Defer {
+			mode = "defer"
+			later = &redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Lane, d.Contact, d.ID)}
+		}
+		if !o.Quiet {
+			audit = s.auditFields(d, o, o.At)
+		}
+		if o.Error != "" {
+			body, err := json.Marshal(d.Outbound)
+			if err != nil {
+				errs[i] = fmt.Errorf("settle message %s: %w", d.ID, err)
+				continue
+			}
+			dead = []string{"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
+				"error", o.Error, "at", o.At.UTC().Format(time.RFC3339Nano), "body", string(body)}
+		}
+		calls = append(calls, s.releaseCall(d, mode), s.recordCall(d, audit, dead, later))
+		idx = append(idx, i)
 	}
-	mode := "settle"
-	if o.Unknown {
-		mode = "abandon"
+	cmds := s.runAll(ctx, calls)
+	for k, i := range idx {
+		if err := cmds[2*k].Err(); err != nil {
+			errs[i] = fmt.Errorf("settle message %s of %s: %w", ds[i].ID, ds[i].Contact, err)
+		} else if err := cmds[2*k+1].Err(); err != nil {
+			errs[i] = fmt.Errorf("settle message %s of %s: %w", ds[i].ID, ds[i].Contact, err)
+		}
 	}
-	// The release goes first, alone (a script run outside a pipeline
-	// survives Redis forgetting it).
-	did, err := s.release(ctx, d, mode)
+	return errs
+}
+
+// settleUnknown settles a message its sender took and never settled:
+// released whoever took it, and audited once, by whoever released it.
+func (s *Store) settleUnknown(ctx context.Context, d care.Delivery, o care.Outcome) error {
+	c := s.releaseCall(d, "abandon")
+	n, err := c.script.Run(ctx, s.client, c.keys, c.args...).Int64()
 	if err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
-	var audit, dead []string
-	if !o.Quiet && (did || !o.Unknown) {
-		// An abandoned message is recorded once, by whoever released it.
-		audit = s.auditFields(d, o, at)
+	var audit []string
+	if n == 1 && !o.Quiet {
+		audit = s.auditFields(d, o, o.At)
 	}
-	if o.Error != "" {
-		body, err := json.Marshal(d.Outbound)
-		if err != nil {
-			return fmt.Errorf("settle message %s: %w", d.ID, err)
-		}
-		dead = []string{"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
-			"error", o.Error, "at", at.UTC().Format(time.RFC3339Nano), "body", string(body)}
-	}
-	if err := s.record(ctx, d, audit, dead, nil); err != nil {
+	rc := s.recordCall(d, audit, nil, nil)
+	if err := rc.script.Run(ctx, s.client, rc.keys, rc.args...).Err(); err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	return nil
@@ -193,9 +269,9 @@ end
 return 1
 `)
 
-// record runs recordScript for d; later, when set, is the held-back
-// member and its time.
-func (s *Store) record(ctx context.Context, d care.Delivery, audit, dead []string, later *redis.Z) error {
+// recordCall is the recordScript call for d; later, when set, is the
+// held-back member and its time.
+func (s *Store) recordCall(d care.Delivery, audit, dead []string, later *redis.Z) scriptCall {
 	lane := d.Lane
 	ref := d.Ref
 	if validLane(lane) != nil {
@@ -213,7 +289,7 @@ func (s *Store) record(ctx context.Context, d care.Delivery, audit, dead []strin
 	for _, f := range dead {
 		args = append(args, f)
 	}
-	return recordScript.Run(ctx, s.client, []string{s.laneKey(lane), s.audit, s.dead, s.later}, args...).Err()
+	return scriptCall{recordScript, []string{s.laneKey(lane), s.audit, s.dead, s.later}, args}
 }
 
 // auditFields are the audit entry of an outcome. It names the contact
@@ -230,35 +306,6 @@ func (s *Store) auditFields(d care.Delivery, o care.Outcome, at time.Time) []str
 		vals = append(vals, "until", o.Until.UTC().Format(time.RFC3339Nano))
 	}
 	return vals
-}
-
-// Defer records the outcome and holds the message back until o.Until:
-// the delivery's own claim is released (the channel did not send it),
-// then the reference moves from its lane to the held-back set, in one
-// step.
-func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) error {
-	if err := validDelivery(d); err != nil {
-		return fmt.Errorf("defer: %w", err)
-	}
-	if o.Until.IsZero() {
-		return care.Errorf(care.EInvalid, "defer message %s: no time to try again", d.ID)
-	}
-	at := o.At
-	if at.IsZero() {
-		at = s.now()
-	}
-	if _, err := s.release(ctx, d, "defer"); err != nil {
-		return fmt.Errorf("defer message %s of %s: %w", d.ID, d.Contact, err)
-	}
-	var audit []string
-	if !o.Quiet {
-		audit = s.auditFields(d, o, at)
-	}
-	later := &redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Lane, d.Contact, d.ID)}
-	if err := s.record(ctx, d, audit, nil, later); err != nil {
-		return fmt.Errorf("defer message %s of %s: %w", d.ID, d.Contact, err)
-	}
-	return nil
 }
 
 // enqueueScript stores messages composed outside a conversation step,

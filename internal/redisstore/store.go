@@ -134,7 +134,7 @@ func (s *Store) MemoryUsage(ctx context.Context, id care.ContactID) (session int
 	if err := id.Validate(); err != nil {
 		return 0, 0, fmt.Errorf("memory usage: %w", err)
 	}
-	kinds := []string{keySession, keyProfile, keyInbound, keyLedger, keyTranscript, keyOutbound, keyTaken, keyCap}
+	kinds := []string{keySession, keyProfile, keyInbound, keyLedger, keyTranscript, keyCap}
 	pipe := s.client.Pipeline()
 	cmds := make([]*redis.IntCmd, len(kinds))
 	for i, k := range kinds {
@@ -295,29 +295,56 @@ func firstErr(cmds ...redis.Cmder) error {
 	return nil
 }
 
-// evalPipelined runs script n times in one pipeline, with the keys and
-// arguments args gives for each, by digest. When Redis forgot the script
-// (a restart, a failover) it loads it and runs the pipeline once more:
-// only for scripts that change nothing when refused, as then.
-func (s *Store) evalPipelined(ctx context.Context, script *redis.Script, n int, args func(i int) ([]string, []any)) []*redis.Cmd {
-	run := func() []*redis.Cmd {
-		pipe := s.client.Pipeline()
-		cmds := make([]*redis.Cmd, n)
-		for i := range n {
-			keys, argv := args(i)
-			cmds[i] = script.EvalSha(ctx, pipe, keys, argv...)
-		}
-		_, _ = pipe.Exec(ctx)
+// scriptCall is one call of a script: its keys and arguments.
+type scriptCall struct {
+	script *redis.Script
+	keys   []string
+	args   []any
+}
+
+// runAll makes the calls in one pipeline, by digest, in order. The calls
+// Redis refused because it forgot their script (a restart, a failover)
+// did nothing: their scripts are loaded and they run again, in order.
+func (s *Store) runAll(ctx context.Context, calls []scriptCall) []*redis.Cmd {
+	cmds := make([]*redis.Cmd, len(calls))
+	if len(calls) == 0 {
 		return cmds
 	}
-	cmds := run()
-	for _, c := range cmds {
+	pipe := s.client.Pipeline()
+	for i, c := range calls {
+		cmds[i] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+	}
+	_, _ = pipe.Exec(ctx)
+	var again []int
+	loaded := map[*redis.Script]bool{}
+	for i, c := range cmds {
 		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
-			if err := script.Load(ctx, s.client).Err(); err != nil {
-				return cmds
+			if !loaded[calls[i].script] {
+				if err := calls[i].script.Load(ctx, s.client).Err(); err != nil {
+					return cmds
+				}
+				loaded[calls[i].script] = true
 			}
-			return run()
+			again = append(again, i)
 		}
 	}
+	if len(again) > 0 {
+		pipe := s.client.Pipeline()
+		for _, i := range again {
+			cmds[i] = calls[i].script.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
+		}
+		_, _ = pipe.Exec(ctx)
+	}
 	return cmds
+}
+
+// evalPipelined runs script n times in one pipeline, with the keys and
+// arguments args gives for each (see runAll).
+func (s *Store) evalPipelined(ctx context.Context, script *redis.Script, n int, args func(i int) ([]string, []any)) []*redis.Cmd {
+	calls := make([]scriptCall, n)
+	for i := range n {
+		keys, argv := args(i)
+		calls[i] = scriptCall{script, keys, argv}
+	}
+	return s.runAll(ctx, calls)
 }
