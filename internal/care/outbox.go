@@ -189,6 +189,21 @@ type Limit struct {
 	Rate Rate
 }
 
+// Reservation asks to book one send under limits, if its moment comes
+// within MaxWait.
+type Reservation struct {
+	Limits  []Limit
+	MaxWait time.Duration
+}
+
+// Booking is what became of a Reservation: the wait until the booked
+// moment, or, when OK is false, the wait it would have needed.
+type Booking struct {
+	Wait time.Duration
+	OK   bool
+	Err  error
+}
+
 // RateLimiter books sends against limits that hold across every
 // process sharing the store.
 type RateLimiter interface {
@@ -198,6 +213,9 @@ type RateLimiter interface {
 	// false, with the wait it would need. Waiting costs no polling: the
 	// moment is booked, not retried for.
 	Reserve(ctx context.Context, limits []Limit, maxWait time.Duration) (wait time.Duration, ok bool, err error)
+	// ReserveAll is Reserve for several sends in one round trip, each
+	// booked on its own.
+	ReserveAll(ctx context.Context, reqs []Reservation) []Booking
 	// Hold books nothing under key before until, for every process: a
 	// platform's flood wait (Telegram's 429) is the whole bot's.
 	Hold(ctx context.Context, key string, until time.Time) error

@@ -79,8 +79,9 @@ type Sender struct {
 
 	// takes and settles gather the concurrent deliveries' outbox writes
 	// into shared round trips.
-	takes   *coalescer[care.Delivery, takeResult]
-	settles *coalescer[settlement, error]
+	takes    *coalescer[care.Delivery, takeResult]
+	settles  *coalescer[settlement, error]
+	bookings *coalescer[care.Reservation, care.Booking]
 }
 
 // takeResult is what Take answered.
@@ -118,6 +119,9 @@ func NewSender(cfg SenderConfig) *Sender {
 		}
 		return out
 	}}
+	if cfg.Limiter != nil {
+		s.bookings = &coalescer[care.Reservation, care.Booking]{run: cfg.Limiter.ReserveAll}
+	}
 	s.settles = &coalescer[settlement, error]{run: func(ctx context.Context, ss []settlement) []error {
 		ds, os := make([]care.Delivery, len(ss)), make([]care.Outcome, len(ss))
 		for i, x := range ss {
@@ -381,14 +385,14 @@ func (s *Sender) rateWait(ctx context.Context, d care.Delivery) (time.Duration, 
 		return 0, nil
 	}
 	ch := string(d.Address.Channel)
-	wait, booked, err := s.cfg.Limiter.Reserve(ctx, []care.Limit{
+	b := s.bookings.do(ctx, care.Reservation{Limits: []care.Limit{
 		{Key: ch, Rate: lim.Overall},
 		{Key: ch + ":" + string(d.Contact), Rate: lim.PerChat},
-	}, waitInline)
-	if err != nil || !booked {
-		return max(wait, time.Millisecond), err
+	}, MaxWait: waitInline})
+	if b.Err != nil || !b.OK {
+		return max(b.Wait, time.Millisecond), b.Err
 	}
-	if !backoff.Sleep(ctx, wait) {
+	if !backoff.Sleep(ctx, b.Wait) {
 		return 0, ctx.Err()
 	}
 	return 0, nil

@@ -65,32 +65,56 @@ func (s *Store) rateKey(k string) (tag, key string) {
 
 // Reserve books the next send under every limit. See care.RateLimiter.
 func (s *Store) Reserve(ctx context.Context, limits []care.Limit, maxWait time.Duration) (time.Duration, bool, error) {
-	var keys []string
-	args := []any{maxWait.Microseconds()}
-	tag := ""
-	for _, l := range limits {
-		if l.Rate.Zero() {
+	b := s.ReserveAll(ctx, []care.Reservation{{Limits: limits, MaxWait: maxWait}})[0]
+	return b.Wait, b.OK, b.Err
+}
+
+// ReserveAll books several sends, each under its limits, in one round
+// trip.
+func (s *Store) ReserveAll(ctx context.Context, reqs []care.Reservation) []care.Booking {
+	out := make([]care.Booking, len(reqs))
+	var calls []scriptCall
+	var idx []int
+	for i, r := range reqs {
+		var keys []string
+		args := []any{r.MaxWait.Microseconds()}
+		tag := ""
+		for _, l := range r.Limits {
+			if l.Rate.Zero() {
+				continue
+			}
+			t, key := s.rateKey(l.Key)
+			if tag != "" && t != tag {
+				out[i].Err = care.Errorf(care.EInvalid, "rate limits %v: keys of one reservation must share their channel", r.Limits)
+				break
+			}
+			tag = t
+			keys = append(keys, key)
+			args = append(args, interval(l.Rate))
+		}
+		if out[i].Err != nil {
 			continue
 		}
-		t, key := s.rateKey(l.Key)
-		if tag != "" && t != tag {
-			return 0, false, care.Errorf(care.EInvalid, "rate limits %v: keys of one reservation must share their channel", limits)
+		if len(keys) == 0 {
+			out[i].OK = true
+			continue
 		}
-		tag = t
-		keys = append(keys, key)
-		args = append(args, interval(l.Rate))
+		calls = append(calls, scriptCall{reserveScript, keys, args})
+		idx = append(idx, i)
 	}
-	if len(keys) == 0 {
-		return 0, true, nil
+	for k, c := range s.runAll(ctx, calls) {
+		i := idx[k]
+		n, err := c.Int64()
+		switch {
+		case err != nil:
+			out[i].Err = fmt.Errorf("rate limit: %w", err)
+		case n < 0:
+			out[i].Wait = time.Duration(-n-1) * time.Microsecond
+		default:
+			out[i].Wait, out[i].OK = time.Duration(n)*time.Microsecond, true
+		}
 	}
-	n, err := reserveScript.Run(ctx, s.client, keys, args...).Int64()
-	if err != nil {
-		return 0, false, fmt.Errorf("rate limit %s: %w", tag, err)
-	}
-	if n < 0 {
-		return time.Duration(-n-1) * time.Microsecond, false, nil
-	}
-	return time.Duration(n) * time.Microsecond, true, nil
+	return out
 }
 
 // holdScript moves a limit's next free moment to a time, unless it is

@@ -228,6 +228,14 @@ func (f *fakeLimiter) Reserve(_ context.Context, limits []care.Limit, maxWait ti
 	return wait, err == nil && wait <= maxWait, err
 }
 
+func (f *fakeLimiter) ReserveAll(ctx context.Context, reqs []care.Reservation) []care.Booking {
+	out := make([]care.Booking, len(reqs))
+	for i, r := range reqs {
+		out[i].Wait, out[i].OK, out[i].Err = f.Reserve(ctx, r.Limits, r.MaxWait)
+	}
+	return out
+}
+
 func (f *fakeLimiter) Hold(context.Context, string, time.Time) error { return nil }
 
 func (f *fakeLimiter) get() []limitCall {
