@@ -4,9 +4,9 @@
 // replies go to the outbox, which only the outreach sender reads.
 //
 // Messages of one conversation are processed in order and different
-// conversations in parallel, by a fixed set of workers: a conversation is
-// always handled by the same worker (chosen by a hash of its contact id),
-// so no goroutine waits on an idle conversation.
+// conversations in parallel, by a fixed set of workers: an address is
+// always handled by the same worker (chosen by a hash of it), so no
+// goroutine waits on an idle conversation.
 package inbound
 
 import (

@@ -63,7 +63,7 @@ return {id, made, tostring(supp), other or ''}
 func (s *Store) Resolve(ctx context.Context, reqs []care.ResolveRequest) ([]care.Resolution, error) {
 	salt, err := s.salt(ctx)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	for _, r := range reqs {
 		if err := r.Address.Validate(); err != nil {
@@ -88,7 +88,7 @@ func (s *Store) Resolve(ctx context.Context, reqs []care.ResolveRequest) ([]care
 	for i, c := range cmds {
 		v, err := c.Slice()
 		if err != nil {
-			return nil, fmt.Errorf("resolve address: %w", err)
+			return nil, fmt.Errorf("resolve address: %w", unavailable(err))
 		}
 		if len(v) != 4 {
 			return nil, fmt.Errorf("resolve address: script answered %d values", len(v))

@@ -64,7 +64,7 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 		id := refs[i].Contact
 		v, err := c.Slice()
 		if err != nil {
-			return nil, fmt.Errorf("load conversation %s: %w", id, err)
+			return nil, fmt.Errorf("load conversation %s: %w", id, unavailable(err))
 		}
 		conv := &convs[i]
 		// A record that does not decode is this conversation's problem
@@ -294,7 +294,7 @@ type pendingCommit struct {
 func (s *Store) commitResult(ctx context.Context, p pendingCommit) error {
 	if p.err != nil {
 		s.dropRefs(ctx, p.refs)
-		return fmt.Errorf("commit %s message %s: %w", p.id, p.c.Inbound.MessageID, p.err)
+		return fmt.Errorf("commit %s message %s: %w", p.id, p.c.Inbound.MessageID, unavailable(p.err))
 	}
 	switch p.res {
 	case 1:

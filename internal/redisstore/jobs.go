@@ -53,7 +53,7 @@ func (s *Store) Schedule(ctx context.Context, j care.Job) error {
 		return care.Errorf(care.EInvalid, "schedule: unknown job %q", j.Kind)
 	}
 	if err := s.client.ZAdd(ctx, s.jobs, redis.Z{Score: float64(j.Due.UnixMilli()), Member: jobMember(j)}).Err(); err != nil {
-		return fmt.Errorf("schedule %s of %s: %w", j.Kind, j.Contact, err)
+		return fmt.Errorf("schedule %s of %s: %w", j.Kind, j.Contact, unavailable(err))
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func (s *Store) Records(ctx context.Context, id care.ContactID) (care.Records, e
 	log := pipe.LRange(ctx, s.key(id, keyTranscript), 0, -1)
 	_, _ = pipe.Exec(ctx)
 	if err := firstErr(ledger, log); err != nil {
-		return care.Records{}, fmt.Errorf("records of %s: %w", id, err)
+		return care.Records{}, fmt.Errorf("records of %s: %w", id, unavailable(err))
 	}
 	var rec care.Records
 	var err error

@@ -284,6 +284,19 @@ func (h tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	}
 }
 
+// unavailable marks an error that is not Redis's own answer (a
+// connection refused or dropped, a timeout) as care.EUnavailable: the
+// caller tries again later, and the runtime never dead-letters a message
+// because Redis was away. An error Redis answered (a script error, a
+// wrong type) is left as it is.
+func unavailable(err error) error {
+	var answered redis.Error
+	if err == nil || errors.As(err, &answered) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", care.Errorf(care.EUnavailable, "redis unavailable"), err)
+}
+
 // firstErr returns the first error among cmds other than redis.Nil (a
 // missing key, which callers expect).
 func firstErr(cmds ...redis.Cmder) error {
