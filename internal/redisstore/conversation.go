@@ -145,13 +145,15 @@ while i <= #ARGV do
     if ARGV[i + 2] ~= '0' then redis.call('PEXPIRE', KEYS[5], ARGV[i + 2]) end
     i = i + 3
   elseif kind == 'transcript' then -- entry, TTL ms, oldest ms kept
-    redis.call('RPUSH', KEYS[6], ARGV[i + 1])
-    if redis.call('LLEN', KEYS[6]) > 1000 then redis.call('LTRIM', KEYS[6], -1000, -1) end
-    local oldest = tonumber(ARGV[i + 3])
-    local head = redis.call('LINDEX', KEYS[6], 0)
-    while head and tonumber(string.sub(head, 1, string.find(head, '\31', 1, true) - 1)) < oldest do
-      redis.call('LPOP', KEYS[6])
-      head = redis.call('LINDEX', KEYS[6], 0)
+    local n = redis.call('RPUSH', KEYS[6], ARGV[i + 1])
+    if n > 1000 then redis.call('LTRIM', KEYS[6], -1000, -1) end
+    if n % 8 == 1 then -- old steps go every few steps: each costs a look
+      local oldest = tonumber(ARGV[i + 3])
+      local head = redis.call('LINDEX', KEYS[6], 0)
+      while head and tonumber(string.sub(head, 1, string.find(head, '\31', 1, true) - 1)) < oldest do
+        redis.call('LPOP', KEYS[6])
+        head = redis.call('LINDEX', KEYS[6], 0)
+      end
     end
     redis.call('PEXPIRE', KEYS[6], ARGV[i + 2])
     i = i + 4
