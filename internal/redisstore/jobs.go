@@ -319,8 +319,10 @@ return 1
 // points on. Every step is idempotent; from's keys go last.
 func (s *Store) merge(ctx context.Context, from, into care.ContactID, before func(JobStep) error) error {
 	src, ok, err := s.rawProfile(ctx, from)
-	if err != nil || !ok || src.MergedInto != "" {
-		return err // nothing (left) to merge
+	if err != nil || !ok || src.MergedInto != "" || !src.Erasing.IsZero() {
+		// Nothing (left) to merge; a contact being erased is erased,
+		// never folded into the person, or its addresses would survive.
+		return err
 	}
 	if err := before(StepMergeData); err != nil {
 		return err

@@ -342,7 +342,7 @@ return 1
 // address that is not theirs, is refused whole for that contact.
 func (s *Store) Enqueue(ctx context.Context, ms []care.Outbound) error {
 	err := s.enqueue(ctx, ms)
-	if redis.HasErrorPrefix(errors.Unwrap(err), "NOSCRIPT") || strings.Contains(fmt.Sprint(err), "NOSCRIPT") {
+	if noScript(err) {
 		// Redis forgot the script; nothing was stored (the entries were
 		// taken back). Load it and go again.
 		if err := enqueueScript.Load(ctx, s.client).Err(); err != nil {
@@ -399,6 +399,13 @@ func (s *Store) enqueue(ctx context.Context, ms []care.Outbound) error {
 		s.dropRefs(ctx, refsOf(refs[k]))
 	}
 	return errors.Join(errs...)
+}
+
+// noScript reports whether Redis refused a script it forgot (a restart,
+// a failover) anywhere in err.
+func noScript(err error) bool {
+	var answered redis.Error
+	return errors.As(err, &answered) && strings.HasPrefix(answered.Error(), "NOSCRIPT")
 }
 
 // validOutbound refuses a message that is malformed, too big, or a
