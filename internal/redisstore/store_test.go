@@ -324,6 +324,32 @@ func TestScriptCacheFlushed(t *testing.T) {
 	if n := client.XLen(ctx, s.laneKey(replyLane)).Val(); n != 3 {
 		t.Errorf("queue holds %d entries, want 3 (no dangling reference from the refused EVALSHA)", n)
 	}
+	// Every other path loads what Redis forgot, too: reading, taking,
+	// settling, booking, queueing from outside a step.
+	id := idOf(alice)
+	if err := client.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	ds := mustNext(t, s, "w", 10)
+	if got, err := s.Take(ctx, ds[0]); got != care.Taken || err != nil {
+		t.Fatalf("take after a flush = %v, %v", got, err)
+	}
+	if err := s.Settle(ctx, ds[0], care.Outcome{Verdict: care.Allow, Sent: true}); err != nil {
+		t.Fatalf("settle after a flush: %v", err)
+	}
+	if _, ok, err := s.Reserve(ctx, []care.Limit{{Key: "whatsapp", Rate: care.Rate{N: 10, Per: time.Second}}}, time.Second); !ok || err != nil {
+		t.Fatalf("reserve after a flush: %v, %v", ok, err)
+	}
+	if err := client.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	m := care.Outbound{ID: "p1", Contact: id, Address: alice, Class: care.Transactional, Order: "o1", Text: "pesanan siap", Created: t0}
+	if err := s.Enqueue(ctx, []care.Outbound{m}); err != nil {
+		t.Fatalf("enqueue after a flush: %v", err)
+	}
+	if n := client.XLen(ctx, s.laneKey(care.LaneOf(alice, care.Transactional))).Val(); n != 1 {
+		t.Errorf("shop lane holds %d entries, want 1", n)
+	}
 }
 
 func TestRefusedCommitLeavesNoReference(t *testing.T) {
