@@ -51,7 +51,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 	contact.LastInboundOn = with(contact.LastInboundOn, in.Address.Channel, now)
 	if _, ok := contact.Unreachable[in.Address.Channel]; ok {
 		// They wrote, so the channel reaches them again.
-		contact.Unreachable = with(contact.Unreachable, in.Address.Channel, "")
+		contact.Unreachable = maps.Clone(contact.Unreachable)
 		delete(contact.Unreachable, in.Address.Channel)
 	}
 

@@ -258,9 +258,10 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 	}
 	ch := s.route(d.Address)
 	if ch == nil {
-		// Another process runs this channel: the lane is theirs, and the
-		// message was read by mistake (a lane listed wrongly). Leave it.
-		s.cfg.Logger.Error("a message of a channel this process does not run; left for its owner", "lane", d.Lane, "message", d.ID)
+		// The channel stopped running here after the lane was read (a
+		// WhatsApp number moved to another process): the entry stays
+		// pending and the process that runs the channel claims it.
+		s.cfg.Logger.Info("a message of a channel this process no longer runs; left for the one that does", "lane", d.Lane, "message", d.ID)
 		return
 	}
 	if until := s.pausedUntil(d.Address.Channel, now); !until.IsZero() && !d.Address.Simulated() {
