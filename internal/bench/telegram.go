@@ -3,15 +3,20 @@ package bench
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"math"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,11 +32,20 @@ import (
 )
 
 // TelegramOptions say what `mitra bench --telegram` measures: the whole
-// program (internal/app, Telegram polling, WhatsApp off) against a Bot
-// API server on loopback that answers every call Delay later.
+// program (internal/app, Telegram polling, WhatsApp off), or another bot
+// (Bot), against a Bot API server on loopback that answers every call
+// Delay later.
 type TelegramOptions struct {
 	// RedisURL is the Redis to use; empty starts a redis-server of its own.
 	RedisURL string
+	// Bot, when set, is the command of the bot to measure instead of
+	// Mitra, such as "node internal/bench/telegraf/bot.mjs": split at
+	// spaces and run without a shell, with BOT_TOKEN, API_ROOT (the Bot
+	// API server's base URL, round trip included), REDIS_URL and
+	// REDIS_PREFIX (the prefix its keys must start with, followed by a
+	// colon; they are deleted after) in its environment. It is measured
+	// once it polls, and stopped with an interrupt at the end.
+	Bot string
 	// Delay is each Bot API call's round trip: half before the server
 	// reads the request, half before its answer reaches the bot.
 	Delay time.Duration
@@ -60,6 +74,8 @@ func TelegramDefaults() TelegramOptions {
 
 // TelegramResult is what the Telegram run measured.
 type TelegramResult struct {
+	// Bot is the bot measured: "mitra", or TelegramOptions.Bot.
+	Bot     string  `json:"bot"`
 	DelayMs float64 `json:"delay_ms"`
 	// UpdatesPerSec is the throughput: customers' updates from the first
 	// pushed to the last reply sent, Conversations at once.
@@ -83,9 +99,10 @@ type TelegramResult struct {
 	Unanswered         int `json:"unanswered"`
 }
 
-// RunTelegram runs the whole program against an emulated Bot API server
-// with a round trip of opts.Delay and measures updates per second and
-// the first reply's latency.
+// RunTelegram runs the whole program, or the bot opts.Bot names, against
+// an emulated Bot API server with a round trip of opts.Delay and measures
+// updates per second and the first reply's latency. The customers start
+// talking once the bot polls.
 func RunTelegram(ctx context.Context, opts TelegramOptions) (TelegramResult, error) {
 	progress := opts.Progress
 	if progress == nil {
@@ -94,17 +111,28 @@ func RunTelegram(ctx context.Context, opts TelegramOptions) (TelegramResult, err
 	if len(opts.Conversation) == 0 {
 		opts.Conversation = DefaultConversation
 	}
-	res := TelegramResult{DelayMs: float64(opts.Delay.Microseconds()) / 1000, Conversations: opts.Conversations}
-	url := opts.RedisURL
-	if url == "" {
+	res := TelegramResult{Bot: "mitra", DelayMs: float64(opts.Delay.Microseconds()) / 1000, Conversations: opts.Conversations}
+	if opts.Bot != "" {
+		res.Bot = opts.Bot
+	}
+	redisURL := opts.RedisURL
+	if redisURL == "" {
 		srv, err := redisserver.Start(ctx, redisserver.Options{})
 		if err != nil {
 			return res, err
 		}
 		defer srv.Close()
-		url = srv.URL()
+		redisURL = srv.URL()
 		fmt.Fprintf(progress, "started redis-server at %s\n", srv.Addr())
 	}
+	prefix := "mitrabench-" + randomHex()
+	defer func() {
+		client, err := redisstore.Open(redisURL)
+		if err == nil {
+			_ = redisstore.New(client, prefix).Purge(context.WithoutCancel(ctx))
+			_ = client.Close()
+		}
+	}()
 
 	tb := &fakeTB{}
 	defer tb.cleanup()
@@ -118,43 +146,28 @@ func RunTelegram(ctx context.Context, opts TelegramOptions) (TelegramResult, err
 	go func() { _ = hs.Serve(ln) }()
 	defer hs.Close()
 
-	dir, err := os.MkdirTemp("", "mitra-bench-*")
+	apiURL := "http://" + ln.Addr().String()
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	var b *runningBot
+	if opts.Bot != "" {
+		fmt.Fprintf(progress, "telegram: starting %s\n", opts.Bot)
+		b, err = startCommand(runCtx, opts.Bot, []string{
+			"BOT_TOKEN=" + telegramtest.Token, "API_ROOT=" + apiURL, "REDIS_URL=" + redisURL, "REDIS_PREFIX=" + prefix,
+		}, progress)
+	} else {
+		b, err = startMitra(runCtx, redisURL, prefix, apiURL)
+	}
 	if err != nil {
+		stop()
 		return res, err
 	}
-	defer os.RemoveAll(dir)
-	cfg := config.Defaults()
-	cfg.RedisURL = url
-	cfg.RedisPrefix = "mitrabench-" + randomHex()
-	cfg.HTTPAddr = "127.0.0.1:0"
-	cfg.DataDir = dir
-	cfg.Simulator = false
-	cfg.WhatsApp.Mode = "off"
-	cfg.Telegram.Token = telegramtest.Token
-	cfg.Telegram.APIURL = "http://" + ln.Addr().String()
-	cfg.Telegram.Mode = "polling"
-	// The emulator has no limits to protect, and the bot it is compared
-	// with applies none.
-	cfg.Rates = maps.Clone(cfg.Rates)
-	cfg.Rates[care.Telegram] = config.ChannelRates{}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(ctx, cfg, quiet)
-	if err != nil {
-		return res, fmt.Errorf("start mitra: %w", err)
-	}
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
 	defer func() {
 		stop()
-		<-done
-		_ = a.Close()
-		client, err := redisstore.Open(url)
-		if err == nil {
-			_ = redisstore.New(client, cfg.RedisPrefix).Purge(context.WithoutCancel(ctx))
-			_ = client.Close()
-		}
+		<-b.done
 	}()
+	if err := b.waitPolling(ctx, bot); err != nil {
+		return res, fmt.Errorf("%s: %w", res.Bot, err)
+	}
 
 	d := &driver{bot: bot, api: api, conv: opts.Conversation}
 	fmt.Fprintf(progress, "telegram: %d conversations one at a time, Bot API round trip %s\n", opts.Light, opts.Delay)
@@ -294,6 +307,10 @@ func (a *delayedAPI) lastSent() time.Time {
 }
 
 func (a *delayedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := formOf(r); err != nil {
+		http.Error(w, `{"ok":false,"error_code":400,"description":"Bad Request: can't parse JSON"}`, http.StatusBadRequest)
+		return
+	}
 	send := strings.HasSuffix(r.URL.Path, "/sendMessage")
 	if send {
 		a.mu.Lock()
@@ -325,6 +342,36 @@ func (a *delayedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	maps.Copy(w.Header(), rec.Header())
 	w.WriteHeader(rec.Code)
 	_, _ = io.Copy(w, bytes.NewReader(rec.Body.Bytes()))
+}
+
+// formOf turns a call whose parameters come as a JSON object, as
+// Telegraf sends them, into the form the emulator reads; the Bot API
+// takes either. A string stays as it is, any other value becomes its
+// JSON text (numbers, true, a reply_markup object), and null is left out.
+func formOf(r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&fields); err != nil {
+		return fmt.Errorf("JSON parameters: %w", err)
+	}
+	form := url.Values{}
+	for k, raw := range fields {
+		var s string
+		switch {
+		case string(raw) == "null":
+		case json.Unmarshal(raw, &s) == nil:
+			form.Set(k, s)
+		default:
+			form.Set(k, string(raw))
+		}
+	}
+	body := form.Encode()
+	r.Body = io.NopCloser(strings.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return nil
 }
 
 // fakeTB lets the emulator, made for tests, run in the benchmark: it
@@ -364,4 +411,138 @@ func (t *fakeTB) cleanup() {
 	for i := len(fns) - 1; i >= 0; i-- {
 		fns[i]()
 	}
+}
+
+// startTimeout bounds a bot's start, until its first getUpdates call.
+const startTimeout = time.Minute
+
+// runningBot is a bot under way, Mitra or a command.
+type runningBot struct {
+	done chan struct{} // closed once the bot stopped
+	err  error         // why it stopped, when not asked to; set before done is closed
+}
+
+// waitPolling waits until the bot's first getUpdates call reaches the
+// emulator: until then the bot is starting, and a customer's message
+// would measure its start.
+func (r *runningBot) waitPolling(ctx context.Context, bot *telegramtest.Server) error {
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for len(bot.Calls("getUpdates")) == 0 {
+		select {
+		case <-r.done:
+			if r.err == nil {
+				return errors.New("stopped before it polled")
+			}
+			return fmt.Errorf("stopped before it polled: %w", r.err)
+		case <-deadline.C:
+			return fmt.Errorf("not polling after %s", startTimeout)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// startMitra runs the whole program until ctx ends, on the Redis at
+// redisURL with its keys under prefix, polling the Bot API at apiURL.
+func startMitra(ctx context.Context, redisURL, prefix, apiURL string) (*runningBot, error) {
+	dir, err := os.MkdirTemp("", "mitra-bench-*")
+	if err != nil {
+		return nil, err
+	}
+	cfg := config.Defaults()
+	cfg.RedisURL = redisURL
+	cfg.RedisPrefix = prefix
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.DataDir = dir
+	cfg.Simulator = false
+	cfg.WhatsApp.Mode = "off"
+	cfg.Telegram.Token = telegramtest.Token
+	cfg.Telegram.APIURL = apiURL
+	cfg.Telegram.Mode = "polling"
+	// The emulator has no limits to protect, and the bot it is compared
+	// with applies none.
+	cfg.Rates = maps.Clone(cfg.Rates)
+	cfg.Rates[care.Telegram] = config.ChannelRates{}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.New(ctx, cfg, quiet)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("start mitra: %w", err)
+	}
+	r := &runningBot{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if err := a.Run(ctx); err != nil && ctx.Err() == nil {
+			r.err = err
+		}
+		_ = a.Close()
+		_ = os.RemoveAll(dir)
+	}()
+	return r, nil
+}
+
+// startCommand runs command, split at spaces, with env added to this
+// process's environment, until ctx ends; it is then interrupted, and
+// killed if it has not exited 5 s later. What it prints goes to out.
+func startCommand(ctx context.Context, command string, env []string, out io.Writer) (*runningBot, error) {
+	args := strings.Fields(command)
+	if len(args) == 0 {
+		return nil, errors.New("no bot command")
+	}
+	tail := &tailWriter{}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	// The same writer for both: one pipe, the lines in the order printed.
+	cmd.Stdout = io.MultiWriter(out, tail)
+	cmd.Stderr = cmd.Stdout
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", command, err)
+	}
+	r := &runningBot{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		err := cmd.Wait()
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			r.err = fmt.Errorf("%s, after printing %q: %w", args[0], tail, err)
+		default:
+			r.err = fmt.Errorf("%s exited, after printing %q", args[0], tail)
+		}
+	}()
+	return r, nil
+}
+
+// tailWriter keeps the last tailSize bytes written to it.
+type tailWriter struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+// tailSize is how much of a bot's output an error quotes.
+const tailSize = 2048
+
+// Write implements io.Writer.
+func (t *tailWriter) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > tailSize {
+		t.b = t.b[len(t.b)-tailSize:]
+	}
+	return len(p), nil
+}
+
+// String returns what was kept, trimmed.
+func (t *tailWriter) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.TrimSpace(string(t.b))
 }
