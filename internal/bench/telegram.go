@@ -50,12 +50,13 @@ type TelegramOptions struct {
 	// reads the request, half before its answer reaches the bot.
 	Delay time.Duration
 	// Conversations talk at once in the throughput run, each sending
-	// Conversation's messages, the next once the first reply to the last
-	// one arrived.
+	// Conversation's messages, the next once the whole answer to the
+	// last one arrived: as many replies as it got at light load.
 	Conversations int
 	// Light is how many conversations go one after the other, each
-	// message after the bot's answers, for the first-reply latency at
-	// light load.
+	// message 300 ms after the first reply to the last, for the
+	// first-reply latency at light load and the number of replies that
+	// answer each message.
 	Light int
 	// Conversation is what each customer says.
 	Conversation []string
@@ -223,40 +224,86 @@ type driver struct {
 	conv []string
 	mu   sync.Mutex
 	msg  int
+	// answer is how many messages the bot sends in answer to each
+	// message of conv, as counted at light load; nil until counted.
+	answer []int
 }
 
-// conversation has chat say each message of the conversation, each once
-// the first reply to the last arrived and pause passed, and returns the
-// first-reply latencies and how many messages got none.
+// conversation has chat say each message of the conversation and
+// returns the first-reply latencies and how many messages got none.
+// With a pause (light load), each message comes pause after the first
+// reply to the one before, and the replies that arrived by then are the
+// answer to it. Without one, each message comes once the whole answer
+// to the one before arrived, as counted at light load: a customer reads
+// the menu before picking from it, and a reply still to come to the
+// message before is not taken for the first reply to the next.
 func (d *driver) conversation(ctx context.Context, chat int64, pause time.Duration) (lat []time.Duration, missing int) {
-	for _, text := range d.conv {
+	replies := make(chan time.Time, 64)
+	d.api.expect(chat, func(at time.Time) {
+		select {
+		case replies <- at:
+		default:
+		}
+	})
+	defer d.api.expect(chat, nil)
+	counted := make([]int, len(d.conv))
+	for i, text := range d.conv {
 		d.mu.Lock()
 		d.msg++
 		id := d.msg
+		rest := 0
+		if d.answer != nil {
+			rest = d.answer[i] - 1
+		}
 		d.mu.Unlock()
-		got := make(chan time.Time, 1)
-		d.api.expect(chat, func(at time.Time) {
-			select {
-			case got <- at:
-			default:
-			}
-		})
 		start := time.Now()
 		d.bot.Push(telegramtest.TextUpdate(chat, id, text))
 		select {
-		case at := <-got:
+		case at := <-replies:
 			lat = append(lat, at.Sub(start))
+			counted[i] = 1
 		case <-time.After(replyTimeout):
 			missing++
+			continue
 		case <-ctx.Done():
 			return lat, missing
 		}
 		if pause > 0 {
 			time.Sleep(pause)
+			for len(replies) > 0 {
+				<-replies
+				counted[i]++
+			}
+			continue
+		}
+		for range rest {
+			select {
+			case <-replies:
+			case <-time.After(replyTimeout):
+			case <-ctx.Done():
+				return lat, missing
+			}
 		}
 	}
-	d.api.expect(chat, nil)
+	if pause > 0 && missing == 0 {
+		d.count(counted)
+	}
 	return lat, missing
+}
+
+// count notes the answer counted in one conversation at light load; of
+// several, the smallest count for each message is kept, so that no
+// customer waits for a reply that does not come.
+func (d *driver) count(answer []int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.answer == nil {
+		d.answer = answer
+		return
+	}
+	for i, n := range answer {
+		d.answer[i] = min(d.answer[i], n)
+	}
 }
 
 // countCalls counts the calls the emulator answered, by method.
