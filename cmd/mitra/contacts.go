@@ -154,14 +154,18 @@ func contactsImportCmd() *cobra.Command {
 						return err
 					}
 				}
-				for _, person := range roster.People(rows) {
+				people := roster.People(rows)
+				for _, person := range people {
 					for _, a := range person[1:] {
 						if _, err := s.Link(cmd.Context(), person[0], a); err != nil {
 							return err
 						}
 					}
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "imported %d contacts (consent untouched)\n", len(rows))
+				if _, err := s.Sweep(cmd.Context(), nil); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "imported %d addresses, %d people on several channels (consent untouched)\n", len(rows), len(people))
 				return nil
 			})
 		},
@@ -193,11 +197,14 @@ func contactsLinkCmd() *cobra.Command {
 						return err
 					}
 				}
-				n, err := s.Sweep(cmd.Context(), nil)
+				if _, err := s.Sweep(cmd.Context(), nil); err != nil {
+					return err
+				}
+				c, _, err := s.Contact(cmd.Context(), id)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s is one person (%d merged now)\n", id, n)
+				roster.PrintContact(cmd.OutOrStdout(), c)
 				return nil
 			})
 		},

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -227,7 +228,13 @@ func (s *Store) UpdateContact(ctx context.Context, id care.ContactID, fn func(c 
 		if err != nil {
 			return care.Contact{}, err
 		}
-		next.ID, next.Addresses, next.Erasing, next.MergedInto, next.Merged = cur.ID, cur.Addresses, cur.Erasing, "", cur.Merged
+		// fn may add addresses (a link), never drop one: the index
+		// still files them here.
+		added := next.Addresses
+		next.ID, next.Addresses, next.Erasing, next.MergedInto, next.Merged = cur.ID, slices.Clone(cur.Addresses), cur.Erasing, "", cur.Merged
+		for _, a := range added {
+			next.AddAddress(a)
+		}
 		for _, e := range events {
 			next = next.Apply(e)
 		}

@@ -208,3 +208,23 @@ func TestProfileWritesNeverLoseEachOther(t *testing.T) {
 		t.Errorf("updating an unknown contact = %v, want not found", err)
 	}
 }
+
+// TestLinkANewAddress: linking an address never seen files it under the
+// person, and the profile lists it.
+func TestLinkANewAddress(t *testing.T) {
+	s, _ := newStore(t)
+	id, err := s.Import(ctx, phone, care.Contact{Name: "Budi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Link(ctx, phone, tgID); err != nil || got != id {
+		t.Fatalf("Link = %s, %v; want %s", got, err, id)
+	}
+	c, _, err := s.Contact(ctx, id)
+	if err != nil || !c.Has(tgID) || !c.Has(phone) {
+		t.Errorf("profile %+v, %v: want both addresses", c, err)
+	}
+	if got, ok, _ := s.Lookup(ctx, tgID); !ok || got != id {
+		t.Errorf("the linked address is filed under %s, want %s", got, id)
+	}
+}
