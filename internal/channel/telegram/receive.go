@@ -44,6 +44,9 @@ func (c *Channel) poll(ctx context.Context) error {
 		return fmt.Errorf("telegram deleteWebhook: %w", err)
 	}
 	c.log.Info("telegram polling for updates")
+	// answers are the answers to taps under way.
+	var answers sync.WaitGroup
+	defer answers.Wait()
 	// offset is the first update not yet handled; asked is the offset
 	// Telegram was last told.
 	offset, asked := 0, 0
@@ -62,7 +65,7 @@ func (c *Channel) poll(ctx context.Context) error {
 			return fmt.Errorf("telegram getUpdates: %w", err)
 		}
 		asked = offset
-		offset = c.deliverBatch(ctx, updates, offset)
+		offset = c.deliverBatch(ctx, updates, offset, &answers)
 	}
 	return nil
 }
@@ -93,8 +96,11 @@ func (c *Channel) confirm(ctx context.Context, offset int) {
 // deliverBatch hands one getUpdates batch to the handler: the updates of
 // one chat in order, different chats at once. It returns the next offset:
 // past the updates, from the start of the batch, that are done with.
-// When ctx ends midway, the rest come again after a restart.
-func (c *Channel) deliverBatch(ctx context.Context, updates []tgbotapi.Update, offset int) int {
+// When ctx ends midway, the rest come again after a restart. A tap is
+// answered once stored, beside the batch (answers tracks the answers):
+// the answer is cosmetic, and its round trip would otherwise hold up the
+// chat's next update and the next getUpdates.
+func (c *Channel) deliverBatch(ctx context.Context, updates []tgbotapi.Update, offset int, answers *sync.WaitGroup) int {
 	done := make([]bool, len(updates))
 	events := make([]event, len(updates))
 	chats := map[string][]int{} // chat id -> indexes into updates, in order
@@ -112,10 +118,13 @@ func (c *Channel) deliverBatch(ctx context.Context, updates []tgbotapi.Update, o
 	for _, idx := range chats {
 		wg.Go(func() {
 			for _, i := range idx {
-				if !c.deliverRetrying(ctx, events[i]) {
+				if !c.storeRetrying(ctx, events[i]) {
 					return
 				}
 				done[i] = true
+				if events[i].callback != "" {
+					answers.Go(func() { c.answer(ctx, events[i]) })
+				}
 			}
 		})
 	}
@@ -129,15 +138,15 @@ func (c *Channel) deliverBatch(ctx context.Context, updates []tgbotapi.Update, o
 	return offset
 }
 
-// deliverRetrying delivers e until the handler has stored it (or found it
-// a duplicate or beyond processing), waiting longer after each failure;
-// it never skips a message, and each attempt is bounded by
+// storeRetrying hands e to the handler until it has stored it (or found
+// it a duplicate or beyond processing), waiting longer after each
+// failure; it never skips a message, and each attempt is bounded by
 // Config.HandleTimeout, so a store that stopped answering costs a retry,
 // not a hang. It reports false when ctx ended first.
-func (c *Channel) deliverRetrying(ctx context.Context, e event) bool {
+func (c *Channel) storeRetrying(ctx context.Context, e event) bool {
 	b := backoff.New(c.retryMin, c.retryMax)
 	for {
-		err := c.deliver(ctx, e)
+		err := c.store(ctx, e)
 		if err == nil {
 			return true
 		}
@@ -160,12 +169,21 @@ type event struct {
 	callback string
 }
 
-// deliver hands e to the handler, giving it Config.HandleTimeout. It
+// deliver stores e (see store) and, once it is done with, answers a tap,
+// so the button stops spinning. It returns store's error.
+func (c *Channel) deliver(ctx context.Context, e event) error {
+	if err := c.store(ctx, e); err != nil {
+		return err
+	}
+	c.answer(ctx, e)
+	return nil
+}
+
+// store hands e to the handler, giving it Config.HandleTimeout. It
 // returns nil when e is done with: stored, a duplicate of one stored
 // (care.ErrDuplicate), or so wrong that retrying cannot help (code
-// care.EInvalid); and an error when Telegram must deliver it again. A
-// tap is answered once it is done with, so the button stops spinning.
-func (c *Channel) deliver(ctx context.Context, e event) error {
+// care.EInvalid); and an error when Telegram must deliver it again.
+func (c *Channel) store(ctx context.Context, e event) error {
 	hctx, cancel := context.WithTimeout(ctx, c.cfg.HandleTimeout)
 	err := c.h.Handle(hctx, e.in)
 	late := errors.Is(hctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
@@ -179,10 +197,14 @@ func (c *Channel) deliver(ctx context.Context, e event) error {
 	default:
 		return fmt.Errorf("update %d not stored: %w", e.update, err)
 	}
+	return nil
+}
+
+// answer answers e's callback query, when e is a tap: a cosmetic call.
+func (c *Channel) answer(ctx context.Context, e event) {
 	if e.callback != "" {
 		c.cosmetic(ctx, callAnswer, e.in.Address, answerQuery(e.callback))
 	}
-	return nil
 }
 
 // translate turns an update into an event. ignored says why an update is
