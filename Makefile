@@ -1,7 +1,7 @@
 # Mitra's two set-up commands are `go run ./cmd/mitra demo` and `make test`.
 GO ?= go
 
-.PHONY: test deps vet build bench bench-telegram run
+.PHONY: test deps vet build bench bench-telegram bench-telegraf run
 
 ## test: everything CI checks — vet, the race-enabled tests (real redis-server,
 ## real headless Chromium), the flow files and their conversation tests.
@@ -33,3 +33,10 @@ run:
 ## 50 ms round trip: updates per second and the first reply's latency.
 bench-telegram: deps
 	$(GO) run ./cmd/mitra bench --telegram
+
+## bench-telegraf: the bench-telegram run with the Telegraf 4 bot in
+## internal/bench/telegraf (Node.js 18+ and npm: apt-get install nodejs npm)
+## instead of Mitra.
+bench-telegraf: deps
+	npm ci --prefix internal/bench/telegraf --no-audit --no-fund
+	$(GO) run ./cmd/mitra bench --telegram --telegram-bot "node internal/bench/telegraf/bot.mjs"

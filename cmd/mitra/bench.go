@@ -91,6 +91,7 @@ func benchCmd() *cobra.Command {
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	f.StringVar(&phases, "phases", "", "what to run, comma-separated: "+strings.Join(bench.Phases, ",")+" (default all)")
 	f.BoolVar(&tg, "telegram", false, "instead, run the whole program (Telegram polling) against an emulated Bot API server on loopback with a round trip of --telegram-delay, and report updates per second and the first reply's latency")
+	f.StringVar(&tgOpts.Bot, "telegram-bot", "", "--telegram: measure this bot instead of Mitra: a command, split at spaces and run without a shell, with BOT_TOKEN, API_ROOT, REDIS_URL and REDIS_PREFIX in its environment, such as \"node internal/bench/telegraf/bot.mjs\" (make bench-telegraf)")
 	f.DurationVar(&tgOpts.Delay, "telegram-delay", tgOpts.Delay, "--telegram: each Bot API call's round trip")
 	f.IntVar(&tgOpts.Conversations, "telegram-conversations", tgOpts.Conversations, "--telegram: conversations at once in the throughput run, each of "+strconv.Itoa(len(tgOpts.Conversation))+" messages")
 	f.IntVar(&tgOpts.Light, "telegram-light", tgOpts.Light, "--telegram: conversations one after the other for the latency at light load")
@@ -179,7 +180,7 @@ func printBench(out io.Writer, opts bench.Options, res bench.Result) {
 
 // printTelegram writes the figures of a --telegram run.
 func printTelegram(out io.Writer, res bench.TelegramResult) {
-	fmt.Fprintf(out, "whole program against a Bot API server with a %.0f ms round trip (Telegram polling, no rate limits)\n", res.DelayMs)
+	fmt.Fprintf(out, "%s against a Bot API server with a %.0f ms round trip (Telegram polling, no rate limits)\n", res.Bot, res.DelayMs)
 	fmt.Fprintf(out, "  throughput               %.0f updates/s (%d conversations at once, %d updates)\n", res.UpdatesPerSec, res.Conversations, res.Updates)
 	fmt.Fprintf(out, "  first reply              light load p50 %.1f ms, p99 %.1f ms; under load p50 %.1f ms, p99 %.1f ms\n",
 		res.FirstReplyP50ms, res.FirstReplyP99ms, res.LoadedP50ms, res.LoadedP99ms)

@@ -60,8 +60,10 @@ type SenderConfig struct {
 	// WhatsApp number held by another process is not); nil means all of
 	// Channels. The lanes of an inactive channel are left to others.
 	Active func(care.Channel) bool
-	// InFlight is how many messages one loop sends at once, to different
-	// contacts (default 100).
+	// InFlight is how many messages one loop has under way at once,
+	// counting those queued behind an earlier one of their contact
+	// (default 400: enough to keep a platform with a 50 ms round trip
+	// busy).
 	InFlight   int
 	Now        func() time.Time
 	Logger     *slog.Logger
@@ -99,7 +101,7 @@ type settlement struct {
 // NewSender returns a sender; Run starts it.
 func NewSender(cfg SenderConfig) *Sender {
 	if cfg.InFlight <= 0 {
-		cfg.InFlight = 100
+		cfg.InFlight = 400
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
