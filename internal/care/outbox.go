@@ -2,7 +2,6 @@ package care
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -44,9 +43,6 @@ func LaneOf(a Address, c Class) Lane {
 // LanesOf lists the lanes of a channel ("whatsapp", "telegram" or
 // SimChannel): replies first.
 func LanesOf(ch string) []Lane { return []Lane{Lane(ch + ".reply"), Lane(ch + ".shop")} }
-
-// Shop reports whether l holds messages the shop starts.
-func (l Lane) Shop() bool { return strings.HasSuffix(string(l), ".shop") }
 
 // TakeResult is what became of an attempt to take a message for sending.
 type TakeResult int

@@ -363,16 +363,8 @@ func (s *Store) Pseudonyms(ctx context.Context) (care.Pseudonyms, error) {
 	return care.NewPseudonyms(salt), nil
 }
 
-// Fingerprint is the salted hash that stands for an erased address: the
-// suppression set and the erasure's audit entry keep only this.
-func (s *Store) Fingerprint(ctx context.Context, a care.Address) (string, error) {
-	salt, err := s.salt(ctx)
-	if err != nil {
-		return "", err
-	}
-	return fingerprint(salt, a), nil
-}
-
+// fingerprint is the salted hash that stands for an erased address:
+// the suppression set and the erasure's audit entry keep only this.
 func fingerprint(salt []byte, a care.Address) string {
 	h := sha256.New()
 	h.Write(salt)
@@ -382,10 +374,11 @@ func fingerprint(salt []byte, a care.Address) string {
 
 // Suppressed reports when the address was erased, zero if never.
 func (s *Store) Suppressed(ctx context.Context, a care.Address) (time.Time, error) {
-	fp, err := s.Fingerprint(ctx, a)
+	salt, err := s.salt(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
+	fp := fingerprint(salt, a)
 	ms, err := s.client.HGet(ctx, s.suppressed, fp).Int64()
 	if errors.Is(err, redis.Nil) {
 		return time.Time{}, nil
