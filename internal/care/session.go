@@ -21,7 +21,10 @@ type Session struct {
 	// Lang is the language the contact is spoken to in.
 	Lang string `json:"l,omitempty"`
 	// StaffUntil, when in the future, means a person holds the
-	// conversation and the flows stay silent until then.
+	// conversation and the flows stay silent until then. The runtime
+	// sets it from the profile's Handover before each step and stores
+	// it empty: a session of an earlier version that still holds one
+	// counts as handed to staff until then.
 	StaffUntil time.Time `json:"h,omitzero"`
 	// Updated is when the session was last stored.
 	Updated time.Time `json:"u"`
@@ -68,6 +71,9 @@ type Contact struct {
 	// HeldSince is when a person at the shop last took the conversation
 	// over: a message the flows composed before it is not sent.
 	HeldSince time.Time `json:"held_since,omitzero"`
+	// Handover is who answers the conversation now: the bot, nobody yet
+	// (waiting for staff) or a person.
+	Handover Handover `json:"handover,omitzero"`
 	// Erasing is when the person asked to erase their data; a sweeper
 	// finishes the erasure and nothing else may change the profile.
 	Erasing time.Time `json:"erasing,omitzero"`

@@ -39,6 +39,10 @@ type Commit struct {
 	// Transcript keeps the inbound text and the replies for this long in
 	// the contact's transcript; 0 keeps none.
 	Transcript time.Duration
+	// Events are changes of who answers the conversation that the step
+	// made (a hand-over, the shop's phone taking it, the customer asking
+	// for the bot), appended to the contact's events.
+	Events []StaffEvent
 	// Deadline, when set, is the caller's: a commit that reaches the
 	// store after it is refused with ErrLate, so a caller told "not
 	// stored" at its deadline was told the truth.
@@ -159,4 +163,7 @@ type TranscriptEntry struct {
 	At      time.Time
 	Inbound bool // from the contact; false: to the contact
 	Text    string
+	// Staff names the staff member who wrote an outbound message; ""
+	// for the bot's.
+	Staff string
 }

@@ -37,6 +37,13 @@ type Config struct {
 	// StaffHold is how long the bot stays silent after handing a
 	// conversation to a person.
 	StaffHold time.Duration
+	// StaffHours are when staff answer chats, in TimeZone: the customer
+	// is told when to expect an answer, and a conversation handed over
+	// outside them waits StaffHold from the next opening.
+	StaffHours care.StaffHours
+	// StaffIdle is how long a person may hold a conversation without
+	// writing before it goes back to the bot.
+	StaffIdle time.Duration
 	// Simulator serves the web chat simulator.
 	Simulator bool
 	// LogFormat is "text" or "json"; LogLevel is debug, info, warn or error.
@@ -75,6 +82,8 @@ func Defaults() Config {
 		Lang:        "id",
 		SessionTTL:  30 * 24 * time.Hour,
 		StaffHold:   4 * time.Hour,
+		StaffHours:  everyDay(care.Span{Start: 8 * time.Hour, End: 20 * time.Hour}),
+		StaffIdle:   2 * time.Hour,
 		LogFormat:   "text",
 		LogLevel:    "info",
 		DataDir:     "data",
@@ -183,6 +192,14 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 	}
 	duration("MITRA_SESSION_TTL", &c.SessionTTL)
 	duration("MITRA_STAFF_HOLD", &c.StaffHold)
+	if v := get("MITRA_STAFF_HOURS"); v != "" {
+		h, err := parseStaffHours(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MITRA_STAFF_HOURS=%q: %w", v, err))
+		}
+		c.StaffHours = h
+	}
+	duration("MITRA_STAFF_IDLE", &c.StaffIdle)
 	if v := get("MITRA_SIMULATOR"); v != "" {
 		b, err := parseSwitch(v)
 		if err != nil {

@@ -1,0 +1,80 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseStaffHours(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string // the hours as StaffHours.String renders them
+		wantErr string
+	}{
+		{in: "08:00-20:00", want: "mon 08:00-20:00; tue 08:00-20:00; wed 08:00-20:00; thu 08:00-20:00; fri 08:00-20:00; sat 08:00-20:00; sun 08:00-20:00"},
+		{in: "mon-sat 08:00-17:00; sun off", want: "mon 08:00-17:00; tue 08:00-17:00; wed 08:00-17:00; thu 08:00-17:00; fri 08:00-17:00; sat 08:00-17:00; sun off"},
+		{in: "mon-fri 09:00-17:00", want: "mon 09:00-17:00; tue 09:00-17:00; wed 09:00-17:00; thu 09:00-17:00; fri 09:00-17:00; sat off; sun off"},
+		{in: "08:00-20:00; fri 08:00-11:00; sun off", want: "mon 08:00-20:00; tue 08:00-20:00; wed 08:00-20:00; thu 08:00-20:00; fri 08:00-11:00; sat 08:00-20:00; sun off"},
+		{in: "Sat-Mon 10:00-24:00", want: "mon 10:00-24:00; tue off; wed off; thu off; fri off; sat 10:00-24:00; sun 10:00-24:00"},
+		{in: "saturday,sunday 07:30-12:00;", want: "mon off; tue off; wed off; thu off; fri off; sat 07:30-12:00; sun 07:30-12:00"},
+		{in: "always", want: "always"},
+		{in: "8-17", wantErr: `"8-17": want HH:MM-HH:MM like 08:00-17:00, or off`},
+		{in: "mon-sat 17:00-08:00", wantErr: "must end after they start"},
+		{in: "funday 08:00-17:00", wantErr: `unknown day "funday"`},
+		{in: "sun off", wantErr: "never on duty"},
+		{in: "mon 08:00-12:00 13:00-17:00", wantErr: "want [days] HH:MM-HH:MM or [days] off"},
+		{in: "08:00-25:00", wantErr: "want HH:MM-HH:MM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			h, err := parseStaffHours(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("parseStaffHours(%q) = %v, %v; want an error with %q", tt.in, h, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := h.String(); got != tt.want {
+				t.Errorf("parseStaffHours(%q) = %s\nwant %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStaffSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		hours   string
+		idle    time.Duration
+		wantErr []string
+	}{
+		{name: "defaults", env: map[string]string{}, hours: "mon 08:00-20:00; tue 08:00-20:00; wed 08:00-20:00; thu 08:00-20:00; fri 08:00-20:00; sat 08:00-20:00; sun 08:00-20:00", idle: 2 * time.Hour},
+		{name: "set", env: map[string]string{"MITRA_STAFF_HOURS": "always", "MITRA_STAFF_IDLE": "45m"}, hours: "always", idle: 45 * time.Minute},
+		{name: "bad", env: map[string]string{"MITRA_STAFF_HOURS": "mon 9-5", "MITRA_STAFF_IDLE": "0s"},
+			wantErr: []string{`MITRA_STAFF_HOURS="mon 9-5": "mon 9-5": "9-5": want HH:MM-HH:MM`, `MITRA_STAFF_IDLE="0s": want a positive duration`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(Defaults(), env(tt.env))
+			if len(tt.wantErr) > 0 {
+				for _, w := range tt.wantErr {
+					if err == nil || !strings.Contains(err.Error(), w) {
+						t.Errorf("error %v does not say %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.StaffHours.String() != tt.hours || c.StaffIdle != tt.idle {
+				t.Errorf("staff hours %s, idle %s; want %s, %s", c.StaffHours, c.StaffIdle, tt.hours, tt.idle)
+			}
+		})
+	}
+}
