@@ -39,13 +39,21 @@ type Config struct {
 	ShopName string
 	// Webhooks are the channels' webhook handlers by path (POST only).
 	Webhooks map[string]http.Handler
+	// Staff, when set, serves the staff login at /login, the console at
+	// /console and the staff's JSON API under /api/v1/.
+	Staff care.Staff
+	// TrustProxy says a reverse proxy stands in front of Mitra and only
+	// it can reach it: its X-Forwarded-For names the client (for the
+	// login throttle) and its X-Forwarded-Proto: https makes cookies
+	// Secure.
+	TrustProxy bool
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
 
 // reserved are the paths Mitra serves itself, which a webhook may not take.
-var reserved = []string{"/", "/healthz", "/readyz", "/metrics", "/sim/send", "/api/sim/messages"}
+var reserved = []string{"/", "/healthz", "/readyz", "/metrics", "/sim/send", "/api/sim/messages", "/login", "/logout", "/console"}
 
 // CheckWebhookPath reports why path cannot be a channel's webhook: it
 // must be absolute, plain (no pattern wildcards) and not one of Mitra's
@@ -54,8 +62,8 @@ func CheckWebhookPath(path string) error {
 	switch {
 	case !strings.HasPrefix(path, "/") || path == "/":
 		return fmt.Errorf("webhook path %q: want a path like /telegram/webhook", path)
-	case strings.ContainsAny(path, "{}"), strings.Contains(path, "//"), strings.HasPrefix(path, "/static/"):
-		return fmt.Errorf("webhook path %q: no braces, empty segments or /static/", path)
+	case strings.ContainsAny(path, "{}"), strings.Contains(path, "//"), strings.HasPrefix(path, "/static/"), strings.HasPrefix(path, "/api/"):
+		return fmt.Errorf("webhook path %q: no braces, empty segments, /static/ or /api/", path)
 	case slices.Contains(reserved, path):
 		return fmt.Errorf("webhook path %q is one of Mitra's own pages", path)
 	}
@@ -100,6 +108,9 @@ func New(cfg Config) *Server {
 		s.routeSimulator()
 	} else {
 		s.mux.HandleFunc("GET /{$}", s.home)
+	}
+	if cfg.Staff != nil {
+		s.routeStaff()
 	}
 	// The JSON API answers in JSON even where nothing is routed.
 	s.mux.HandleFunc("/api/", apiNotFound)
