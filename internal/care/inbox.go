@@ -22,7 +22,9 @@ const (
 	StateHeld HandoverState = "held"
 )
 
-// Who did something to a conversation, besides a named staff member.
+// Who did something to a conversation, besides a staff account. None
+// of them is a valid account name (StaffKey), so none is mistaken for
+// one.
 const (
 	// ShopPhone holds a conversation the shop answered from its own
 	// WhatsApp phone (KindStaff).
@@ -31,7 +33,7 @@ const (
 	ByCustomer = "the customer"
 	// ByMitra: the bot itself (a hand-over, a conversation nobody
 	// answered returned to the bot).
-	ByMitra = "Mitra"
+	ByMitra = "the bot"
 )
 
 // ReplyWindow is how long after a contact's last message the shop may
@@ -223,8 +225,9 @@ type Timeline struct {
 
 // Inbox is the staff console's view of the conversations: who waits,
 // who holds what, and the actions staff take. Every action names the
-// staff member; a change is written over the profile version it read,
-// so two people acting at once never both win.
+// staff member by their account name (StaffKey checks it; names compare
+// case-insensitively); a change is written over the profile version it
+// read, so two people acting at once never both win.
 type Inbox interface {
 	// Conversations lists up to limit conversations of a view.
 	Conversations(ctx context.Context, view InboxView, limit int) ([]InboxEntry, error)

@@ -105,7 +105,7 @@ func decodeSession(v string) (care.Session, error) {
 // order: a new kind of effect (an order) adds a branch, not positions.
 //
 //	KEYS: 1 session, 2 profile, 3 inbound ids, 4 outbound bodies,
-//	      5 consent ledger, 6 transcript
+//	      5 consent ledger, 6 transcript, 7 events
 //	ARGV: 1 message id, 2 session version read, 3 profile version read,
 //	      4 the step's deadline in unix ms by Redis's clock (0: none),
 //	      then the effects
@@ -157,8 +157,13 @@ while i <= #ARGV do
     end
     redis.call('PEXPIRE', KEYS[6], ARGV[i + 2])
     i = i + 4
+  elseif kind == 'event' then -- event JSON, TTL ms
+    redis.call('RPUSH', KEYS[7], ARGV[i + 1])
+    redis.call('LTRIM', KEYS[7], -200, -1)
+    if ARGV[i + 2] ~= '0' then redis.call('PEXPIRE', KEYS[7], ARGV[i + 2]) end
+    i = i + 3
   elseif kind == 'forget' then -- the erasure: the conversation goes now
-    redis.call('DEL', KEYS[1], KEYS[5], KEYS[6])
+    redis.call('DEL', KEYS[1], KEYS[5], KEYS[6], KEYS[7])
     i = i + 1
   elseif kind == 'seen' then -- now ms, forget-before ms, -(keep+1), TTL ms
     redis.call('ZADD', KEYS[3], ARGV[i + 1], ARGV[1])
@@ -182,7 +187,9 @@ return 1
 // contact's message, its text and the replies, separated by unit and
 // record separators (control characters that cleaned texts never hold).
 // Plain joins keep this off the hot path's allocations, unlike JSON, and
-// a capped list of them costs a fraction of a stream's memory.
+// a capped list of them costs a fraction of a stream's memory. What
+// staff write is an entry of kind staff whose text is who wrote it and
+// whose replies are their words.
 const (
 	unitSep   = "\x1f"
 	recordSep = "\x1e"
@@ -192,8 +199,16 @@ func encodeTranscript(at time.Time, in care.Inbound, out []care.Outbound) string
 	var b strings.Builder
 	ms := strconv.FormatInt(at.UnixMilli(), 10)
 	text := in.Text
-	if in.Kind == care.KindChoice {
+	switch in.Kind {
+	case care.KindChoice:
 		text = in.Choice
+	case care.KindStaff:
+		// The shop's phone wrote: its words, when the channel gives
+		// them, are the shop's.
+		if in.Text != "" {
+			out = append([]care.Outbound{{Text: in.Text}}, out...)
+		}
+		text = care.ShopPhone
 	}
 	n := len(ms) + len(in.Kind) + len(text) + 3
 	for _, m := range out {
@@ -357,7 +372,7 @@ func validateCommit(c care.Commit) error {
 // commitKeys are KEYS of commitScript.
 func (s *Store) commitKeys(id care.ContactID) []string {
 	return []string{s.key(id, keySession), s.key(id, keyProfile), s.key(id, keyInbound), s.key(id, keyOutbound),
-		s.key(id, keyLedger), s.key(id, keyTranscript)}
+		s.key(id, keyLedger), s.key(id, keyTranscript), s.key(id, keyEvents)}
 }
 
 // commitArgs encodes ARGV of commitScript: the checks, then the
@@ -399,6 +414,13 @@ func (s *Store) commitEffects(c care.Commit) ([]any, error) {
 		}
 		if c.Transcript > 0 {
 			out = append(out, "transcript", encodeTranscript(now, c.Inbound, c.Outbound), c.Transcript.Milliseconds(), now.Add(-c.Transcript).UnixMilli())
+		}
+		for _, e := range c.Events {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return nil, fmt.Errorf("encode event: %w", err)
+			}
+			out = append(out, "event", b, keep)
 		}
 	}
 	prof, err := json.Marshal(c.Contact)
@@ -447,9 +469,11 @@ func profileTTL(c care.Contact) time.Duration {
 }
 
 // commitPipeline sends, in one pipeline, each step's lane entries and
-// then its commit script (by digest, or whole when eval is set), and
-// fills in each step's answer, its entries and the script's error, else
-// the pipeline's.
+// inbox index entries, then its commit script (by digest, or whole when
+// eval is set), and fills in each step's answer, its entries and the
+// script's error, else the pipeline's. The index entries go first, like
+// the lane entries: an index may point at a step that was refused, and
+// readers check it against the profile, but never misses one stored.
 func (s *Store) commitPipeline(ctx context.Context, batch []pendingCommit, eval bool) {
 	if len(batch) == 0 {
 		return
@@ -457,8 +481,12 @@ func (s *Store) commitPipeline(ctx context.Context, batch []pendingCommit, eval 
 	pipe := s.client.Pipeline()
 	scripts := make([]*redis.Cmd, len(batch))
 	adds := make([][]queued, len(batch))
+	now := s.now()
 	for k, p := range batch {
 		adds[k] = s.queueRefs(ctx, pipe, p.c.Outbound)
+		if !p.c.Erase {
+			s.indexAdds(ctx, pipe, p.c.Contact, now)
+		}
 		if eval {
 			scripts[k] = commitScript.Eval(ctx, pipe, p.keys, p.args...)
 		} else {

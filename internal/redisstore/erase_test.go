@@ -29,8 +29,9 @@ func (f *fakeForgetter) Forget(_ context.Context, a care.Address) error {
 
 // history gives alice a past in every key an erasure must clean: a
 // profile with her name, an index entry, a transcript, a sent message,
-// a dead letter, a held-back message and a cap counter, then commits her
-// HAPUS DATA and schedules the erasure job.
+// a dead letter, a held-back message, a cap counter, a hand-over to
+// staff (its event and the inbox's indexes) and a staff note, then
+// commits her HAPUS DATA and schedules the erasure job.
 func history(t *testing.T, s *Store, client redis.UniversalClient) {
 	t.Helper()
 	must := func(err error) {
@@ -43,7 +44,12 @@ func history(t *testing.T, s *Store, client redis.UniversalClient) {
 	must(client.HSet(ctx, s.index, alice.String(), string(id)).Err())
 	c := step(alice, "m1", 0, "sent to Alice", "failed for Alice", "held for Alice")
 	c.Transcript = time.Hour
+	c.Contact.Handover = care.Handover{State: care.StateWaiting, Since: t0, Until: t0.Add(time.Hour), FirstWords: "Alice here"}
+	c.Events = []care.StaffEvent{{At: t0, Action: care.ActionHandedOver, By: care.ByMitra, Reason: "Alice asked"}}
 	mustCommit(t, s, c)
+	if _, err := s.Note(ctx, id, "rina", "Alice likes eggs"); err != nil {
+		t.Fatal(err)
+	}
 	ds := mustNext(t, s, "w", 10)
 	must(s.Settle(ctx, ds[0], care.Outcome{Verdict: care.Allow, Sent: true}))
 	must(s.Settle(ctx, ds[1], care.Outcome{Verdict: care.Allow, Error: "400: chat not found"}))

@@ -212,17 +212,25 @@ func (s *Store) erase(ctx context.Context, id care.ContactID, forget []care.Forg
 // contactKeys are every key a contact can have.
 func (s *Store) contactKeys(id care.ContactID) []string {
 	var out []string
-	for _, k := range []string{keySession, keyProfile, keyInbound, keyOutbound, keyTaken, keyLedger, keyTranscript, keyCap} {
+	for _, k := range []string{keySession, keyProfile, keyInbound, keyOutbound, keyTaken, keyLedger, keyTranscript, keyCap, keyEvents, keyNotes} {
 		out = append(out, s.key(id, k))
 	}
 	return out
 }
 
 // dropShared deletes a contact's entries from the lanes, the held-back
-// set and the dead letters (which hold message texts). The audit keeps
-// its entries: they name the contact by its id alone, which nothing
-// links to the person once the addresses are gone.
+// set, the dead letters (which hold message texts) and the inbox's
+// indexes. The audits keep their entries: they name the contact by its
+// id alone, which nothing links to the person once the addresses are
+// gone.
 func (s *Store) dropShared(ctx context.Context, id care.ContactID) error {
+	pipe := s.client.Pipeline()
+	for _, k := range []string{s.inbox.waiting, s.inbox.held, s.inbox.recent} {
+		pipe.ZRem(ctx, k, string(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("erase from the inbox: %w", err)
+	}
 	for _, l := range allLanes {
 		if err := s.dropEntries(ctx, s.laneKey(l), id, true); err != nil {
 			return err
@@ -400,6 +408,8 @@ func (s *Store) foldInto(ctx context.Context, src care.Contact, into care.Contac
 	bodies := pipe.HGetAll(ctx, s.key(from, keyOutbound))
 	taken := pipe.HGetAll(ctx, s.key(from, keyTaken))
 	caps := pipe.ZRangeWithScores(ctx, s.key(from, keyCap), 0, -1)
+	notes := pipe.LRange(ctx, s.key(from, keyNotes), 0, -1)
+	events := pipe.LRange(ctx, s.key(from, keyEvents), 0, -1)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read %s: %w", from, err)
 	}
@@ -442,8 +452,26 @@ func (s *Store) foldInto(ctx context.Context, src care.Contact, into care.Contac
 			if err != nil {
 				return err
 			}
+			// The index entries of the person's state go first (see
+			// inboxKeys), through the client: the transaction holds only
+			// the person's keys.
+			idx := s.client.Pipeline()
+			s.indexAdds(ctx, idx, next, s.now())
+			if _, err := idx.Exec(ctx); err != nil {
+				return fmt.Errorf("index the person: %w", err)
+			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				p.Set(ctx, prof, val, 0)
+				for _, l := range []struct {
+					kind    string
+					entries []string
+					keep    int64
+				}{{keyNotes, notes.Val(), notesKeep}, {keyEvents, events.Val(), eventsKeep}} {
+					if len(l.entries) > 0 {
+						p.RPush(ctx, s.key(into, l.kind), toAny(l.entries)...)
+						p.LTrim(ctx, s.key(into, l.kind), -l.keep, -1)
+					}
+				}
 				for _, e := range ledger.Val() {
 					p.XAdd(ctx, &redis.XAddArgs{Stream: s.key(into, keyLedger), Values: e.Values})
 				}
@@ -507,6 +535,13 @@ func fold(dst, src care.Contact) care.Contact {
 		out.Suppressed = src.Suppressed
 	}
 	out.Blocked = out.Blocked || src.Blocked
+	if cmpState(out.Handover.State) == care.StateBot && cmpState(src.Handover.State) != care.StateBot {
+		// The person waits for staff, or is with them, on the other side.
+		out.Handover = src.Handover
+	}
+	if src.HeldSince.After(out.HeldSince) {
+		out.HeldSince = src.HeldSince
+	}
 	out.LastInboundOn = mergeMap(dst.LastInboundOn, src.LastInboundOn, func(a, b time.Time) bool { return b.After(a) })
 	out.Unreachable = mergeMap(dst.Unreachable, src.Unreachable, func(a, b string) bool { return a == "" })
 	out.Consent = mergeMap(dst.Consent, src.Consent, func(a, b care.ConsentState) bool { return b.At.After(a.At) })

@@ -68,7 +68,17 @@ func person(t *testing.T, s *Store, a care.Address, granted bool, at time.Time) 
 		Transcript: time.Hour,
 	}
 	c.Contact = c.Contact.Apply(c.Consent[0])
+	if a.Channel == care.Telegram {
+		// On Telegram the person asked for staff, and staff noted it.
+		c.Contact.Handover = care.Handover{State: care.StateWaiting, Since: at, Until: at.Add(time.Hour)}
+		c.Events = []care.StaffEvent{{At: at, Action: care.ActionHandedOver, By: care.ByMitra}}
+	}
 	mustCommit(t, s, c)
+	if a.Channel == care.Telegram {
+		if _, err := s.Note(ctx, id, "rina", "asked on Telegram"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return id
 }
 
@@ -108,6 +118,16 @@ func checkMerged(t *testing.T, s *Store, wa, tg care.ContactID) {
 	rec, err := s.Records(ctx, wa)
 	if err != nil || len(rec.Transcript) != 4 {
 		t.Errorf("merged transcript %v, %v; want both conversations", rec.Transcript, err)
+	}
+	if c.Handover.State != care.StateWaiting {
+		t.Errorf("merged handover %+v: want the person waiting for staff, as on Telegram", c.Handover)
+	}
+	tl, err := s.Timeline(ctx, wa, "rina")
+	if err != nil || len(tl.Notes) != 1 || len(tl.Events) != 1 {
+		t.Errorf("merged notes %v and events %v, %v; want Telegram's once", tl.Notes, tl.Events, err)
+	}
+	if es, err := s.Conversations(ctx, care.InboxWaiting, 10); err != nil || len(es) != 1 || es[0].Contact != wa {
+		t.Errorf("waiting %+v, %v; want the person alone", es, err)
 	}
 	// A merge run again may queue a moved message twice; Take lets one
 	// entry send it.

@@ -28,19 +28,32 @@ func (s *Store) Records(ctx context.Context, id care.ContactID) (care.Records, e
 	if rec.Consent, err = decodeLedger(ledger.Val()); err != nil {
 		return care.Records{}, fmt.Errorf("records of %s: %w", id, err)
 	}
-	for _, raw := range log.Val() {
+	rec.Transcript = transcriptEntries(log.Val())
+	return rec, nil
+}
+
+// transcriptEntries are the messages of stored transcript steps, oldest
+// first: the contact's (a kind Mitra does not read shown as "[kind]"),
+// then the bot's or staff's.
+func transcriptEntries(raws []string) []care.TranscriptEntry {
+	var out []care.TranscriptEntry
+	for _, raw := range raws {
 		at, kind, in, outs := decodeTranscript(raw)
-		if !kind.Understood() && kind != "" {
+		staff := ""
+		switch {
+		case kind == care.KindStaff:
+			staff, in = in, ""
+		case !kind.Understood() && kind != "":
 			in = "[" + string(kind) + "]"
 		}
 		if in != "" {
-			rec.Transcript = append(rec.Transcript, care.TranscriptEntry{At: at, Inbound: true, Text: in})
+			out = append(out, care.TranscriptEntry{At: at, Inbound: true, Text: in})
 		}
 		for _, o := range outs {
-			rec.Transcript = append(rec.Transcript, care.TranscriptEntry{At: at, Text: o})
+			out = append(out, care.TranscriptEntry{At: at, Text: o, Staff: staff})
 		}
 	}
-	return rec, nil
+	return out
 }
 
 // Ledger returns the contact's consent ledger, oldest first.

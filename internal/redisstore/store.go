@@ -23,8 +23,9 @@ import (
 )
 
 // Store implements care.Conversations, care.Contacts, care.Outbox,
-// care.RateLimiter, care.Leaser and care.SimInbox
-// over one Redis (standalone or cluster). It is safe for concurrent use.
+// care.Inbox, care.Handovers, care.RateLimiter, care.Leaser and
+// care.SimInbox over one Redis (standalone or cluster). It is safe for
+// concurrent use.
 type Store struct {
 	client       redis.UniversalClient
 	prefix       string
@@ -34,6 +35,9 @@ type Store struct {
 	jobs         string // durable jobs (erasures, merges) by due time (sorted set)
 	dead         string // messages that could not be sent, with why
 	audit        string // the outcome of every delivery
+	inbox        inboxKeys
+	staffAudit   string        // what staff did, and the bot returning conversations
+	transcript   time.Duration // how long staff replies stay in the transcript
 	saltMu       sync.Mutex
 	saltVal      []byte
 	claimTimeout time.Duration
@@ -50,6 +54,8 @@ var (
 	_ care.Contacts      = (*Store)(nil)
 	_ care.Outbox        = (*Store)(nil)
 	_ care.SimInbox      = (*Store)(nil)
+	_ care.Inbox         = (*Store)(nil)
+	_ care.Handovers     = (*Store)(nil)
 )
 
 // DefaultClaimTimeout is how long a delivery may stay unsettled before
@@ -79,6 +85,13 @@ func WithTakeTimeout(d time.Duration) Option {
 	return func(s *Store) { s.takeTimeout = d }
 }
 
+// WithTranscript sets how long staff replies are kept in the contact's
+// transcript, as the runtime keeps the conversation's steps
+// (MITRA_TRANSCRIPT_DAYS); 0, the default, keeps none.
+func WithTranscript(d time.Duration) Option {
+	return func(s *Store) { s.transcript = d }
+}
+
 // WithClock sets the store's clock (time.Now by default), for tests that
 // move time.
 func WithClock(now func() time.Time) Option {
@@ -90,14 +103,20 @@ func WithClock(now func() time.Time) Option {
 // on client that counts round trips, for RoundTrips.
 func New(client redis.UniversalClient, prefix string, opts ...Option) *Store {
 	s := &Store{
-		client:       client,
-		prefix:       prefix,
-		index:        prefix + ":{d}:addr",
-		suppressed:   prefix + ":{d}:suppressed",
-		later:        prefix + ":{o}:later",
-		jobs:         prefix + ":{o}:jobs",
-		dead:         prefix + ":{o}:dead",
-		audit:        prefix + ":{o}:audit",
+		client:     client,
+		prefix:     prefix,
+		index:      prefix + ":{d}:addr",
+		suppressed: prefix + ":{d}:suppressed",
+		later:      prefix + ":{o}:later",
+		jobs:       prefix + ":{o}:jobs",
+		dead:       prefix + ":{o}:dead",
+		audit:      prefix + ":{o}:audit",
+		inbox: inboxKeys{
+			waiting: prefix + ":{d}:inbox:waiting",
+			held:    prefix + ":{d}:inbox:held",
+			recent:  prefix + ":{d}:inbox:recent",
+		},
+		staffAudit:   prefix + ":{o}:staffaudit",
 		claimTimeout: DefaultClaimTimeout,
 		takeTimeout:  DefaultTakeTimeout,
 		reclaimed:    map[string]time.Time{},
@@ -200,6 +219,11 @@ const (
 	// keyTranscript is the recent conversation, a stream trimmed to the
 	// retention.
 	keyTranscript = "log"
+	// keyEvents are who did what to the conversation (hand-overs,
+	// take-overs, replies), a capped list.
+	keyEvents = "ev"
+	// keyNotes are staff's private notes, a capped list.
+	keyNotes = "notes"
 )
 
 // key is the name of one of the contact's keys: <prefix>:{c:<id>}:<kind>.
