@@ -1,10 +1,5 @@
 package flow
 
-import (
-	"unicode"
-	"unicode/utf8"
-)
-
 // globalKeyword is a word that acts whatever the conversation's state,
 // even while a person holds it.
 type globalKeyword struct {
@@ -81,42 +76,4 @@ func Keyword(text string) (string, bool) {
 		return "", false
 	}
 	return k.name, true
-}
-
-// Normalize reduces a message to the form replies are matched in, so
-// that "MENUUU!!", "Menu" and " menu. " all mean the same: lower case,
-// punctuation and symbols (emoji) turned to spaces, whitespace collapsed
-// and trimmed, and a letter repeated three or more times squeezed to
-// one.
-func Normalize(text string) string {
-	buf := make([]byte, 0, len(text))
-	var last rune // the last letter or digit seen; 0 after a separator
-	run := 0      // how many times in a row last was seen
-	space := false
-	for _, r := range text {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) {
-			// Space, punctuation, symbols, emoji: a separator.
-			space = len(buf) > 0
-			last, run = 0, 0
-			continue
-		}
-		r = unicode.ToLower(r)
-		if space {
-			buf = append(buf, ' ')
-			space = false
-		}
-		if r == last {
-			run++
-		} else {
-			last, run = r, 1
-		}
-		switch {
-		case run < 3 || !unicode.IsLetter(r):
-			buf = utf8.AppendRune(buf, r)
-		case run == 3:
-			// The third in a row: take back the second, so one is left.
-			buf = buf[:len(buf)-utf8.RuneLen(r)]
-		}
-	}
-	return string(buf)
 }

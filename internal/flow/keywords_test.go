@@ -2,30 +2,6 @@ package flow
 
 import "testing"
 
-func TestNormalize(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"MENU", "menu"},
-		{"MENUUU!!", "menu"},
-		{"bantuan   ?", "bantuan"},
-		{"  Jam   Buka\n", "jam buka"},
-		{"jam-buka", "jam buka"},
-		{"1.", "1"},
-		{"Produk & harga", "produk harga"},
-		{"tolooooong 🙏🙏", "tolong"},
-		{"halo kaaak", "halo kak"},
-		{"aa bb", "aa bb"},     // two in a row stay
-		{"Rp 1000", "rp 1000"}, // digits are not squeezed
-		{"ÉCOLE", "école"},
-		{"", ""},
-		{"?!…", ""},
-	}
-	for _, tt := range tests {
-		if got := Normalize(tt.in); got != tt.want {
-			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestKeyword(t *testing.T) {
 	tests := []struct {
 		in   string

@@ -1,0 +1,636 @@
+package flow
+
+import "strings"
+
+// Intent is what Privacy recognised in a message.
+type Intent struct {
+	// Keyword is KeywordStop, KeywordStart, KeywordMyData, KeywordErase,
+	// or "" for none of them.
+	Keyword string
+	// Unsure means the message may mean Keyword as well as something
+	// else ("stop dulu": stop the promotions, or wait a moment?): ask
+	// before acting.
+	Unsure bool
+	// Why names the rule that decided, for logs and tests; it is set
+	// when a rule refused a likely keyword too ("stop negated").
+	Why string
+}
+
+// Privacy recognises, anywhere in a sentence of Words, a contact's wish
+// about their consent and data: to stop promotions ("stop kirim promo",
+// "ga mau promo lagi", "remove me from your list"), to get them again
+// ("mau promo lagi"), to see what is kept about them ("data apa yang
+// disimpan?") or to have it erased ("hapus data saya"). It reads
+// Indonesian and English, and tells negations and other meanings apart:
+// "jangan stop dulu", "bus stop", "stop kontak" and "kapan promonya
+// berhenti?" are none of them.
+//
+// The rules are tried in order, opting out first; each says what it
+// catches.
+func Privacy(words []string) Intent {
+	var stack [24]token
+	m := message(stack[:0])
+	asked := class(0)
+	for _, w := range words {
+		c := classOf(w)
+		if c == cFill {
+			// Politeness, greetings, "saja": nothing to match, but a
+			// request follows "tolong" and "mohon".
+			if w == "tolong" || w == "mohon" || w == "please" {
+				asked = cAsked
+			}
+			continue
+		}
+		m = append(m, token{w, c | asked})
+		asked = 0
+	}
+	if in, ok := m.stop(); ok {
+		return in
+	}
+	if in, ok := m.erase(); ok {
+		return in
+	}
+	if in, ok := m.myData(); ok {
+		return in
+	}
+	if in, ok := m.start(); ok {
+		return in
+	}
+	return Intent{}
+}
+
+// class is a set of roles a word can play in the rules.
+type class uint64
+
+// The roles of words. A word can have several: "spam" is a way of
+// sending and a kind of promotion.
+const (
+	cFill      class = 1 << iota // tolong, please, saja: skipped everywhere
+	cStop                        // stop, berhenti, hentikan
+	cUnsub                       // unsubscribe, unreg, optout: opting out, nothing else
+	cCancel                      // batal, cancel: cancelling
+	cEnough                      // cukup, enough
+	cSudah                       // sudah: "sudah dulu"
+	cNeg                         // tidak, jangan, dont, never, not: negation
+	cDont                        // jangan, dont, never: a negative request
+	cAux                         // mau, usah, pernah, to: may stand between a negation and its verb
+	cWant                        // mau, ingin, want
+	cGet                         // terima, dapat, dikirimi, receive: receiving
+	cSend                        // kirim, send, chat, hubungi, ganggu: sending or bothering
+	cPromo                       // promo, iklan, broadcast, spam, deals
+	cMsg                         // chat, sms, wa, messages: messages
+	cPesan                       // pesan: a message, or to order
+	cList                        // daftar, list, langganan: a list to be on
+	cSub                         // langganan, subscription: a subscription
+	cMe                          // saya, me, my
+	cAgain                       // lagi, again, anymore, more
+	cAll                         // apa, semua, all, any, everything
+	cVague                       // dulu, sementara, it: the thing stopped is unclear
+	cHead                        // i, you, bisa, can, sudah: may stand before a bare "stop"
+	cHow                         // cara, how, bagaimana: asking how
+	cTime                        // kapan, when, jam: asking when
+	cOther                       // di, by, kontak, halte: "stop" of another meaning, next to it
+	cRemove                      // hapus, keluarkan, remove, delete: removing
+	cFrom                        // dari, from, off
+	cErase                       // hapus, delete, erase, forget: erasing
+	cData                        // data, informasi, information
+	cNumber                      // nomor, number, akun, account: what identifies the contact
+	cPersonal                    // pribadi, diri, personal
+	cAbout                       // tentang, about
+	cSystem                      // sistem, database, records: where data is kept
+	cView                        // lihat, cek, show: seeing
+	cAsk                         // apa, what, which: asking what
+	cKeep                        // simpan, disimpan, store: keeping
+	cHave                        // punya, have, know: having or knowing
+	cStartWord                   // start, mulai, subscribe, berlangganan: asking to be on
+	cInfo                        // info
+	cDi                          // di: "di-chat", "di kirim"
+	cPhone                       // hp, wa, phone: what a number is of
+	cSkip                        // pengiriman: may stand between stop and what is stopped
+	cAsked                       // set on the word after tolong, mohon or please
+)
+
+// vocabulary lists the words of each role. Words are after Words: chat
+// spellings are already standard ("gak" is "tidak").
+var vocabulary = []struct {
+	c     class
+	words string
+}{
+	{cFill, "tolong mohon saja please pls kindly just ok oke okay okey pokoknya segera sekarang now juga banget sekali halo hallo hai hi hello hey permisi makasih salam assalamualaikum the your"},
+	{cStop, "stop stoplah stopin stopkan berhenti berhentilah hentikan henti"},
+	{cUnsub, "unsubscribe unsubscribed unsub unsubs unreg optout"},
+	{cCancel, "batal batalkan membatalkan cancel"},
+	{cEnough, "cukup enough"},
+	{cSudah, "sudah"},
+	{cNeg, "tidak jangan dont not never cant wont bukan"},
+	{cDont, "jangan dont never"},
+	{cAux, "mau ingin want wanna to usah perlu need pernah ever akan will bisa able"},
+	{cWant, "mau ingin want wanna"},
+	{cGet, "terima menerima dapat mendapat mendapatkan receive receiving get getting dikirimi dikirim dichat dispam diganggu dihubungi ditelepon"},
+	{cSend, "kirim kirimi mengirim mengirimi mengirimkan send sending message messaging text texting spam spamming chat chatting ngechat hubungi menghubungi contact contacting email emailing call calling telepon ganggu mengganggu bother bothering wa blast"},
+	{cPromo, "promo promos promosi promotion promotions promotional iklan broadcast bc spam deals offers ads advertisement advertisements newsletter newsletters penawaran notif notifikasi notification notifications blast marketing"},
+	{cMsg, "chat chats message messages sms wa whatsapp text texts email emails"},
+	{cPesan, "pesan"},
+	{cList, "daftar daftarkan list langganan berlangganan subscription mailing milis grup group kontak contacts"},
+	{cSub, "langganan berlangganan subscription mailing milis"},
+	{cMe, "saya me my kami us"},
+	{cAgain, "lagi again anymore more terus"},
+	{cAll, "apa semua all any anything everything apapun"},
+	{cVague, "dulu sementara sebentar bentar it this that these those for"},
+	{cHead, "saya i mau ingin want wanna to sudah bisa can could would do does you kamu kalian anda minta harap cukup so lets said bilang told"},
+	{cHow, "cara caranya how bagaimana"},
+	{cTime, "kapan when jam until lama"},
+	{cOther, "di by at kontak over halte bus busway pit truck non watch motion sign light lampu shop"},
+	{cRemove, "hapus hapuskan keluarkan remove delete take coret"},
+	{cFrom, "dari from off"},
+	{cErase, "hapus hapuskan menghapus dihapus delete deleted erase erased remove wipe forget lupakan hilangkan"},
+	{cData, "data informasi information info details"},
+	{cNumber, "nomor number akun account"},
+	{cPersonal, "pribadi diri personal"},
+	{cAbout, "tentang about on"},
+	{cSystem, "sistem system database records server"},
+	{cView, "lihat cek check tampilkan show see view minta tahu know"},
+	{cAsk, "apa what which"},
+	{cKeep, "simpan disimpan tersimpan menyimpan store stored keep kept hold collect collected kumpulkan"},
+	{cHave, "punya have has tahu know"},
+	{cStartWord, "start mulai aktifkan subscribe resubscribe berlangganan langganan sign"},
+	{cInfo, "info"},
+	{cDi, "di"},
+	{cSkip, "pengiriman kiriman"},
+	{cPhone, "hp handphone ponsel telepon telp wa whatsapp phone mobile"},
+}
+
+// vocab maps each word of vocabulary to its roles.
+var vocab = func() map[string]class {
+	m := map[string]class{}
+	for _, v := range vocabulary {
+		for _, w := range strings.Fields(v.words) {
+			m[w] |= v.c
+		}
+	}
+	return m
+}()
+
+// typoTargets are the words recognised with a typo, and the roles they
+// give. Only words that matter and that no common word is one typo
+// away from.
+var typoTargets = []string{"stop", "berhenti", "hentikan", "unsubscribe", "unsub", "unreg", "optout", "berlangganan", "langganan", "promo", "promosi"}
+
+// classOf returns the roles of w, forgiving one typo in the words of
+// typoTargets (see near).
+func classOf(w string) class {
+	if c, ok := vocab[w]; ok {
+		return c
+	}
+	if len(w) < 4 {
+		return 0
+	}
+	for _, t := range typoTargets {
+		if near(w, t) {
+			return vocab[t]
+		}
+	}
+	return 0
+}
+
+// near reports whether w is target with one typo. Targets of six letters
+// or more forgive any one: a letter added, dropped or changed, or two
+// neighbours swapped ("berhneti", "unsubscibe"). Shorter targets forgive
+// only swapped neighbours and a doubled letter ("stpo", "stopp"), so
+// that "step", "shop" and "top" stay what they are.
+func near(w, target string) bool {
+	lw, lt := len(w), len(target)
+	switch {
+	case lw == lt:
+		// One letter changed, or two neighbours swapped.
+		i := 0
+		for i < lw && w[i] == target[i] {
+			i++
+		}
+		if i == lw {
+			return true
+		}
+		if i+1 < lw && w[i] == target[i+1] && w[i+1] == target[i] && w[i+2:] == target[i+2:] {
+			return true
+		}
+		return lt >= 6 && w[i+1:] == target[i+1:]
+	case lw == lt+1:
+		// One letter added: a doubled one, or any if the target is long.
+		i := 0
+		for i < lt && w[i] == target[i] {
+			i++
+		}
+		if w[i+1:] != target[i:] {
+			return false
+		}
+		return lt >= 6 || (i > 0 && w[i] == w[i-1]) || (i+1 < lw && w[i] == w[i+1])
+	case lw == lt-1 && lt >= 6:
+		// One letter dropped.
+		i := 0
+		for i < lw && w[i] == target[i] {
+			i++
+		}
+		return w[i:] == target[i+1:]
+	}
+	return false
+}
+
+// token is a word of the message and its roles.
+type token struct {
+	w string
+	c class
+}
+
+// message is the words of a message without the fillers.
+type message []token
+
+// is reports whether the word at i exists and has one of the roles c.
+func (m message) is(i int, c class) bool {
+	return i >= 0 && i < len(m) && m[i].c&c != 0
+}
+
+// find returns the index of the first word with one of the roles c at
+// or after from, or -1.
+func (m message) find(from int, c class) int {
+	for i := max(from, 0); i < len(m); i++ {
+		if m[i].c&c != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// only reports whether every word from i to j (excluded) has one of
+// the roles c.
+func (m message) only(i, j int, c class) bool {
+	for ; i < j; i++ {
+		if m[i].c&c == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// has reports whether some word has one of the roles c.
+func (m message) has(c class) bool { return m.find(0, c) >= 0 }
+
+// negated reports whether the word at i is negated: a negation right
+// before it, or before the auxiliaries before it ("jangan stop",
+// "tidak usah berhenti", "don't ever stop", "dont want to stop").
+func (m message) negated(i int) bool {
+	for j := i - 1; j >= 0 && j >= i-4; j-- {
+		switch {
+		case m[j].c&cNeg != 0:
+			return true
+		case m[j].c&cAux == 0:
+			return false
+		}
+	}
+	return false
+}
+
+// dont returns the index after a negative request starting at i, or
+// -1: "jangan", "dont", "never", "do not", "tidak usah", "tidak perlu",
+// "mohon tidak", "no need to". A bare "tidak" is no request ("kok tidak
+// kirim promo lagi?" asks for them).
+func (m message) dont(i int) int {
+	switch {
+	case m.is(i, cDont):
+		return i + 1
+	case m.is(i, cNeg) && m.is(i+1, cAux) && (m[i+1].w == "usah" || m[i+1].w == "perlu"):
+		return i + 2
+	case m.is(i, cNeg) && m.is(i, cAsked):
+		return i + 1 // "mohon tidak mengirim promo lagi"
+	case i+1 < len(m) && m[i].w == "do" && m[i+1].w == "not":
+		return i + 2
+	case i+2 < len(m) && m[i].w == "no" && m[i+1].w == "need" && m[i+2].w == "to":
+		return i + 3
+	}
+	return -1
+}
+
+// Why the stop rules decided.
+const (
+	whyUnsub       = "stop: an opt-out word (unsubscribe, unreg, opt out)"
+	whyUnsubHow    = "unsure: asks how to opt out"
+	whyCancel      = "stop: cancels the subscription"
+	whyRemoved     = "stop: asks to be removed from the list"
+	whyStopWhat    = "stop: stop with promotions or messages"
+	whyStopSending = "stop: stop with sending or bothering"
+	whyStopBare    = "stop: stop alone"
+	whyStopHow     = "unsure: asks how to stop"
+	whyStopVague   = "unsure: stop what? (stop dulu, stop it)"
+	whyNegated     = "not stop: negated (jangan stop, don't stop)"
+	whyOther       = "not stop: another stop (bus stop, stop kontak, berhenti di)"
+	whyWhen        = "not stop: asks when something stops"
+	whyStopOther   = "not stop: stop with something else"
+	whyNotWant     = "stop: does not want promotions or messages"
+	whyDontSend    = "stop: asks not to be sent promotions or messages"
+	whyNoMore      = "stop: no more promotions or messages"
+	whyEnough      = "stop: enough promotions"
+	whyForNow      = "unsure: enough for now (sudah dulu, cukup dulu)"
+	whyAlone       = "stop: leave me alone"
+)
+
+// What the opt-out rules read: what is stopped, and the words that may
+// come before it or after a stop ("stop kirim semua promo ke saya
+// lagi").
+const (
+	stopped = cPromo | cMsg | cList | cPesan
+	onTail  = cSend | cGet | cMe | cAll | cAgain | cStop | cVague | cDi | cSkip
+)
+
+// object reads the words from i on, skipping those of the roles skip.
+// It returns the index of the first word of the roles objects, or -1 if
+// another word comes first or none; end reports that the words ran out
+// with only skipped ones.
+func (m message) object(i int, objects, skip class) (at int, end bool) {
+	for ; i < len(m); i++ {
+		switch {
+		case m[i].c&objects != 0:
+			return i, false
+		case m[i].c&skip == 0:
+			return -1, false
+		}
+	}
+	return -1, true
+}
+
+// product reports whether the list or subscription at k is of a
+// product rather than of messages: "langganan galon", "berhenti
+// langganan susu". Promotions and messages may be followed by anything
+// ("stop kirim promo ke nomor ini").
+func (m message) product(k int) bool {
+	return m.is(k, cList|cSub) && !m.is(k, cPromo|cMsg) && !m.only(k+1, len(m), onTail|stopped|cHow)
+}
+
+// stop applies the opt-out rules. It reports false when no rule
+// decided; a rule that refuses a likely stop decides with "".
+func (m message) stop() (Intent, bool) {
+	// Opt-out words that mean nothing else: "unsubscribe", "UNREG",
+	// "i want to unsubscribe", "unreg promo". Asking how to is unsure.
+	if i := m.find(0, cUnsub); i >= 0 {
+		switch {
+		case m.negated(i):
+			return Intent{Why: whyNegated}, true
+		case m.has(cHow):
+			return Intent{KeywordStop, true, whyUnsubHow}, true
+		}
+		return Intent{KeywordStop, false, whyUnsub}, true
+	}
+	// Cancelling a subscription: "batalkan langganan", "batal langganan
+	// promo", "cancel my subscription". "batal pesan" cancels an order,
+	// "batal langganan galon" a product.
+	if i := m.find(0, cCancel); i >= 0 && !m.negated(i) {
+		if k, _ := m.object(i+1, cSub|cPromo, cMe|cAll); k >= 0 && !m.product(k) {
+			return Intent{KeywordStop, m.has(cHow), whyCancel}, true
+		}
+	}
+	// "opt out", "opt me out" (Normalize made "opt-out" two words).
+	if i := m.findWord("opt"); i >= 0 && (m.word(i+1) == "out" || m.is(i+1, cMe) && m.word(i+2) == "out") {
+		return Intent{KeywordStop, false, whyUnsub}, true
+	}
+	// Removal from the list: "hapus saya dari daftar promo", "keluarkan
+	// saya dari list", "remove me from your mailing list", "take me off
+	// your list", "hapus nomor saya dari daftar".
+	if i := m.find(0, cRemove); i >= 0 && !m.negated(i) {
+		j := i + 1
+		for m.is(j, cMe|cNumber) {
+			j++
+		}
+		if j > i+1 && m.is(j, cFrom) && m.find(j+1, cList) >= 0 {
+			return Intent{KeywordStop, false, whyRemoved}, true
+		}
+	}
+	// The word stop itself: "stop", "stop dong", "stop kirim promo",
+	// "berhenti berlangganan", "stop sending", "stop messaging me". A
+	// stop of something else ("stop kirim barangnya") lets the rules
+	// below look further ("jangan kirim promo lagi, stop!").
+	var other Intent
+	for i := m.find(0, cStop); i >= 0; i = m.find(i+1, cStop) {
+		if in := m.stopWord(i); in.Why != whyStopOther {
+			return in, true
+		}
+		other = Intent{Why: whyStopOther}
+	}
+	// Not wanting them: "tidak mau promo lagi", "ga mau dikirimi",
+	// "saya tidak mau terima promo lagi", "tidak mau berlangganan", "I
+	// don't want promotions anymore". The promotion must end the message
+	// ("tidak mau promo yang mahal" chooses a product), and "pesan"
+	// counts only after receiving ("tidak mau pesan lagi" is not wanting
+	// to order again).
+	for i := m.find(0, cNeg); i >= 0; i = m.find(i+1, cNeg) {
+		if !m.is(i+1, cWant) {
+			continue
+		}
+		j := i + 2
+		for m.is(j, cAux) {
+			j++ // "i dont want to receive"
+		}
+		got := m.is(j, cGet|cSend)
+		k, end := m.object(j, cPromo|cMsg|cSub|cPesan, cGet|cSend|cMe|cAll|cAgain|cDi)
+		switch {
+		case k >= 0 && m.is(k, cPesan) && !got:
+		case k >= 0 && m.only(k+1, len(m), onTail|stopped):
+			return Intent{KeywordStop, false, whyNotWant}, true
+		case end && m.is(j, cGet) && m[j].w != "dikirim" && (m.has(cAgain) || strings.HasPrefix(m[j].w, "di")):
+			// "tidak mau dikirimi lagi", "ga mau diganggu"; "gak mau
+			// dikirim" is about a parcel.
+			return Intent{KeywordStop, false, whyNotWant}, true
+		}
+	}
+	// A negative request to send: "jangan kirim promo", "jangan kirim
+	// lagi", "jangan kirim apa apa", "jangan chat saya lagi", "jangan
+	// hubungi saya lagi", "tidak usah kirim promo lagi", "don't send me
+	// messages", "do not text me", "no need to send me promos". Without
+	// a promotion named, the request must be the whole message and say
+	// whom or how long ("jangan kirim lagi yang kemarin" is about an
+	// order).
+	for i := range m {
+		j := m.dont(i)
+		if j < 0 || !m.is(j, cSend|cPromo) {
+			continue // "jangan bc lagi" sends a broadcast
+		}
+		k, end := m.object(j+1, stopped, cSend|cGet|cMe|cAll|cAgain)
+		if k >= 0 {
+			return Intent{KeywordStop, false, whyDontSend}, true
+		}
+		if end && (m.is(j, cPromo) || m.find(j+1, cMe|cAgain|cAll) >= 0) && m.only(0, i, cHead) {
+			return Intent{KeywordStop, false, whyDontSend}, true
+		}
+	}
+	// "no more messages", "no more promos", "no more spam".
+	if i := m.findWord("no"); i >= 0 && m.is(i+1, cAgain) {
+		if k, _ := m.object(i+2, stopped, cAll); k >= 0 {
+			return Intent{KeywordStop, false, whyNoMore}, true
+		}
+	}
+	// Enough of them: "cukup promonya", "sudah cukup promonya", "enough
+	// promos"; "cukup dulu" is unsure and "cukup" alone is "that's all".
+	if i := m.find(0, cEnough); i >= 0 {
+		if k, _ := m.object(i+1, stopped, cSend|cAll|cMe); k >= 0 {
+			return Intent{KeywordStop, false, whyEnough}, true
+		}
+		if m.only(0, i, cSudah) && m.only(i+1, len(m), cVague) && i+1 < len(m) {
+			return Intent{KeywordStop, true, whyForNow}, true
+		}
+	}
+	// "sudah dulu", "udah dulu ya kak": enough for now, of what?
+	if len(m) == 2 && m.is(0, cSudah) && m.is(1, cVague) {
+		return Intent{KeywordStop, true, whyForNow}, true
+	}
+	// "leave me alone".
+	if i := m.findWord("leave"); i >= 0 && m.is(i+1, cMe) && m.word(i+2) == "alone" {
+		return Intent{KeywordStop, false, whyAlone}, true
+	}
+	return other, other.Why != ""
+}
+
+// stopWord decides a message with the word stop (or berhenti,
+// hentikan) at i.
+func (m message) stopWord(i int) Intent {
+	switch {
+	// "jangan stop dulu", "jangan berhenti ya", "tidak usah berhenti",
+	// "don't stop", "never stop", "dont want to stop receiving promos".
+	case m.negated(i):
+		return Intent{Why: whyNegated}
+	// "bus stop", "halte", "stop kontak", "stop by the shop", "stop at
+	// the corner", "berhenti di halte".
+	case m.is(i-1, cOther) || m.is(i+1, cOther):
+		return Intent{Why: whyOther}
+	// "kapan promonya berhenti?", "jam berapa tokonya berhenti buka".
+	case m.has(cTime):
+		return Intent{Why: whyWhen}
+	}
+	how := m.has(cHow)
+	k, end := m.object(i+1, stopped, onTail)
+	named := k >= 0 && !m.product(k)
+	switch {
+	// "stop kirim promo", "stop promosi", "berhenti berlangganan", "stop
+	// sending me messages", "stop promo dulu", "saya mau berhenti
+	// berlangganan"; asking how is unsure.
+	case named && how:
+		return Intent{KeywordStop, true, whyStopHow}
+	case named:
+		return Intent{KeywordStop, false, whyStopWhat}
+	// "stop kirim barangnya", "stop langganan galon": something else is
+	// stopped.
+	case !end:
+		return Intent{Why: whyStopOther}
+	// Before a stop with nothing named only "saya mau", "sudah", "bisa",
+	// "i said" or "how do i" may stand: "mobil saya berhenti" is not an
+	// opt-out.
+	case !m.only(0, i, cHead|cHow|cStop):
+		return Intent{Why: whyStopOther}
+	case how:
+		return Intent{KeywordStop, true, whyStopHow}
+	// "stop dulu", "berhenti dulu", "stop it", "stop kirim dulu": stop
+	// what, or for how long?
+	case m.find(i+1, cVague) >= 0:
+		return Intent{KeywordStop, true, whyStopVague}
+	// "stop sending", "stop messaging me", "stop spam saya".
+	case m.find(i+1, cSend|cGet) >= 0:
+		return Intent{KeywordStop, false, whyStopSending}
+	// "stop pengiriman" stops a parcel.
+	case m.find(i+1, cSkip) >= 0:
+		return Intent{Why: whyStopOther}
+	}
+	// "stop", "STOPP", "stop dong", "tolong stop", "stop aja".
+	return Intent{KeywordStop, false, whyStopBare}
+}
+
+// findWord returns the index of the first w, or -1.
+func (m message) findWord(w string) int {
+	for i := range m {
+		if m[i].w == w {
+			return i
+		}
+	}
+	return -1
+}
+
+// word returns the word at i, or "" past the end.
+func (m message) word(i int) string {
+	if i < 0 || i >= len(m) {
+		return ""
+	}
+	return m[i].w
+}
+
+// Why the other rules decided.
+const (
+	whyErase    = "erase: asks to delete their data"
+	whyNoErase  = "not erase: negated (jangan hapus)"
+	whyMyData   = "my data: asks to see their data"
+	whyDataKept = "my data: asks what data is kept"
+	whyStart    = "start: asks for promotions"
+)
+
+// erase applies the erasure rule: an erasing word and what identifies
+// the contact, and nothing else: "hapus data", "tolong hapus data
+// saya", "hapus nomor wa saya", "delete my data", "erase my data", "forget
+// me", "delete everything about me", "saya mau data saya dihapus".
+// "hapus data pesanan kemarin" is about an order.
+func (m message) erase() (Intent, bool) {
+	i := m.find(0, cErase)
+	switch {
+	case i < 0:
+		return Intent{}, false
+	case m.negated(i):
+		return Intent{Why: whyNoErase}, true
+	case !m.has(cData | cNumber | cMe):
+		return Intent{}, false
+	case !m.only(0, len(m), cErase|cData|cNumber|cPhone|cMe|cAll|cAbout|cFrom|cSystem|cPersonal|cHead):
+		return Intent{}, false
+	}
+	return Intent{KeywordErase, false, whyErase}, true
+}
+
+// myData applies the rules for seeing one's data.
+func (m message) myData() (Intent, bool) {
+	d := m.find(0, cData)
+	switch {
+	// "what do you know about me", "apa yang kalian simpan tentang
+	// saya".
+	case d < 0:
+		if m.has(cAsk) && m.has(cHave|cKeep) && m.find(0, cAbout) >= 0 && m.find(0, cAbout) < m.find(0, cMe) {
+			return Intent{KeywordMyData, false, whyDataKept}, true
+		}
+	// "data saya", "my data", "lihat data saya", "show my data", "cek
+	// data pribadi saya", "data saya apa saja": only these words, one of
+	// them the contact's.
+	case m.has(cMe) && m.only(0, len(m), cData|cMe|cView|cPersonal|cHead|cAsk):
+		return Intent{KeywordMyData, false, whyMyData}, true
+	// "data apa yang disimpan", "data apa saja tentang saya", "what data
+	// do you have about me", "what personal data do you store",
+	// "informasi apa yang kalian simpan": asking
+	// what data, and about keeping it or about the contact. "paket data
+	// apa yang kamu punya?" asks for a product.
+	case (m.is(d-1, cAsk) || m.is(d-1, cPersonal) && m.is(d-2, cAsk) || m.is(d+1, cAsk)) && (m.has(cKeep) || m.has(cAbout) && m.has(cMe)):
+		return Intent{KeywordMyData, false, whyDataKept}, true
+	}
+	return Intent{}, false
+}
+
+// start applies the rule for asking for promotions: a message made only
+// of asking words and promotions, with a word that asks to be on or
+// names promotions: "mulai", "start", "mau promo", "mau terima promo
+// lagi", "daftar promo", "langganan promo", "subscribe", "kirim promo
+// lagi dong", "i want promotions", "sign me up", "info promo". "promo
+// apa hari ini?" asks about today's deals, and "mau pesan" is an order.
+func (m message) start() (Intent, bool) {
+	const asking = cStartWord | cHead | cWant | cGet | cSend | cMe | cAgain | cInfo | cList
+	if len(m) == 0 || !m.has(cStartWord|cPromo) {
+		return Intent{}, false
+	}
+	for _, t := range m {
+		switch {
+		case t.w == "spam", t.c&(cMsg|cPesan) != 0:
+			return Intent{}, false // "mau pesan" orders
+		case t.c&(cPromo|asking) != 0, t.w == "up":
+		default:
+			return Intent{}, false
+		}
+	}
+	return Intent{KeywordStart, false, whyStart}, true
+}
