@@ -327,11 +327,20 @@ func (st *Staff) CheckStaffPassword(ctx context.Context, name, password string) 
 	return rec.StaffAccount, true, nil
 }
 
-// dummyHash is a hash of a random password at the store's cost, made on
-// first use: CheckStaffPassword compares against it when the name has no
-// account.
+// defaultDummyHash is a bcrypt hash, of cost DefaultBcryptCost, of a
+// random password nobody kept: made once, so that not even the first
+// login to an unknown name after a start takes longer.
+const defaultDummyHash = "$2a$12$F53AOx.hQuc5a4IWyJ6rOehs2tk6wOh9943bcwrK7yVbWf699rhZu"
+
+// dummyHash is a hash of a random password at the store's cost:
+// CheckStaffPassword compares against it when the name has no account.
+// At another cost than the default (tests) it is made on first use.
 func (st *Staff) dummyHash() []byte {
 	st.dummyOnce.Do(func() {
+		st.dummy = []byte(defaultDummyHash)
+		if st.cost == DefaultBcryptCost {
+			return
+		}
 		h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), st.cost)
 		if err != nil {
 			// Only a password over 72 bytes or a cost out of range fail.

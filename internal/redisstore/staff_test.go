@@ -60,6 +60,9 @@ func TestStaffDefaults(t *testing.T) {
 	if st.cost != 12 || st.sessionTTL != 12*time.Hour {
 		t.Errorf("cost %d, session TTL %v; want 12 and 12h", st.cost, st.sessionTTL)
 	}
+	if cost, err := bcrypt.Cost(st.dummyHash()); err != nil || cost != 12 {
+		t.Errorf("dummy hash of cost %d (%v), want 12", cost, err)
+	}
 }
 
 func TestAddStaff(t *testing.T) {
