@@ -2,13 +2,10 @@ package inbound
 
 import "github.com/mitra-care/mitra/internal/flow"
 
-// ActionEscalate hands the conversation to a person: the bot keeps
-// quiet for StaffHold, and messages the flows composed before it are not
-// sent.
+// ActionEscalate hands the conversation to staff (arg reason says why,
+// for the inbox): it waits for someone to take it, the bot keeps quiet
+// meanwhile and tells the customer when to expect an answer, and
+// messages the flows composed before it are not sent.
 const ActionEscalate = "escalate"
 
-var escalateAction = action{do: func(s *step, a flow.Action) {
-	s.sess.StaffUntil = s.now.Add(s.r.cfg.StaffHold)
-	s.contact.HeldSince = s.now
-	s.r.cfg.Logger.Info("conversation handed to staff", "contact", s.contact.ID, "reason", a.Args["reason"])
-}}
+var escalateAction = action{do: func(s *step, a flow.Action) { s.handOver(a.Args["reason"]) }}

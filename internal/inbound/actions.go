@@ -51,6 +51,21 @@ type step struct {
 	sess    *care.Session
 	contact *care.Contact
 	commit  *care.Commit
+	// handover is who answers the conversation after the step; the
+	// step stores it in the profile.
+	handover *care.Handover
+	// escalated: the step handed the conversation to staff; remind: the
+	// customer, waiting for staff, is reminded that they will answer.
+	escalated, remind bool
+}
+
+// act applies the flows' actions to the step, in order.
+func (s *step) act(as []flow.Action) {
+	for _, a := range as {
+		if act, ok := actions[a.Name]; ok {
+			act.do(s, a)
+		}
+	}
 }
 
 // consent records a consent event with its evidence: the contact's

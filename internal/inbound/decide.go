@@ -26,22 +26,24 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 	if in.Alias.ID != "" && found.Other == "" {
 		contact.AddAddress(in.Alias) // a different contact's alias joins by the merge
 	}
-	c := care.Commit{Inbound: in, SessionTTL: r.cfg.SessionTTL, Transcript: r.cfg.Transcript}
-	if in.Address.Simulated() {
-		// A simulated contact is forgotten a week after its last message.
-		c.SessionTTL, c.Transcript = min(c.SessionTTL, simKeep), min(c.Transcript, simKeep)
-	}
+	c := r.commitFor(in)
+	h := r.handover(contact, conv.Session, now)
 	if in.Kind == care.KindStaff {
-		// A person at the shop wrote in the chat: the bot keeps quiet.
+		// A person at the shop wrote in the chat from the shop's phone:
+		// it holds the conversation and the bot keeps quiet.
+		if h.State != care.StateHeld || h.Holder != care.ShopPhone {
+			h = care.Handover{State: care.StateHeld, Holder: care.ShopPhone, Since: now, Reason: h.Reason, FirstWords: h.FirstWords}
+			c.Events = append(c.Events, care.StaffEvent{At: now, Action: care.ActionTookOver, By: care.ShopPhone})
+		}
+		h.LastStaff = now
+		contact.Handover = h
+		contact.HeldSince = now
 		sess := conv.Session
-		sess.StaffUntil = now.Add(r.cfg.StaffHold)
 		// The person answers whatever was asked: the bot's own question
 		// (an opt-in, an erasure) no longer waits for an answer.
 		sess.Flow, sess.Step, sess.Return = "", "", ""
-		sess.Version, sess.Updated = conv.Session.Version, now
-		contact.HeldSince = now
-		c.Session, c.Contact = sess, contact
-		r.cfg.Logger.Info("a person at the shop answers; the bot keeps quiet", "contact", contact.ID, "until", sess.StaffUntil)
+		r.finish(&c, conv, sess, contact, nil, now)
+		r.cfg.Logger.Info("a person at the shop answers from its phone; the bot keeps quiet", "contact", contact.ID)
 		return c
 	}
 	if in.Name != "" {
@@ -55,7 +57,25 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		delete(contact.Unreachable, in.Address.Channel)
 	}
 
-	set := r.flows
+	// The bot answers again when the hold ran out (the sweep had not
+	// returned it yet) or staff handed it back: it says so first.
+	var before []flow.Message
+	notice := false
+	active := h.Active(now, r.cfg.StaffIdle)
+	if !active && h.State != care.StateBot && h.State != "" {
+		c.Events = append(c.Events, care.StaffEvent{At: now, Action: care.ActionReturned, By: care.ByMitra, Reason: "the hold ran out"})
+		h, notice = care.Handover{State: care.StateBot}, true
+	}
+	if h.Resume != nil {
+		notice = notice || h.Resume.Notice
+		h.Resume = nil
+	}
+	sess := conv.Session
+	sess.StaffUntil = time.Time{}
+	if active {
+		sess.StaffUntil = h.HoldUntil(r.cfg.StaffIdle)
+	}
+
 	input := flow.Input{Kind: in.Kind, Text: in.Text, Choice: in.Choice, Truncated: truncated}
 	if in.Start != "" {
 		input.Start = r.cfg.DeepLinks[in.Start]
@@ -63,28 +83,43 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 			input.Start = "welcome"
 		}
 	}
-	env := flow.Env{Now: now, Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, conv.Session, rec, now)}
-	res := set.Step(conv.Session, input, env)
-
-	sess := res.Session
-	if res.Staff {
-		r.cfg.Logger.Info("message kept for staff", "contact", contact.ID)
+	env := r.env(contact, sess, rec, now)
+	if notice {
+		if t := r.staffText(textStaffBack, sess, env, now); t != "" {
+			before = append(before, flow.Message{Text: t})
+		}
 	}
-	st := &step{r: r, in: in, now: now, sess: &sess, contact: &contact, commit: &c}
+	res := r.flows.Step(sess, input, env)
+
+	sess = res.Session
+	st := &step{r: r, in: in, now: now, sess: &sess, contact: &contact, commit: &c, handover: &h}
+	switch {
+	case !active:
+	case sess.StaffUntil.IsZero():
+		// The customer asked for the bot back (MENU).
+		h = care.Handover{State: care.StateBot}
+		c.Events = append(c.Events, care.StaffEvent{At: now, Action: care.ActionReleased, By: care.ByCustomer})
+	case res.Staff:
+		r.cfg.Logger.Info("message kept for staff", "contact", contact.ID)
+		st.waitedOn()
+	}
 	if res.Keyword == flow.KeywordStop {
 		// Whatever the flows say, STOP withdraws promotions at once.
 		st.consent(care.Promotions, false, care.SourceKeyword, flow.Action{})
 	}
-	for _, a := range res.Actions {
-		if act, ok := actions[a.Name]; ok {
-			act.do(st, a)
+	st.act(res.Actions)
+	msgs := append(before, res.Messages...)
+	switch {
+	case st.escalated:
+		msgs = append(msgs, flow.Message{Text: r.staffText(flow.TextStaffHold, sess, env, now)})
+	case st.remind:
+		t := r.staffText(textStaffReminder, sess, env, now)
+		if t == "" {
+			t = r.staffText(flow.TextStaffHold, sess, env, now)
 		}
+		msgs = append(msgs, flow.Message{Text: t})
 	}
-	sess.Version = conv.Session.Version
-	sess.Updated = now
-	if sess.Lang != "" {
-		contact.Lang = sess.Lang
-	}
+	contact.Handover = h
 	if c.Erase {
 		// What stays until the erasure job ends: enough to send the
 		// confirmation (the addresses, the reply window) and nothing
@@ -92,31 +127,63 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		contact = care.Contact{ID: contact.ID, Version: contact.Version, Addresses: contact.Addresses, FirstSeen: contact.FirstSeen,
 			LastInbound: contact.LastInbound, LastInboundOn: contact.LastInboundOn, Erasing: now}
 	}
-	c.Session, c.Contact = sess, contact
-	msgs := res.Messages
 	if rec != nil {
 		msgs = append(msgs, r.olderMessages(rec, contact, now)...)
 	}
+	r.finish(&c, conv, sess, contact, msgs, now)
+	return c
+}
+
+// commitFor starts the commit of a step about in: what every step
+// keeps, and for how long.
+func (r *Runtime) commitFor(in care.Inbound) care.Commit {
+	c := care.Commit{Inbound: in, SessionTTL: r.cfg.SessionTTL, Transcript: r.cfg.Transcript}
+	if in.Address.Simulated() {
+		// A simulated contact is forgotten a week after its last message.
+		c.SessionTTL, c.Transcript = min(c.SessionTTL, simKeep), min(c.Transcript, simKeep)
+	}
+	return c
+}
+
+// env is what the flows know of the world for a step.
+func (r *Runtime) env(contact care.Contact, sess care.Session, rec *care.Records, now time.Time) flow.Env {
+	return flow.Env{Now: now, Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, sess, rec, now)}
+}
+
+// finish completes the commit c of a step: the session stored over the
+// version loaded (never holding the bot back itself: the profile's
+// Handover says who answers), the profile, and msgs as replies on the
+// step's address.
+func (r *Runtime) finish(c *care.Commit, conv care.Conversation, sess care.Session, contact care.Contact, msgs []flow.Message, now time.Time) {
+	sess.StaffUntil = time.Time{}
+	sess.Version = conv.Session.Version
+	sess.Updated = now
+	if sess.Lang != "" && !c.Erase {
+		contact.Lang = sess.Lang
+	}
+	c.Session, c.Contact = sess, contact
+	in := c.Inbound
 	c.Outbound = make([]care.Outbound, len(msgs))
 	base := outboundID(contact.ID, in.MessageID)
 	for i, m := range msgs {
 		c.Outbound[i] = care.Outbound{
-			ID:        base + "." + strconv.Itoa(i),
-			Contact:   contact.ID,
-			Address:   in.Address,
-			Class:     care.Reply,
-			Text:      m.Text,
-			Choices:   m.Choices,
-			Lang:      cmp.Or(sess.Lang, r.cfg.Lang),
-			InReplyTo: in.MessageID,
-			Created:   now,
-			Origin:    care.OriginFlow,
+			ID:      base + "." + strconv.Itoa(i),
+			Contact: contact.ID,
+			Address: in.Address,
+			Class:   care.Reply,
+			Text:    m.Text,
+			Choices: m.Choices,
+			Lang:    cmp.Or(sess.Lang, r.cfg.Lang),
+			Created: now,
+			Origin:  care.OriginFlow,
+		}
+		if in.Kind != "" {
+			c.Outbound[i].InReplyTo = in.MessageID // not for the bot's own step (Resume)
 		}
 		if c.Erase {
 			c.Outbound[i].Origin = care.OriginErasure
 		}
 	}
-	return c
 }
 
 // simKeep is how long a simulated contact's conversation is kept.
@@ -139,12 +206,13 @@ const transcriptShown = 2000
 // chunk is the most characters of older transcript in one message.
 const chunk = 3500
 
-// mitraValues are the {{mitra.x}} values: the caps always, the records
-// when the contact asked for them.
+// mitraValues are the {{mitra.x}} values: the caps and when staff would
+// answer always, the records when the contact asked for them.
 func (r *Runtime) mitraValues(c care.Contact, sess care.Session, rec *care.Records, now time.Time) map[string]string {
 	m := map[string]string{
-		"promo_max":  strconv.Itoa(r.cfg.PromoMax),
-		"promo_days": strconv.Itoa(r.cfg.PromoDays),
+		"promo_max":   strconv.Itoa(r.cfg.PromoMax),
+		"promo_days":  strconv.Itoa(r.cfg.PromoDays),
+		mitraStaffETA: r.staffETA(cmp.Or(sess.Lang, r.cfg.Lang), now),
 	}
 	if rec == nil {
 		return m

@@ -46,10 +46,11 @@ const (
 	OutcomePoison = "dead_lettered"
 )
 
-// Store is what the runtime needs of the records: conversations, and a
-// place for messages it cannot process.
+// Store is what the runtime needs of the records: conversations, the
+// hand-overs that run out, and a place for messages it cannot process.
 type Store interface {
 	care.Conversations
+	care.Handovers
 	// DeadLetterInbound keeps an inbound message that cannot be
 	// processed, with why.
 	DeadLetterInbound(ctx context.Context, id care.ContactID, in care.Inbound, reason string) error
@@ -65,9 +66,16 @@ type Config struct {
 	Lang string
 	// SessionTTL is how long an idle session is kept.
 	SessionTTL time.Duration
-	// StaffHold is how long a person holds a conversation after the bot
-	// hands it over, unless the contact asks for the menu again.
+	// StaffHold is how long a conversation handed to staff waits for
+	// someone to take it, from when staff are next on duty, before the
+	// bot answers again (the contact's MENU brings it back sooner).
 	StaffHold time.Duration
+	// StaffHours are when staff answer, in TimeZone (the zero value:
+	// always): the customer is told when to expect an answer.
+	StaffHours care.StaffHours
+	// StaffIdle is how long a person may hold a conversation without
+	// writing before it goes back to the bot.
+	StaffIdle time.Duration
 	// Transcript is how long the conversation's texts are kept for the
 	// contact's MY DATA and for staff; 0 keeps none.
 	Transcript time.Duration
@@ -142,6 +150,9 @@ func New(cfg Config, flows *flow.Set, store Store) *Runtime {
 	}
 	if cfg.StaffHold <= 0 {
 		cfg.StaffHold = 4 * time.Hour
+	}
+	if cfg.StaffIdle <= 0 {
+		cfg.StaffIdle = 2 * time.Hour
 	}
 	if cfg.TimeZone == nil {
 		cfg.TimeZone = time.UTC

@@ -39,12 +39,20 @@ type fixture struct {
 	now    time.Time
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture starts a runtime on the shipped flows at 09:00 UTC on a
+// Monday, with staff always on duty unless an option says otherwise.
+func newFixture(t *testing.T, opts ...func(*Config)) *fixture {
 	t.Helper()
 	client, prefix := redistest.Client(t)
-	f := &fixture{store: redisstore.New(client, prefix), client: client, prefix: prefix, now: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}
-	f.rt = New(Config{Lang: "id", SessionTTL: time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7,
-		Logger: quiet, Now: func() time.Time { return f.now }}, shipped(t), f.store)
+	f := &fixture{client: client, prefix: prefix, now: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}
+	clock := func() time.Time { return f.now }
+	f.store = redisstore.New(client, prefix, redisstore.WithClock(clock), redisstore.WithTranscript(90*24*time.Hour))
+	cfg := Config{Lang: "id", SessionTTL: time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7,
+		Logger: quiet, Now: clock}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	f.rt = New(cfg, shipped(t), f.store)
 	t.Cleanup(f.rt.Close)
 	return f
 }
@@ -295,12 +303,12 @@ func TestEscalateHoldsTheConversation(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.drain(t)
-	conv, err := f.store.Load(ctx, f.id(t, alice), "x")
+	c, _, err := f.store.Contact(ctx, f.id(t, alice))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !conv.Session.StaffUntil.After(f.now) {
-		t.Fatalf("conversation not held by staff: %+v", conv.Session)
+	if h := c.Handover; h.State != care.StateWaiting || !h.Until.After(f.now) {
+		t.Fatalf("conversation not handed to staff: %+v", h)
 	}
 	// While a person holds it, the bot says nothing...
 	if err := f.rt.Handle(ctx, text(alice, "e10", "halo? ada orang?")); err != nil {
