@@ -105,6 +105,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Lang:       cfg.Lang,
 		SessionTTL: cfg.SessionTTL,
 		StaffHold:  cfg.StaffHold,
+		StaffHours: cfg.StaffHours,
+		StaffIdle:  cfg.StaffIdle,
 		Transcript: cfg.Transcript,
 		PromoMax:   cfg.PromoMax,
 		PromoDays:  int(cfg.PromoWindow / (24 * time.Hour)),
@@ -179,7 +181,7 @@ func OpenStore(ctx context.Context, cfg config.Config) (store *redisstore.Store,
 	if err != nil {
 		return nil, nil, fmt.Errorf("MITRA_REDIS_URL: %w", err)
 	}
-	store = redisstore.New(client, cfg.RedisPrefix)
+	store = redisstore.New(client, cfg.RedisPrefix, redisstore.WithTranscript(cfg.Transcript))
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := store.Ping(pingCtx); err != nil {
@@ -202,7 +204,8 @@ func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 // Run serves until ctx ends, then shuts down in order: stop taking HTTP
 // requests, finish the queued messages, stop the sender.
 func (a *App) Run(ctx context.Context) error {
-	a.log.Info("mitra is running", "url", a.URL(), "redis", a.cfg.RedactedRedisURL(), "simulator", a.cfg.Simulator)
+	a.log.Info("mitra is running", "url", a.URL(), "redis", a.cfg.RedactedRedisURL(), "simulator", a.cfg.Simulator,
+		"staff_hours", a.cfg.StaffHours.String())
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.sender.Run(work) })
@@ -269,11 +272,15 @@ func (a *App) recoverOnce(ctx context.Context) {
 	}
 }
 
-// sweepEvery is how often due durable jobs (erasures, merges) are run.
+// sweepEvery is how often due durable jobs (erasures, merges) are run
+// and lapsed staff holds returned to the bot.
 const sweepEvery = 5 * time.Second
 
 // sweepLoop finishes durable jobs (erasures, merges) as they come due,
-// also those a crashed process left half-done.
+// also those a crashed process left half-done, and gives back to the
+// bot the conversations staff did not answer in time. Every process
+// sweeps: a job is claimed by one, a conversation returned by one write
+// over its profile's version.
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
@@ -282,6 +289,11 @@ func (a *App) sweepLoop(ctx context.Context) {
 			a.log.Warn("a durable job failed; it runs again shortly", "err", err)
 		} else if n > 0 {
 			a.log.Info("durable jobs done", "count", n)
+		}
+		if n, err := a.rt.SweepHandovers(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("returning conversations staff did not answer failed; tried again shortly", "err", err)
+		} else if n > 0 {
+			a.log.Info("conversations staff did not answer went back to the bot", "count", n)
 		}
 		select {
 		case <-ctx.Done():
