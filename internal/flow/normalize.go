@@ -239,6 +239,11 @@ func appendWord(words []string, w string) []string {
 			if words[last] == "thank" {
 				j = "makasih"
 			}
+		case "s", "m", "re", "ve", "ll", "d":
+			// "that's", "I'm", "I'd": the verb adds nothing.
+			if pronouns[words[last]] {
+				return words
+			}
 		}
 		if j != "" {
 			words[last] = j
@@ -286,6 +291,13 @@ var contractions = map[string]string{
 	"can": "cant", "isn": "isnt", "aren": "arent", "wasn": "wasnt",
 	"shouldn": "shouldnt", "wouldn": "wouldnt", "couldn": "couldnt",
 	"haven": "havent", "hasn": "hasnt",
+}
+
+// pronouns are the English words that an apostrophe joins to a verb:
+// "that's", "I'm", "we'll".
+var pronouns = map[string]bool{
+	"i": true, "you": true, "we": true, "they": true, "he": true, "she": true, "it": true,
+	"that": true, "what": true, "there": true, "here": true, "let": true, "who": true, "where": true,
 }
 
 // lookupDictionary returns the standard words for a chat spelling or a
@@ -382,7 +394,7 @@ func mustParseDictionary(text string) map[string][]string {
 // carry nothing that matching needs. Honorifics: kak, kakak, ka, kk,
 // min, mimin, gan, agan, sis, sist, bu, pak, mas, mbak, mba, bang, om.
 // Particles: dong, donk, ya, yah, deh, sih, nih, kok, lho, loh, tuh, kan,
-// lah. English politeness: please, pls, plz, plis. Laughter: haha, hehe,
+// lah, and nya cut from its word ("promo nya"). English politeness: please, pls, plz, plis. Laughter: haha, hehe,
 // hihi, wkwk, wkwkwk.
 //
 // "admin" is kept: "bisa ngobrol sama admin" asks for a person. "aja"
@@ -393,7 +405,7 @@ var particles = map[string]bool{
 	"gan": true, "agan": true, "sis": true, "sist": true, "bu": true, "pak": true,
 	"mas": true, "mbak": true, "mba": true, "bang": true, "om": true,
 	"dong": true, "donk": true, "ya": true, "yah": true, "deh": true, "sih": true,
-	"nih": true, "kok": true, "lho": true, "loh": true, "tuh": true, "kan": true, "lah": true,
+	"nih": true, "kok": true, "lho": true, "loh": true, "tuh": true, "kan": true, "lah": true, "nya": true,
 	"please": true, "pls": true, "plz": true, "plis": true,
 	"haha": true, "hehe": true, "hihi": true, "wkwk": true, "wkwkwk": true,
 }

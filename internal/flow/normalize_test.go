@@ -94,6 +94,13 @@ func TestWords(t *testing.T) {
 		{"thx", "makasih"},
 		{"Don't send me messages", "dont send me messages"},
 		{"I can't", "i cant"},
+		{"that's enough", "that enough"},
+		{"I'm done", "i done"},
+		{"let's go", "let go"},
+		{"baju ukuran m", "baju ukuran m"}, // a size, not "I'm"
+		{"vitamin d", "vitamin d"},
+		{"promo nya ga usah", "promo tidak usah"},
+		{"gamau", "tidak mau"},
 		{"jangan kirim apa2 lagi", "jangan kirim apa apa lagi"},
 		{"ga usah chat2 lagi", "tidak usah chat chat lagi"},
 		{"bisa2", "bisa"},

@@ -31,6 +31,9 @@ func Privacy(words []string) Intent {
 	var stack [24]token
 	m := message(stack[:0])
 	asked := class(0)
+	if spaced(words) {
+		words = []string{strings.Join(words, "")} // "S T O P"
+	}
 	for _, w := range words {
 		c := classOf(w)
 		if c == cFill {
@@ -44,8 +47,9 @@ func Privacy(words []string) Intent {
 		m = append(m, token{w, c | asked})
 		asked = 0
 	}
-	if in, ok := m.stop(); ok {
-		return in
+	refused, ok := m.stop()
+	if ok {
+		return refused
 	}
 	if in, ok := m.erase(); ok {
 		return in
@@ -56,7 +60,21 @@ func Privacy(words []string) Intent {
 	if in, ok := m.start(); ok {
 		return in
 	}
-	return Intent{}
+	return refused // "", perhaps with why a stop was not one
+}
+
+// spaced reports whether a message is a word spelt out in single
+// letters: "S T O P".
+func spaced(words []string) bool {
+	if len(words) < 3 {
+		return false
+	}
+	for _, w := range words {
+		if len(w) != 1 || isDigit(w[0]) {
+			return false
+		}
+	}
+	return true
 }
 
 // class is a set of roles a word can play in the rules.
@@ -108,6 +126,14 @@ const (
 	cPhone                       // hp, wa, phone: what a number is of
 	cSkip                        // pengiriman: may stand between stop and what is stopped
 	cAsked                       // set on the word after tolong, mohon or please
+	cLink                        // ke, to, with, for: may join a verb to what it is about
+	cJoin                        // ikut, gabung, join, add: joining a list
+	cNotify                      // kabari, notify: asking to be told
+	cFreq                        // tiap, every, minggu: how often
+	cComplaint                   // keberatan, ganggu, annoying: a complaint
+	cConj                        // tapi, dan, but: a new clause
+	cMention                     // ketik, type, reply: the word stop is talked about, not said
+	cInsist                      // bilang, berkali, said: insisting
 )
 
 // vocabulary lists the words of each role. Words are after Words: chat
@@ -116,47 +142,55 @@ var vocabulary = []struct {
 	c     class
 	words string
 }{
-	{cFill, "tolong mohon saja please pls kindly just ok oke okay okey pokoknya segera sekarang now juga banget sekali halo hallo hai hi hello hey permisi makasih salam assalamualaikum the your"},
-	{cStop, "stop stoplah stopin stopkan berhenti berhentilah hentikan henti"},
+	{cFill, "tolong mohon saja please pls kindly just ok oke okay okey yes iya yup sure pokoknya segera sekarang now juga banget sekali halo hallo hai hi hello hey permisi makasih salam assalamualaikum the your"},
+	{cStop, "stop stoplah stopin stopkan berhenti berhentilah hentikan henti pause"},
 	{cUnsub, "unsubscribe unsubscribed unsub unsubs unreg optout"},
-	{cCancel, "batal batalkan membatalkan cancel"},
+	{cCancel, "batal batalkan membatalkan cancel matikan nonaktifkan off disable"},
 	{cEnough, "cukup enough"},
 	{cSudah, "sudah"},
-	{cNeg, "tidak jangan dont not never cant wont bukan"},
+	{cNeg, "tidak jangan dont not never cant wont bukan g"},
 	{cDont, "jangan dont never"},
 	{cAux, "mau ingin want wanna to usah perlu need pernah ever akan will bisa able"},
 	{cWant, "mau ingin want wanna"},
-	{cGet, "terima menerima dapat mendapat mendapatkan receive receiving get getting dikirimi dikirim dichat dispam diganggu dihubungi ditelepon"},
-	{cSend, "kirim kirimi mengirim mengirimi mengirimkan send sending message messaging text texting spam spamming chat chatting ngechat hubungi menghubungi contact contacting email emailing call calling telepon ganggu mengganggu bother bothering wa blast"},
-	{cPromo, "promo promos promosi promotion promotions promotional iklan broadcast bc spam deals offers ads advertisement advertisements newsletter newsletters penawaran notif notifikasi notification notifications blast marketing"},
+	{cGet, "terima menerima dapat mendapat mendapatkan receive receiving get getting dikirimi dikirim dikabari dichat dispam diganggu dihubungi ditelepon"},
+	{cSend, "kirim kirimi mengirim mengirimi mengirimkan kabari send sending message messaging text texting spam spamming chat chatting ngechat hubungi menghubungi contact contacting email emailing call calling telepon ganggu mengganggu bother bothering wa blast"},
+	{cPromo, "promo promos promosi promotion promotions promotional iklan broadcast broadcasts bc spam diskon discount discounts deals offer offers ads advertisement advertisements newsletter newsletters penawaran notif notifikasi notification notifications blast marketing"},
 	{cMsg, "chat chats message messages sms wa whatsapp text texts email emails"},
 	{cPesan, "pesan"},
 	{cList, "daftar daftarkan list langganan berlangganan subscription mailing milis grup group kontak contacts"},
 	{cSub, "langganan berlangganan subscription mailing milis"},
-	{cMe, "saya me my kami us"},
-	{cAgain, "lagi again anymore more terus"},
+	{cMe, "saya me my mine kami us"},
+	{cAgain, "lagi again anymore more terus back"},
 	{cAll, "apa semua all any anything everything apapun"},
-	{cVague, "dulu sementara sebentar bentar it this that these those for"},
-	{cHead, "saya i mau ingin want wanna to sudah bisa can could would do does you kamu kalian anda minta harap cukup so lets said bilang told"},
+	{cVague, "dulu sementara sebentar bentar it this that these those for pause"},
+	{cHead, "saya i mau ingin want wanna to sudah bisa boleh can could would like do does you kamu kalian anda minta harap cukup so lets"},
 	{cHow, "cara caranya how bagaimana"},
 	{cTime, "kapan when jam until lama"},
 	{cOther, "di by at kontak over halte bus busway pit truck non watch motion sign light lampu shop"},
-	{cRemove, "hapus hapuskan keluarkan remove delete take coret"},
+	{cRemove, "hapus hapuskan dihapus keluar keluarkan dikeluarkan remove delete take coret"},
 	{cFrom, "dari from off"},
 	{cErase, "hapus hapuskan menghapus dihapus delete deleted erase erased remove wipe forget lupakan hilangkan"},
 	{cData, "data informasi information info details"},
 	{cNumber, "nomor number akun account"},
 	{cPersonal, "pribadi diri personal"},
 	{cAbout, "tentang about on"},
-	{cSystem, "sistem system database records server"},
+	{cSystem, "sistem system database records server toko shop kalian"},
 	{cView, "lihat cek check tampilkan show see view minta tahu know"},
 	{cAsk, "apa what which"},
-	{cKeep, "simpan disimpan tersimpan menyimpan store stored keep kept hold collect collected kumpulkan"},
+	{cKeep, "simpan disimpan tersimpan menyimpan store stored save saved keep kept hold collect collected kumpulkan dipakai digunakan use used"},
 	{cHave, "punya have has tahu know"},
-	{cStartWord, "start mulai aktifkan subscribe resubscribe berlangganan langganan sign"},
+	{cStartWord, "start mulai aktifkan subscribe resubscribe berlangganan langganan sign reg"},
 	{cInfo, "info"},
 	{cDi, "di"},
 	{cSkip, "pengiriman kiriman"},
+	{cLink, "ke to with dengan of in for buat untuk"},
+	{cJoin, "ikut gabung join add tambahkan ditambahkan masukkan dimasukkan"},
+	{cNotify, "kabari dikabari dikirimi infokan infoin notify"},
+	{cFreq, "tiap setiap every weekly daily minggu hari bulan week day month"},
+	{cComplaint, "keberatan berisik risih bosan terganggu ganggu mengganggu annoying annoyed"},
+	{cConj, "tapi but dan and"},
+	{cMention, "ketik type typed tulis reply balas"},
+	{cInsist, "bilang dibilang berkali kali said told already"},
 	{cPhone, "hp handphone ponsel telepon telp wa whatsapp phone mobile"},
 }
 
@@ -299,8 +333,8 @@ func (m message) dont(i int) int {
 		return i + 1
 	case m.is(i, cNeg) && m.is(i+1, cAux) && (m[i+1].w == "usah" || m[i+1].w == "perlu"):
 		return i + 2
-	case m.is(i, cNeg) && m.is(i, cAsked):
-		return i + 1 // "mohon tidak mengirim promo lagi"
+	case m.is(i, cNeg) && (m.is(i, cAsked) || m.word(i-1) == "untuk" && m.is(i-1, cAsked)):
+		return i + 1 // "mohon tidak mengirim promo lagi", "mohon untuk tidak"
 	case i+1 < len(m) && m[i].w == "do" && m[i+1].w == "not":
 		return i + 2
 	case i+2 < len(m) && m[i].w == "no" && m[i+1].w == "need" && m[i+2].w == "to":
@@ -330,6 +364,8 @@ const (
 	whyEnough      = "stop: enough promotions"
 	whyForNow      = "unsure: enough for now (sudah dulu, cukup dulu)"
 	whyAlone       = "stop: leave me alone"
+	whyComplaint   = "stop: a complaint about promotions, and stop"
+	whyMention     = "not stop: talks about the word stop"
 )
 
 // What the opt-out rules read: what is stopped, and the words that may
@@ -337,7 +373,7 @@ const (
 // lagi").
 const (
 	stopped = cPromo | cMsg | cList | cPesan
-	onTail  = cSend | cGet | cMe | cAll | cAgain | cStop | cVague | cDi | cSkip
+	onTail  = cSend | cGet | cMe | cAll | cAgain | cStop | cVague | cDi | cSkip | cLink | cInfo | cSudah | cInsist
 )
 
 // object reads the words from i on, skipping those of the roles skip.
@@ -365,14 +401,23 @@ func (m message) product(k int) bool {
 }
 
 // stop applies the opt-out rules. It reports false when no rule
-// decided; a rule that refuses a likely stop decides with "".
+// decided; a rule that refuses a likely stop decides with "", and one
+// that only finds a stop of something else ("stop kirim barangnya")
+// returns why with false, so that the other intents are still tried.
 func (m message) stop() (Intent, bool) {
-	// Opt-out words that mean nothing else: "unsubscribe", "UNREG",
-	// "i want to unsubscribe", "unreg promo". Asking how to is unsure.
+	// Opt-out words: "unsubscribe", "UNREG", "i want to unsubscribe",
+	// "unreg promo", "saya sudah unreg tapi masih dapat promo". Asking
+	// how to is unsure; "unreg kartu perdana" is about a SIM card.
 	if i := m.find(0, cUnsub); i >= 0 {
+		j := i + 1
+		for m.is(j, cMe|cFrom|cLink|cAll) {
+			j++
+		}
 		switch {
 		case m.negated(i):
 			return Intent{Why: whyNegated}, true
+		case j < len(m) && m[j].c == 0 && !isDigit(m[j].w[0]):
+			return Intent{Why: whyStopOther}, false
 		case m.has(cHow):
 			return Intent{KeywordStop, true, whyUnsubHow}, true
 		}
@@ -392,13 +437,14 @@ func (m message) stop() (Intent, bool) {
 	}
 	// Removal from the list: "hapus saya dari daftar promo", "keluarkan
 	// saya dari list", "remove me from your mailing list", "take me off
-	// your list", "hapus nomor saya dari daftar".
-	if i := m.find(0, cRemove); i >= 0 && !m.negated(i) {
+	// your list", "hapus nomor saya dari daftar", "nomor saya tolong
+	// dikeluarkan dari daftar broadcast", "saya keluar dari daftar".
+	if i := m.find(0, cRemove); i >= 0 && !m.negated(i) && m.has(cMe|cNumber) {
 		j := i + 1
-		for m.is(j, cMe|cNumber) {
+		for m.is(j, cMe|cNumber|cPhone) {
 			j++
 		}
-		if j > i+1 && m.is(j, cFrom) && m.find(j+1, cList) >= 0 {
+		if m.is(j, cFrom) && m.find(j+1, cList) >= 0 {
 			return Intent{KeywordStop, false, whyRemoved}, true
 		}
 	}
@@ -408,10 +454,14 @@ func (m message) stop() (Intent, bool) {
 	// below look further ("jangan kirim promo lagi, stop!").
 	var other Intent
 	for i := m.find(0, cStop); i >= 0; i = m.find(i+1, cStop) {
-		if in := m.stopWord(i); in.Why != whyStopOther {
+		switch in := m.stopWord(i); in.Why {
+		case whyMention:
+			return in, false // the rest is a question about it
+		case whyStopOther:
+			other = in
+		default:
 			return in, true
 		}
-		other = Intent{Why: whyStopOther}
 	}
 	// Not wanting them: "tidak mau promo lagi", "ga mau dikirimi",
 	// "saya tidak mau terima promo lagi", "tidak mau berlangganan", "I
@@ -446,16 +496,17 @@ func (m message) stop() (Intent, bool) {
 	// a promotion named, the request must be the whole message and say
 	// whom or how long ("jangan kirim lagi yang kemarin" is about an
 	// order).
+	// The promotion may come first: "promo nya ga usah dikirim lagi".
 	for i := range m {
 		j := m.dont(i)
-		if j < 0 || !m.is(j, cSend|cPromo) {
+		if j < 0 || !m.is(j, cSend|cGet|cPromo) {
 			continue // "jangan bc lagi" sends a broadcast
 		}
-		k, end := m.object(j+1, stopped, cSend|cGet|cMe|cAll|cAgain)
+		k, end := m.object(j+1, stopped, cSend|cGet|cMe|cAll|cAgain|cLink|cInfo)
 		if k >= 0 {
 			return Intent{KeywordStop, false, whyDontSend}, true
 		}
-		if end && (m.is(j, cPromo) || m.find(j+1, cMe|cAgain|cAll) >= 0) && m.only(0, i, cHead) {
+		if end && (m.is(j, cPromo) || m.find(j+1, cMe|cAgain|cAll) >= 0) && m.only(0, i, cHead|cPromo) {
 			return Intent{KeywordStop, false, whyDontSend}, true
 		}
 	}
@@ -466,24 +517,26 @@ func (m message) stop() (Intent, bool) {
 		}
 	}
 	// Enough of them: "cukup promonya", "sudah cukup promonya", "enough
-	// promos"; "cukup dulu" is unsure and "cukup" alone is "that's all".
+	// promos"; "cukup dulu", "that's enough" and "enough for now" are
+	// unsure, and "cukup" or "sudah cukup" alone is "that's all".
 	if i := m.find(0, cEnough); i >= 0 {
 		if k, _ := m.object(i+1, stopped, cSend|cAll|cMe); k >= 0 {
 			return Intent{KeywordStop, false, whyEnough}, true
 		}
-		if m.only(0, i, cSudah) && m.only(i+1, len(m), cVague) && i+1 < len(m) {
+		if m.only(0, i, cSudah|cVague) && m.only(i+1, len(m), cVague) && m.has(cVague) {
 			return Intent{KeywordStop, true, whyForNow}, true
 		}
 	}
-	// "sudah dulu", "udah dulu ya kak": enough for now, of what?
-	if len(m) == 2 && m.is(0, cSudah) && m.is(1, cVague) {
+	// "sudah dulu", "udah dulu ya kak", "ga usah dulu": enough for now,
+	// of what?
+	if m.is(len(m)-1, cVague) && (len(m) == 2 && m.is(0, cSudah) || len(m) == 3 && m.dont(0) == 2) {
 		return Intent{KeywordStop, true, whyForNow}, true
 	}
 	// "leave me alone".
 	if i := m.findWord("leave"); i >= 0 && m.is(i+1, cMe) && m.word(i+2) == "alone" {
 		return Intent{KeywordStop, false, whyAlone}, true
 	}
-	return other, other.Why != ""
+	return other, false
 }
 
 // stopWord decides a message with the word stop (or berhenti,
@@ -501,6 +554,10 @@ func (m message) stopWord(i int) Intent {
 	// "kapan promonya berhenti?", "jam berapa tokonya berhenti buka".
 	case m.has(cTime):
 		return Intent{Why: whyWhen}
+	// "kalau saya ketik STOP pesanan saya ikut batal?", "STOP itu buat
+	// berhenti promo aja kan?": the word is talked about.
+	case m.is(i-1, cMention) || m.word(i+1) == "itu" || m.word(i+1) == "artinya" || m.word(i+1) == "means":
+		return Intent{Why: whyMention}
 	}
 	how := m.has(cHow)
 	k, end := m.object(i+1, stopped, onTail)
@@ -513,6 +570,13 @@ func (m message) stopWord(i int) Intent {
 		return Intent{KeywordStop, true, whyStopHow}
 	case named:
 		return Intent{KeywordStop, false, whyStopWhat}
+	// A complaint about promotions before or after a stop: "ganggu bgt
+	// promonya, stop deh", "saya keberatan dikirimi promo terus, tolong
+	// stop", "stop ya, ga butuh promo", "I'm not interested in
+	// promotions anymore, stop". Ending in "udah stop?" it may ask
+	// whether they stopped: unsure.
+	case (i == 0 || i == len(m)-1) && m.has(cPromo|cMsg) && m.has(cComplaint|cSend|cGet|cNeg):
+		return Intent{KeywordStop, m.is(i-1, cSudah) && i == len(m)-1, whyComplaint}
 	// "stop kirim barangnya", "stop langganan galon": something else is
 	// stopped.
 	case !end:
@@ -520,13 +584,13 @@ func (m message) stopWord(i int) Intent {
 	// Before a stop with nothing named only "saya mau", "sudah", "bisa",
 	// "i said" or "how do i" may stand: "mobil saya berhenti" is not an
 	// opt-out.
-	case !m.only(0, i, cHead|cHow|cStop):
+	case !m.only(0, i, cHead|cHow|cStop|cInsist):
 		return Intent{Why: whyStopOther}
 	case how:
 		return Intent{KeywordStop, true, whyStopHow}
-	// "stop dulu", "berhenti dulu", "stop it", "stop kirim dulu": stop
-	// what, or for how long?
-	case m.find(i+1, cVague) >= 0:
+	// "stop dulu", "berhenti dulu", "stop it", "stop kirim dulu",
+	// "pause": stop what, or for how long?
+	case m.is(i, cVague) || m.find(i+1, cVague) >= 0:
 		return Intent{KeywordStop, true, whyStopVague}
 	// "stop sending", "stop messaging me", "stop spam saya".
 	case m.find(i+1, cSend|cGet) >= 0:
@@ -559,19 +623,23 @@ func (m message) word(i int) string {
 
 // Why the other rules decided.
 const (
-	whyErase    = "erase: asks to delete their data"
-	whyNoErase  = "not erase: negated (jangan hapus)"
-	whyMyData   = "my data: asks to see their data"
-	whyDataKept = "my data: asks what data is kept"
-	whyStart    = "start: asks for promotions"
+	whyErase      = "erase: asks to delete their data"
+	whyNoErase    = "not erase: negated (jangan hapus)"
+	whyMyData     = "my data: asks to see their data"
+	whyDataKept   = "my data: asks what data is kept"
+	whyStart      = "start: asks for promotions"
+	whyStartAgain = "start: ends wanting promotions again"
+	whyNotify     = "start: asks to be told of deals"
 )
 
 // erase applies the erasure rule: an erasing word and what identifies
 // the contact, and nothing else: "hapus data", "tolong hapus data
-// saya", "hapus nomor wa saya", "delete my data", "erase my data", "forget
-// me", "delete everything about me", "saya mau data saya dihapus".
-// "hapus data pesanan kemarin" is about an order.
+// saya", "hapus nomor wa saya", "delete my data", "erase my data",
+// "forget me", "delete everything you have about me", "saya mau data
+// saya dihapus", "data sy jgn disimpen, hapus aja", "bisa hapusin data
+// sy ga?". "hapus data pesanan kemarin" is about an order.
 func (m message) erase() (Intent, bool) {
+	m = m.untagged()
 	i := m.find(0, cErase)
 	switch {
 	case i < 0:
@@ -580,57 +648,91 @@ func (m message) erase() (Intent, bool) {
 		return Intent{Why: whyNoErase}, true
 	case !m.has(cData | cNumber | cMe):
 		return Intent{}, false
-	case !m.only(0, len(m), cErase|cData|cNumber|cPhone|cMe|cAll|cAbout|cFrom|cSystem|cPersonal|cHead):
+	case !m.only(0, len(m), cErase|cData|cNumber|cPhone|cMe|cAll|cAbout|cFrom|cSystem|cPersonal|cHead|cHave|cKeep|cDont):
 		return Intent{}, false
 	}
 	return Intent{KeywordErase, false, whyErase}, true
 }
 
+// untagged returns m without a final "tidak" that only makes it a
+// question: "bisa hapus data saya ga?", "nomor saya disimpan ga?".
+func (m message) untagged() message {
+	if n := len(m); n > 2 && m[n-1].w == "tidak" {
+		return m[:n-1]
+	}
+	return m
+}
+
 // myData applies the rules for seeing one's data.
 func (m message) myData() (Intent, bool) {
+	asked := m.has(cAsk) || m.word(0) == "do" || m.word(0) == "does" || len(m.untagged()) < len(m)
+	m = m.untagged()
 	d := m.find(0, cData)
 	switch {
 	// "what do you know about me", "apa yang kalian simpan tentang
 	// saya".
-	case d < 0:
-		if m.has(cAsk) && m.has(cHave|cKeep) && m.find(0, cAbout) >= 0 && m.find(0, cAbout) < m.find(0, cMe) {
-			return Intent{KeywordMyData, false, whyDataKept}, true
-		}
+	case d < 0 && m.has(cAsk) && m.has(cHave|cKeep) && m.find(0, cAbout) >= 0 && m.find(0, cAbout) < m.find(0, cMe):
+		return Intent{KeywordMyData, false, whyDataKept}, true
 	// "data saya", "my data", "lihat data saya", "show my data", "cek
-	// data pribadi saya", "data saya apa saja": only these words, one of
-	// them the contact's.
-	case m.has(cMe) && m.only(0, len(m), cData|cMe|cView|cPersonal|cHead|cAsk):
+	// data pribadi saya", "data saya apa saja", "cek data": only these
+	// words, one of them the contact's or a request to see.
+	case d >= 0 && m.has(cMe|cView) && m.only(0, len(m), cData|cMe|cView|cPersonal|cHead|cAsk):
 		return Intent{KeywordMyData, false, whyMyData}, true
-	// "data apa yang disimpan", "data apa saja tentang saya", "what data
-	// do you have about me", "what personal data do you store",
-	// "informasi apa yang kalian simpan": asking
-	// what data, and about keeping it or about the contact. "paket data
-	// apa yang kamu punya?" asks for a product.
-	case (m.is(d-1, cAsk) || m.is(d-1, cPersonal) && m.is(d-2, cAsk) || m.is(d+1, cAsk)) && (m.has(cKeep) || m.has(cAbout) && m.has(cMe)):
+	// "data apa yang disimpan", "data sy apa aja yg kalian simpan",
+	// "nomor sy disimpan ga?", "do you store my phone number?", "data
+	// saya dipake buat apa aja?": a question about keeping data. "simpan
+	// nomor saya ya" asks the shop to save it.
+	case asked && m.has(cData|cNumber) && m.has(cKeep):
+		return Intent{KeywordMyData, false, whyDataKept}, true
+	// "data apa saja tentang saya", "what data do you have about me",
+	// "what personal data do you store": asking what data, and about
+	// the contact. "paket data apa yang kamu punya?" asks for a
+	// product.
+	case d >= 0 && (m.is(d-1, cAsk) || m.is(d-1, cPersonal) && m.is(d-2, cAsk) || m.is(d+1, cAsk)) && m.has(cAbout) && m.has(cMe):
 		return Intent{KeywordMyData, false, whyDataKept}, true
 	}
 	return Intent{}, false
 }
 
-// start applies the rule for asking for promotions: a message made only
-// of asking words and promotions, with a word that asks to be on or
-// names promotions: "mulai", "start", "mau promo", "mau terima promo
-// lagi", "daftar promo", "langganan promo", "subscribe", "kirim promo
-// lagi dong", "i want promotions", "sign me up", "info promo". "promo
-// apa hari ini?" asks about today's deals, and "mau pesan" is an order.
+// start applies the rules for asking for promotions.
 func (m message) start() (Intent, bool) {
-	const asking = cStartWord | cHead | cWant | cGet | cSend | cMe | cAgain | cInfo | cList
-	if len(m) == 0 || !m.has(cStartWord|cPromo) {
+	if len(m) == 0 {
 		return Intent{}, false
 	}
+	// A message made only of asking words and promotions, with a word
+	// that asks to be on or names promotions: "mulai", "start", "mau
+	// promo", "mau terima promo lagi", "daftar promo", "langganan
+	// promo", "subscribe", "kirim promo lagi dong", "i want
+	// promotions", "sign me up for deals", "add me to the promo list",
+	// "boleh dikirimin info promo tiap minggu?". "promo apa hari ini?"
+	// asks about today's deals, and "mau pesan" is an order.
+	const asking = cStartWord | cHead | cWant | cGet | cSend | cMe | cAgain | cInfo | cList | cLink | cJoin | cFreq | cNotify
+	whole := m.has(cStartWord | cPromo)
 	for _, t := range m {
 		switch {
-		case t.w == "spam", t.c&(cMsg|cPesan) != 0:
-			return Intent{}, false // "mau pesan" orders
-		case t.c&(cPromo|asking) != 0, t.w == "up":
+		case t.w == "spam", t.c&cPesan != 0, t.c&cMsg != 0 && !m.has(cPromo):
+			whole = false // "mau pesan" orders
+		case t.c&(cPromo|cMsg|asking) != 0, t.w == "up":
 		default:
-			return Intent{}, false
+			whole = false
 		}
 	}
-	return Intent{KeywordStart, false, whyStart}, true
+	if whole {
+		return Intent{KeywordStart, false, whyStart}, true
+	}
+	// "opt in".
+	if len(m) == 2 && m[0].w == "opt" && m[1].w == "in" {
+		return Intent{KeywordStart, false, whyStart}, true
+	}
+	// Wanting them at the end of a message: "kemarin ga sengaja ketik
+	// stop, mau promo lagi", "ada info diskon? mau dong dikabarin".
+	if i := m.find(0, cWant); i >= 0 && !m.is(i-1, cNeg) && m.only(i+1, len(m), cGet|cSend|cPromo|cAgain|cInfo) &&
+		(m.find(i, cPromo) >= 0 || m.has(cPromo) && m.find(i, cNotify) >= 0) {
+		return Intent{KeywordStart, false, whyStartAgain}, true
+	}
+	// Asking to be told of deals: "kabarin ya kalau ada diskon beras".
+	if m.is(0, cNotify) && m.has(cPromo) {
+		return Intent{KeywordStart, false, whyNotify}, true
+	}
+	return Intent{}, false
 }

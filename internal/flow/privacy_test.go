@@ -36,6 +36,7 @@ func TestPrivacyOptOut(t *testing.T) {
 		"STOPPP",
 		"ＳＴＯＰ",
 		"S\u200bT\u200bO\u200bP",
+		"S T O P",
 		"stop dong",
 		"tolong stop",
 		"stop aja",
@@ -224,6 +225,33 @@ func TestPrivacyOptOut(t *testing.T) {
 		"opt me out",
 		"leave me alone",
 		"can you stop sending me promos",
+		// Spellings, complaints, passives.
+		"stp",
+		"brenti aja kak promonya",
+		"berhentiin promonya dong kak",
+		"tolong berhentikan pesan promosi ke nomor ini",
+		"gamau promo lg",
+		"g mau promo",
+		"unreg 08123456789",
+		"ganggu bgt promonya, stop deh",
+		"Saya keberatan dikirimi promo terus. Tolong stop",
+		"stop ya, ga butuh promo",
+		"I'm not interested in promotions anymore, stop pls",
+		"STOP!!! udah berkali2 dibilang",
+		"stop messaging me with offers",
+		"pls stop the broadcasts",
+		"promo nya ga usah dikirim lagi kak",
+		"ga usah kirim info diskon lagi",
+		"ga usah dikabarin promo lagi",
+		"jangan broadcast ke saya lagi",
+		"Mohon untuk tidak mengirimkan promosi lagi ke nomor saya.",
+		"nomor saya tolong dikeluarin dari daftar broadcast",
+		"saya keluar dari daftar promo",
+		"cancel my subscription to the promos",
+		"matikan promo",
+		"matikan notif promo",
+		"nonaktifkan promo buat nomor ini",
+		"off promo",
 		"batalkan langganan",
 		"batal langganan promo",
 		"cancel my subscription",
@@ -345,8 +373,19 @@ func TestPrivacyNotOptOut(t *testing.T) {
 		{"tolong kirim ya", ""},
 		{"halo kak, mau pesan 2 kg", ""},
 		{"makasih kak", ""},
-		{"s t o p", ""},
 		{"batal pesan", ""},
+		{"matikan lampu", ""},
+		{"barang saya keluar dari gudang", ""},
+		{"cara unreg kartu perdana gimana ya kak", ""},
+		{"UNREG paket nelpon caranya gmn?", ""},
+		{"STOP itu buat berhenti promo aja kan? pesanan tetep jalan?", ""},
+		{"kalau saya ketik STOP pesanan saya ikut batal ga?", ""},
+		{"what happens if I type stop?", ""},
+		{"why did the promos stop? I liked them", ""},
+		{"kok promonya stop? biasanya tiap minggu ada", ""},
+		{"stop sending me the wrong items", ""},
+		{"please stop the order", ""},
+		{"ST0P", ""}, // a zero for the O: not read
 		{"batalkan pesanan saya", ""},
 		{"cancel my order", ""},
 		{"", ""},
@@ -379,6 +418,13 @@ func TestPrivacyUnsure(t *testing.T) {
 		{"how do I stop receiving these", "stop?"},
 		{"cara stop promo", "stop?"},
 		{"stop for now", "stop?"},
+		{"enough for now", "stop?"},
+		{"that's enough, thanks", "stop?"},
+		{"udahan dulu ya min", "stop?"},
+		{"ga usah dulu kak", "stop?"},
+		{"pause dulu ya", "stop?"},
+		{"pause", "stop?"},
+		{"kok promo tidak dikirim lagi, udah stop?", "stop?"},
 	})
 }
 
@@ -413,11 +459,30 @@ func TestPrivacyStart(t *testing.T) {
 		{"sign me up", KeywordStart},
 		{"aktifkan promo lagi", KeywordStart},
 		{"daftarin saya promo", KeywordStart},
+		{"sign me up for deals", KeywordStart},
+		{"add me to the promo list", KeywordStart},
+		{"can you add me back to the deals list?", KeywordStart},
+		{"kak aku mau ditambahin ke list promo ya", KeywordStart},
+		{"daftarin saya ke broadcast promo dong", KeywordStart},
+		{"boleh dikirimin info promo tiap minggu?", KeywordStart},
+		{"I'd like to get promo messages", KeywordStart},
+		{"yes send me discounts 😍", KeywordStart},
+		{"gabung promo", KeywordStart},
+		{"reg promo", KeywordStart},
+		{"opt in", KeywordStart},
+		{"kemarin ga sengaja ketik stop, mau promo lagi", KeywordStart},
+		{"ada info diskon? mau dong dikabarin", KeywordStart},
+		{"kabarin ya kalau ada diskon beras", KeywordStart},
 		// Not asking for promotions.
 		{"promo apa hari ini?", ""},
 		{"ada promo apa?", ""},
 		{"mulai masak jam berapa?", ""},
 		{"mau pesan", ""},
+		{"mau tanya promo", ""},
+		{"mau dikirim hari ini", ""},
+		{"kabarin kalau barang sudah sampai", ""},
+		{"ikut", ""},
+		{"join grup wa", ""},
 		{"mau langganan galon", ""},
 		{"daftar", ""},
 		{"daftar harga", ""},
@@ -453,6 +518,13 @@ func TestPrivacyMyData(t *testing.T) {
 		{"apa yang kalian simpan tentang saya", KeywordMyData},
 		{"what information do you have on me", KeywordMyData},
 		{"what personal data do you store", KeywordMyData},
+		{"data sy apa aja yg kalian simpan", KeywordMyData},
+		{"kalian nyimpen data apa aja dr saya", KeywordMyData},
+		{"nomor sy disimpan ga?", KeywordMyData},
+		{"do you store my phone number?", KeywordMyData},
+		{"data saya dipake buat apa aja?", KeywordMyData},
+		{"which info of mine is saved?", KeywordMyData},
+		{"cek data", KeywordMyData},
 		// Not theirs, or not asking to see it.
 		{"data saya salah", ""},
 		{"paket data apa yang kamu punya?", ""},
@@ -460,6 +532,9 @@ func TestPrivacyMyData(t *testing.T) {
 		{"data apa yang harus saya isi?", ""},
 		{"kuota data", ""},
 		{"data", ""},
+		{"simpan nomor saya ya kak", ""},
+		{"save my number", ""},
+		{"nomor saya sudah ganti", ""},
 	})
 }
 
@@ -488,6 +563,10 @@ func TestPrivacyErase(t *testing.T) {
 		{"please delete my number", KeywordErase},
 		{"delete my account", KeywordErase},
 		{"delete me", KeywordErase},
+		{"bisa hapusin data sy ga min?", KeywordErase},
+		{"delete everything you have about me", KeywordErase},
+		{"tolong hapus nomor hp saya dari database toko", KeywordErase},
+		{"data sy jgn disimpen, hapus aja", KeywordErase},
 		// About something else, or refused.
 		{"hapus data pesanan kemarin", ""},
 		{"hapus pesanan saya", ""},
@@ -537,10 +616,17 @@ func TestNear(t *testing.T) {
 }
 
 func BenchmarkPrivacy(b *testing.B) {
-	words := Words("kak tolong stop kirim promonya ya, makasih")
-	b.ReportAllocs()
-	for b.Loop() {
-		Privacy(words)
+	for _, bm := range []struct{ name, text string }{
+		{"optout", "kak tolong stop kirim promonya ya, makasih"},
+		{"order", "halo kak, saya mau pesan beras 5kg sama minyak goreng 2 liter, bisa dikirim hari ini?"},
+	} {
+		words := Words(bm.text)
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Privacy(words)
+			}
+		})
 	}
 }
 
