@@ -241,7 +241,8 @@ type Inbox interface {
 	// Handback gives the conversation back to the bot at once. The bot
 	// tells the customer, and starts startFlow when it is not "" (an
 	// unknown flow starts the menu), in a step of its own (see the
-	// runtime's Resume). Only the holder hands back a held conversation.
+	// runtime's Resume). A conversation a person holds is theirs to hand
+	// back; one waiting, or held by the shop's phone, anyone's.
 	Handback(ctx context.Context, id ContactID, staff, startFlow string) (Contact, error)
 	// Reply queues text from staff to the customer, on the channel they
 	// wrote on last. Only the holder replies; an empty text, one over

@@ -204,7 +204,7 @@ func (s *Store) Conversations(ctx context.Context, view care.InboxView, limit in
 // entryOf is a profile as a line of the inbox.
 func entryOf(c care.Contact) care.InboxEntry {
 	h := c.Handover
-	e := care.InboxEntry{Contact: c.ID, Name: c.Name, State: cmpState(h.State), Holder: h.Holder, Since: h.Since,
+	e := care.InboxEntry{Contact: c.ID, Name: c.Name, State: stateOf(h.State), Holder: h.Holder, Since: h.Since,
 		Reason: h.Reason, FirstWords: h.FirstWords, LastInbound: c.LastInbound, LastStaff: h.LastStaff}
 	for _, a := range c.Addresses {
 		if !slices.Contains(e.Channels, a.Channel) {
@@ -214,8 +214,8 @@ func entryOf(c care.Contact) care.InboxEntry {
 	return e
 }
 
-// cmpState is a state, the bot's for a profile never handed over.
-func cmpState(st care.HandoverState) care.HandoverState {
+// stateOf is a state, the bot's for a profile never handed over.
+func stateOf(st care.HandoverState) care.HandoverState {
 	if st == "" {
 		return care.StateBot
 	}
@@ -496,7 +496,7 @@ func (s *Store) Handback(ctx context.Context, id care.ContactID, staff, startFlo
 		if err := heldByAnother(h, staff); err != nil {
 			return staffChange{}, err
 		}
-		if cmpState(h.State) == care.StateBot {
+		if stateOf(h.State) == care.StateBot {
 			return staffChange{}, nil
 		}
 		next := c

@@ -535,7 +535,7 @@ func fold(dst, src care.Contact) care.Contact {
 		out.Suppressed = src.Suppressed
 	}
 	out.Blocked = out.Blocked || src.Blocked
-	if cmpState(out.Handover.State) == care.StateBot && cmpState(src.Handover.State) != care.StateBot {
+	if stateOf(out.Handover.State) == care.StateBot && stateOf(src.Handover.State) != care.StateBot {
 		// The person waits for staff, or is with them, on the other side.
 		out.Handover = src.Handover
 	}
