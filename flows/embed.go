@@ -6,8 +6,9 @@ package flows
 
 import "embed"
 
-// FS holds shop.yaml, one file per flow and the conversation tests in
-// tests/, in the layout flow.Load and flow.RunTests read.
+// FS holds shop.yaml, one file per flow, the conversation tests in
+// tests/ and the evaluation set eval.tsv, in the layout flow.Load,
+// flow.RunTests and flow.Evaluate read.
 //
-//go:embed *.yaml tests/*.yaml
+//go:embed *.yaml tests/*.yaml eval.tsv
 var FS embed.FS

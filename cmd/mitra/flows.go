@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,9 @@ func flowsCmd() *cobra.Command {
 			set, err := app.LoadFlows(dirArg(args))
 			if err != nil {
 				return err
+			}
+			for _, p := range set.Collisions() {
+				fmt.Fprintf(cmd.OutOrStdout(), "warning: %s\n", p)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d flows (%s) in %s\n",
 				len(set.Flows()), strings.Join(set.Flows(), ", "), strings.Join(set.Languages(), ", "))
@@ -63,6 +67,37 @@ func flowsCmd() *cobra.Command {
 			fmt.Fprintf(out, "%d passed, %d failed\n", len(results)-failed, failed)
 			if failed > 0 {
 				return fmt.Errorf("%d conversation tests failed", failed)
+			}
+			return nil
+		},
+	})
+	c.AddCommand(&cobra.Command{
+		Use:   "eval FILE.tsv [DIR]",
+		Short: "Measure how well the flows in DIR (default: the shipped flows) understand the labelled messages of FILE.tsv",
+		Long: "Each line of FILE.tsv is an intent, a tab and a message as a customer would write it; # starts a comment. " +
+			"Intents are flow ids, global keywords (stop, start, my_data, erase, help, menu), menu.<choice>, " +
+			"stop_unsure, not_stop (anything but an opt-out) and none (not understood). " +
+			"Prints accuracy per intent, the confusions and every miss, and fails on a missed or false opt-out.",
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, err := app.LoadFlows(dirArg(args[1:]))
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			rep, err := flow.Evaluate(set, f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			rep.Print(cmd.OutOrStdout())
+			for _, c := range rep.Cases {
+				if c.MissedStop() || c.FalseStop() {
+					return fmt.Errorf("an opt-out was missed or invented (line %d: %q)", c.Line, c.Text)
+				}
 			}
 			return nil
 		},

@@ -17,8 +17,8 @@ import (
 
 // The shipped flows' texts the Telegram tests expect.
 const (
-	menuText    = "Ada yang bisa saya bantu? Pilih salah satu, atau ketik nomornya:"
-	notTextText = "Maaf, saya hanya bisa membaca pesan teks. 🙏"
+	menuText    = "Ada yang bisa kami bantu, Kak? Pilih salah satu, atau ketik nomornya:"
+	notTextText = "Maaf, Kak, saya hanya bisa membaca pesan teks. 🙏"
 )
 
 // menuButtons are the menu's choices as inline buttons, one a row.
@@ -136,7 +136,7 @@ func TestTelegramPollingEndToEnd(t *testing.T) {
 
 	bot.Push(telegramtest.TextUpdate(4242, 3, "STOP"))
 	got = siti.next(1)
-	want(t, got[0], "Baik, Warung Bu Sari tidak akan mengirim promo lagi kepada Anda, di chat mana pun dengan kami.", nil)
+	want(t, got[0], "Baik, Kak, Warung Bu Sari tidak akan mengirim promo lagi, di chat mana pun dengan kami.", nil)
 	id, _, err := store.Lookup(t.Context(), care.Address{Channel: care.Telegram, ID: "4242"})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestTelegramPollingEndToEnd(t *testing.T) {
 	// The opt-in link t.me/toko_sari_bot?start=promo.
 	bot.Push(telegramtest.TextUpdate(4242, 5, "/start promo"))
 	got = siti.next(1)
-	want(t, got[0], "Mau menerima info promo dari Warung Bu Sari lewat chat ini?", [][]telegramtest.Button{
+	want(t, got[0], "Kakak mau menerima info promo dari Warung Bu Sari lewat chat ini?", [][]telegramtest.Button{
 		{{Text: "YA, mau", CallbackData: "yes"}},
 		{{Text: "TIDAK", CallbackData: "no"}},
 	})

@@ -29,6 +29,12 @@ type run struct {
 	ownsVars bool // sess.Vars is a copy this run may write
 	lang     int  // index in set.langs
 	input    string
+	// words are the text's words (Words), and terms what the scorer
+	// compares (terms); nil for a tap or a media message.
+	words, terms []string
+	// fresh means no conversation is under way and none was lately: a
+	// question answered first time gets a greeting.
+	fresh bool
 	// asked is the question this message answers, the evidence attached
 	// to the actions its answer leads to.
 	asked *step
@@ -41,16 +47,41 @@ type run struct {
 // retried freely.
 func (s *Set) Step(sess care.Session, in Input, env Env) Result {
 	var norm string
+	var words []string
 	if in.Kind == care.KindText && in.Start == "" {
 		norm = Normalize(in.Text)
+		words = Words(in.Text)
 	}
 	global := globalIndex[norm]
-	if global == nil && env.Now.Before(sess.StaffUntil) && !s.keywordAsk(sess) {
-		return Result{Session: sess, Staff: true}
+	if global == nil && len(words) > 0 {
+		global = globalIndex[strings.Join(words, " ")] // "menu kak", "help dong"
 	}
-	r := run{set: s, env: env, sess: sess, lang: s.langIndex(sess.Lang, env.Lang), input: in.Text}
+	if global == nil && words != nil && !s.exactAnswer(sess, norm) {
+		// Stop, start, my data and erase in a sentence, in any state: a
+		// reply that is exactly one of the waiting question's choices
+		// ("ya", "tidak") stays that choice.
+		global = privacyKeyword(words)
+	}
+	if env.Now.Before(sess.StaffUntil) && !s.keywordAsk(sess) {
+		switch {
+		case global == nil:
+			return Result{Session: sess, Staff: true}
+		case global.name == KeywordHelp:
+			// HELP while a person holds the conversation: say who answers
+			// and how to get the bot back, and offer no menu whose
+			// choices would then get no answer.
+			r := run{set: s, env: env, sess: sess, lang: s.langIndex(sess.Lang, env.Lang)}
+			r.say(s.texts[TextStaffHold])
+			return Result{Session: sess, Messages: r.res.Messages, Keyword: KeywordHelp}
+		}
+	}
+	r := run{set: s, env: env, sess: sess, lang: s.langIndex(sess.Lang, env.Lang), input: in.Text, words: words, terms: terms(words, norm)}
 	if in.Kind == care.KindChoice {
 		r.input = in.Choice
+	}
+	r.fresh = sess.Flow == "" && (sess.Updated.IsZero() || env.Now.Sub(sess.Updated) > freshAfter)
+	if sess.Lang == "" {
+		r.setLang(detectLang(words))
 	}
 	if in.Truncated {
 		r.say(s.texts[TextTruncated])
@@ -79,6 +110,25 @@ func (s *Set) Step(sess care.Session, in Input, env Env) Result {
 	return r.res
 }
 
+// freshAfter is how long a pause makes the next message a new
+// conversation, which a question answered first time greets.
+const freshAfter = 3 * time.Hour
+
+// exactAnswer reports whether norm is exactly one of the choices of the
+// question the conversation waits at.
+func (s *Set) exactAnswer(sess care.Session, norm string) bool {
+	f := s.flows[sess.Flow]
+	if f == nil {
+		return false
+	}
+	i, ok := f.index[sess.Step]
+	if !ok {
+		return false
+	}
+	_, ok = f.steps[i].words[norm]
+	return ok
+}
+
 // keywordAsk reports whether the conversation waits at a question of a
 // global keyword's flow (erase's "are you sure?", the opt-in question):
 // its answer is the bot's even while a person holds the conversation,
@@ -95,13 +145,23 @@ func (s *Set) keywordAsk(sess care.Session) bool {
 // answer handles an understood message: the answer to the waiting ask,
 // or the start of a conversation.
 func (r *run) answer(in Input, norm string) {
+	if r.sess.Flow == whichFlow {
+		if r.which(in, norm) {
+			return
+		}
+		r.end() // not an answer to "which did you mean?": a new message
+	}
 	f, st := r.waiting()
 	if st == nil {
-		r.understood() // a new conversation starts with a clean slate
 		if k := r.set.keywords[norm]; k != nil {
+			r.understood() // a new conversation starts with a clean slate
 			r.startFlow(k)
 			return
 		}
+		if r.intent(nil, nil) {
+			return
+		}
+		r.understood()
 		r.startFlow(r.set.welcome)
 		return
 	}
@@ -116,7 +176,7 @@ func (r *run) answer(in Input, norm string) {
 		r.follow(f, st.jump)
 		return
 	}
-	if c := st.match(in, norm); c != nil {
+	if c := st.match(in, norm, r.words); c != nil {
 		r.understood()
 		r.asked = st
 		if st.save != "" {
@@ -128,6 +188,9 @@ func (r *run) answer(in Input, norm string) {
 	if k := r.set.keywords[norm]; k != nil {
 		r.understood()
 		r.startFlow(k)
+		return
+	}
+	if r.intent(f, st) {
 		return
 	}
 	r.miss(f, st)
@@ -150,7 +213,7 @@ func (r *run) waiting() (*flowDef, *step) {
 // match finds the choice an answer picks: a tapped button's id, or a
 // text equal once normalized to a choice's number, id, label or match
 // word.
-func (st *step) match(in Input, norm string) *choice {
+func (st *step) match(in Input, norm string, words []string) *choice {
 	if in.Kind == care.KindChoice {
 		for i := range st.choices {
 			if st.choices[i].id == in.Choice {
@@ -161,6 +224,9 @@ func (st *step) match(in Input, norm string) *choice {
 	}
 	if i, ok := st.words[norm]; ok {
 		return &st.choices[i]
+	}
+	if i, ok := st.words[strings.Join(words, " ")]; ok && len(words) > 0 {
+		return &st.choices[i] // "iya kak", "gak dong"
 	}
 	return nil
 }

@@ -249,7 +249,7 @@ func TestGlobalKeywordsAndStaffHold(t *testing.T) {
 		{"sticker while held", held, Input{Kind: care.KindSticker}, "", true, true, true},
 		{"a start while held", held, Input{Start: "help"}, "", true, true, true},
 		{"MENU while held releases", held, says("MENU!!"), menuAsk, false, false, false},
-		{"HELP while held answers and keeps the hold", held, says("help"), "bantuan | " + menuAsk, false, true, false},
+		{"HELP while held says who answers and offers no menu", held, says("help"), "tunggu staf", false, true, true},
 		{"after the hold", care.Session{StaffUntil: now}, says("halo"), "Halo Kak | " + menuAsk, false, true, false},
 		{"BANTUAN at a free-text question", care.Session{Flow: "order", Step: "name"}, says("BANTUAN"), "bantuan | " + menuAsk, false, true, false},
 		{"tolong in a sentence is an answer", care.Session{Flow: "order", Step: "name"}, says("tolong kirim ya"), "Terima kasih, tolong kirim ya. | lain -", false, true, false},

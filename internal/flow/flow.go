@@ -100,7 +100,9 @@ type Set struct {
 	keywordFlows map[string]struct{}
 	menu         *flowDef
 	welcome      *flowDef
-	fallback     *flowDef
+	// understand scores sentences against the flows' examples.
+	understand *matcher
+	fallback   *flowDef
 }
 
 // Flows returns the ids of the flows, sorted, for listings such as
@@ -124,10 +126,20 @@ const (
 	TextStaffHold = "staff_hold"
 	// TextOptOutLine ends every promotional message: how to stop them.
 	TextOptOutLine = "optout_line"
+	// TextStaffReminder (optional) reminds a customer who writes again
+	// while waiting for staff; staff_hold stands in when it is absent.
+	TextStaffReminder = "staff_reminder"
+	// TextStaffBack (optional) tells the customer the bot answers again.
+	TextStaffBack = "staff_back"
+	// TextGreeting opens the answer to a question asked first thing
+	// ("kak buka jam berapa?"), instead of the whole welcome.
+	TextGreeting = "greeting"
+	// TextWhich asks which of two close meanings the contact meant.
+	TextWhich = "which"
 )
 
 // systemTexts lists the system texts shop.yaml must define.
-var systemTexts = []string{TextNotText, TextTruncated, TextStaffHold, TextOptOutLine}
+var systemTexts = []string{TextNotText, TextTruncated, TextStaffHold, TextOptOutLine, TextGreeting, TextWhich}
 
 // SystemText renders the system text name (TextStaffHold...) in the
 // session's language, so Go code can say what the shop wrote without

@@ -16,11 +16,29 @@ texts:
   truncated: {id: terlalu panjang, en: too long}
   staff_hold: {id: tunggu staf, en: wait for staff}
   optout_line: {id: ketik STOP, en: type STOP}
+  greeting: {id: halo, en: hello}
+  which: {id: "yang mana?", en: "which one?"}
 `,
 	"optout.yaml": `flow: optout
 steps:
   - id: done
     say: {id: berhenti, en: stopped}
+`,
+	"optout_ask.yaml": `flow: optout_ask
+steps:
+  - id: ask
+    ask: {id: "berhenti?", en: "stop?"}
+    choices:
+      - id: "yes"
+        label: {id: Ya, en: "Yes"}
+        next: withdraw
+      - id: "no"
+        label: {id: Tidak, en: "No"}
+        end: true
+  - id: withdraw
+    do: consent
+    args: {purpose: promotions, grant: "no"}
+    flow: optout
 `,
 	"optin.yaml": `flow: optin
 steps:

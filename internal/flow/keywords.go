@@ -33,6 +33,10 @@ var globalKeywords = []globalKeyword{
 	{name: KeywordStart, flow: "optin", private: true, words: []string{
 		"start", "mulai", "mulai promo", "start promo", "promo", "info promo", "subscribe", "berlangganan",
 	}},
+	// No word is unsure by itself: Privacy finds "stop dulu" and the
+	// like in a sentence, and the flow asks whether promotions should
+	// stop.
+	{name: KeywordStopUnsure, flow: "optout_ask", private: true},
 	{name: KeywordMyData, flow: "mydata", words: []string{"data saya", "lihat data saya", "my data", "show my data"}},
 	{name: KeywordErase, flow: "erase", private: true, words: []string{
 		"hapus data", "hapus data saya", "delete my data", "erase my data", "delete my information",
@@ -46,6 +50,9 @@ const (
 	// KeywordStop withdraws consent to promotions at once, whatever the
 	// flows say; its flow only confirms.
 	KeywordStop = "stop"
+	// KeywordStopUnsure is a message that may mean stop ("stop dulu"):
+	// its flow asks, and only a yes withdraws consent.
+	KeywordStopUnsure = "stop_unsure"
 	// KeywordStart asks the opt-in question again; it never subscribes
 	// by itself.
 	KeywordStart = "start"

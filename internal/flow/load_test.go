@@ -9,7 +9,7 @@ import (
 
 func TestLoadBase(t *testing.T) {
 	set := load(t, nil)
-	if got := strings.Join(set.Flows(), ","); got != "erase,fallback,help,menu,mydata,optin,optout,welcome" {
+	if got := strings.Join(set.Flows(), ","); got != "erase,fallback,help,menu,mydata,optin,optout,optout_ask,welcome" {
 		t.Errorf("Flows() = %s", got)
 	}
 	if got := strings.Join(set.Languages(), ","); got != "id,en" {
@@ -28,7 +28,7 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown key", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: hi\n    nxt: explain\n"},
 			[]string{`help.yaml:5: unknown key "nxt" in a step (did you mean "next"?)`, "help.yaml:4: say has one language"}},
 		{"unknown key far from any", map[string]string{"help.yaml": "flow: help\ncolour: red\nsteps:\n  - id: explain\n    say: {id: a, en: b}\n    flow: menu\n"},
-			[]string{`help.yaml:2: unknown key "colour" in a flow file (known keys: flow, keywords, start, steps)`}},
+			[]string{`help.yaml:2: unknown key "colour" in a flow file (known keys: flow, keywords, examples, label, aside, start, steps)`}},
 		{"key twice", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: {id: a, en: b, id: c}\n    flow: menu\n"},
 			[]string{`help.yaml:4: key "id" appears twice in say (first at line 4)`}},
 		{"duplicate flow id across files", map[string]string{"zz.yaml": "flow: menu\nsteps:\n  - id: a\n    say: {id: a, en: b}\n"},
@@ -106,11 +106,11 @@ func TestLoadProblems(t *testing.T) {
 		{"required flows missing", map[string]string{"menu.yaml": "", "fallback.yaml": "", "welcome.yaml": "", "help.yaml": "flow: help\nsteps:\n  - id: a\n    say: {id: a, en: b}\n"},
 			[]string{`missing flow "welcome"`, `missing flow "menu"`, `missing flow "fallback"`}},
 		{"system text missing", map[string]string{"shop.yaml": "languages: [id, en]\nshop: {hours: x}\ntexts:\n  not_text: {id: a, en: b}\n  staff_hold: {id: a}\n  hello: {id: a, en: b}\n"},
-			[]string{`shop.yaml:3: missing system text truncated under texts`, `shop.yaml:3: missing system text optout_line under texts`, `shop.yaml:5: text staff_hold has no "en" translation`, `shop.yaml:6: unknown system text "hello"`}},
+			[]string{`shop.yaml:3: missing system text truncated under texts`, `shop.yaml:3: missing system text optout_line under texts`, `shop.yaml:3: missing system text greeting under texts`, `shop.yaml:3: missing system text which under texts`, `shop.yaml:5: text staff_hold has no "en" translation`, `shop.yaml:6: unknown system text "hello"`}},
 		{"shop.yaml missing", map[string]string{"shop.yaml": ""},
 			[]string{`shop.yaml: missing: it lists the languages`}},
 		{"shop.yaml without languages", map[string]string{"shop.yaml": "shop: {hours: x}\ntexts: {}\n"},
-			[]string{`shop.yaml:1: missing languages`, `shop.yaml:2: missing system text not_text`, `shop.yaml:2: missing system text truncated`, `shop.yaml:2: missing system text staff_hold`, `shop.yaml:2: missing system text optout_line`}},
+			[]string{`shop.yaml:1: missing languages`, `shop.yaml:2: missing system text not_text`, `shop.yaml:2: missing system text truncated`, `shop.yaml:2: missing system text staff_hold`, `shop.yaml:2: missing system text optout_line`, `shop.yaml:2: missing system text greeting`, `shop.yaml:2: missing system text which`}},
 		{"shop value missing a translation", map[string]string{"shop.yaml": strings.Replace(base["shop.yaml"], "{id: pagi, en: morning}", "{id: pagi}", 1)},
 			[]string{`shop.yaml:4: shop value hours has no "en" translation`}},
 		{"reply that picks two choices", map[string]string{"menu.yaml": strings.Replace(base["menu.yaml"], "match: [jam]", "match: [jam, \"Dadah!\"]", 1)},
@@ -129,6 +129,12 @@ func TestLoadProblems(t *testing.T) {
 			[]string{`promo.yml: flow files end in .yaml: rename it promo.yaml`}},
 		{"empty flow file", map[string]string{"help.yaml": "# nothing yet\n"},
 			[]string{`help.yaml: the file is empty`}},
+		{"examples in an unknown language", map[string]string{"help.yaml": "flow: help\nexamples: {fr: [aide]}\nsteps:\n  - id: a\n    say: {id: a, en: b}\n    flow: menu\n"},
+			[]string{`help.yaml:2: examples: "fr" is not one of the languages (id, en)`}},
+		{"examples not a list", map[string]string{"help.yaml": "flow: help\nexamples: bantu\nsteps:\n  - id: a\n    say: {id: a, en: b}\n    flow: menu\n"},
+			[]string{`help.yaml:2: examples must be a map of language to phrases`}},
+		{"an aside flow that asks", map[string]string{"thanks.yaml": "flow: thanks\naside: true\nsteps:\n  - id: a\n    ask: {id: a, en: b}\n    input: text\n    save: x\n    end: true\n"},
+			[]string{`thanks.yaml:4: step "a": an aside flow only says things`}},
 		{"flow without id or steps", map[string]string{"zz.yaml": "keywords: [x]\n"},
 			[]string{`zz.yaml:1: missing flow: give the flow an id`, `zz.yaml:1: missing steps`}},
 	}
@@ -167,6 +173,7 @@ func TestLoadErrorListsEveryProblemSorted(t *testing.T) {
 		`help.yaml:4: say has no "en" translation`,
 		`help.yaml:5: unknown key "nxt" in a step (did you mean "next"?)`,
 		`optin.yaml:13: unknown action "consent" (actions Mitra implements: none)`,
+		`optout_ask.yaml:13: unknown action "consent" (actions Mitra implements: none)`,
 		`welcome.yaml:4: say (id): {{shop.nope}}: "nope" is not among the shop values of shop.yaml`,
 		`welcome.yaml:5: flow: no flow "menuu"`,
 	}

@@ -268,6 +268,9 @@ func appendWord(words []string, w string) []string {
 	if len(w) > 2 && w[:2] == "se" && measures[w[2:]] {
 		return append(words, "1", w[2:])
 	}
+	// "st0p" is "stop", "pr0mo" is "promo": a zero between letters is
+	// the letter o.
+	w = zeroAsO(w)
 	// "2kg" is "2" and "kg", "20rb" is "20" and "rb".
 	for w != "" {
 		i := 1
@@ -282,6 +285,16 @@ func appendWord(words []string, w string) []string {
 		w = w[i:]
 	}
 	return words
+}
+
+// zeroAsO turns each 0 with a letter on both sides into an o.
+func zeroAsO(w string) string {
+	for i := 1; i+1 < len(w); i++ {
+		if w[i] == '0' && !isDigit(w[i-1]) && !isDigit(w[i+1]) {
+			w = w[:i] + "o" + w[i+1:]
+		}
+	}
+	return w
 }
 
 // contractions are English words that end in "n't", without it: "don"

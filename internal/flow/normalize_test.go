@@ -107,6 +107,9 @@ func TestWords(t *testing.T) {
 		{"kirimin dong", "kirimi"},
 		// Numbers.
 		{"2kg", "2 kg"},
+		{"ST0P", "stop"},
+		{"pr0mo 10kg", "promo 10 kg"},
+		{"100", "100"},
 		{"20rb", "20 rb"},
 		{"pesan dua", "pesan 2"},
 		{"dua belas", "12"},

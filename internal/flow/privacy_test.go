@@ -32,6 +32,7 @@ func TestPrivacyOptOut(t *testing.T) {
 		"STOP",
 		"STOP!!!",
 		"STOPP",
+		"ST0P", // a zero for the O
 		"stopp",
 		"STOPPP",
 		"ＳＴＯＰ",
@@ -385,7 +386,6 @@ func TestPrivacyNotOptOut(t *testing.T) {
 		{"kok promonya stop? biasanya tiap minggu ada", ""},
 		{"stop sending me the wrong items", ""},
 		{"please stop the order", ""},
-		{"ST0P", ""}, // a zero for the O: not read
 		{"batalkan pesanan saya", ""},
 		{"cancel my order", ""},
 		{"", ""},

@@ -9,10 +9,14 @@ import (
 
 // systemTextInfo says what each system text is for, in problems.
 var systemTextInfo = map[string]string{
-	TextNotText:    "the reply to stickers, images, voice notes and other messages that are not text",
-	TextTruncated:  "tells the contact that only the first 4096 characters of a long message were read",
-	TextStaffHold:  "tells the contact that a person from the shop will answer",
-	TextOptOutLine: "ends every promotional message, saying how to stop them (e.g. \"Ketik STOP untuk berhenti.\")",
+	TextNotText:       "the reply to stickers, images, voice notes and other messages that are not text",
+	TextTruncated:     "tells the contact that only the first 4096 characters of a long message were read",
+	TextStaffHold:     "tells the contact that a person from the shop will answer",
+	TextOptOutLine:    "ends every promotional message, saying how to stop them (e.g. \"Ketik STOP untuk berhenti.\")",
+	TextStaffReminder: "optional: reminds a customer who writes again while waiting for staff (else staff_hold)",
+	TextStaffBack:     "optional: tells the customer the bot answers again after staff handed back or did not answer",
+	TextGreeting:      "opens the answer to a question asked first thing, instead of the whole welcome (e.g. \"Halo, Kak! 👋\")",
+	TextWhich:         "asks which of two close meanings the customer meant, above the two as choices (e.g. \"Maksud Kakak yang mana?\")",
 }
 
 // shopFile reads shop.yaml: the languages, the shop values and the

@@ -14,11 +14,19 @@ type flowDef struct {
 	file     string
 	line     int
 	keywords []keyword
-	start    int // index of the start step
-	startID  string
-	startAt  int // line of start:, 0 when the first step starts
-	steps    []step
-	index    map[string]int // step id → index
+	// examples are phrases that mean "start this flow", said anywhere in
+	// a sentence (understand.go).
+	examples []example
+	// label names the flow when the bot asks which of two it meant.
+	label text
+	// aside flows answer small talk (thanks, ok) and leave the
+	// conversation where it was: the question waiting still waits.
+	aside   bool
+	start   int // index of the start step
+	startID string
+	startAt int // line of start:, 0 when the first step starts
+	steps   []step
+	index   map[string]int // step id → index
 }
 
 // keyword is a flow keyword as written, with where.
@@ -87,7 +95,10 @@ type choice struct {
 	line  int
 	label text
 	match []string
-	jump  jump
+	// examples are phrases that pick the choice within a sentence; a
+	// choice of the menu's first question is understood at any time.
+	examples []example
+	jump     jump
 }
 
 // assign is one variable of a set step.
@@ -138,11 +149,11 @@ func (c *cond) holds(v string) bool {
 
 // The keys each part of a flow file may have.
 var (
-	flowKeys   = []string{"flow", "keywords", "start", "steps"}
+	flowKeys   = []string{"flow", "keywords", "examples", "label", "aside", "start", "steps"}
 	kindKeys   = []string{"say", "ask", "set", "branch", "do"}
 	jumpKeys   = []string{"next", "flow", "end", "return"}
 	stepKeys   = slices.Concat([]string{"id"}, kindKeys, []string{"choices", "input", "save", "args"}, jumpKeys)
-	choiceKeys = slices.Concat([]string{"id", "label", "match"}, jumpKeys)
+	choiceKeys = slices.Concat([]string{"id", "label", "match", "examples"}, jumpKeys)
 	caseKeys   = slices.Concat([]string{"when"}, jumpKeys)
 	whenKeys   = []string{"var", "equals", "in", "empty"}
 	// ownedKeys are step keys that belong to one kind.
@@ -173,6 +184,16 @@ func (l *loader) flowFile(name string, data []byte) {
 		for _, w := range f.strs(v, "keywords") {
 			fd.keywords = append(fd.keywords, keyword{word: w, line: v.Line})
 		}
+	}
+	if v := m["examples"]; v != nil {
+		fd.examples = f.examples(v)
+	}
+	if v := m["label"]; v != nil {
+		fd.label = f.text(v, "label")
+	}
+	if v := m["aside"]; v != nil {
+		f.flag(v, "aside")
+		fd.aside = true
 	}
 	if v := m["start"]; v != nil {
 		fd.startID, _ = f.id(v, "start")
@@ -384,6 +405,9 @@ func (f file) choices(st *step, n *yaml.Node) {
 		}
 		if v := m["match"]; v != nil {
 			c.match = f.strs(v, "match")
+		}
+		if v := m["examples"]; v != nil {
+			c.examples = f.examples(v)
 		}
 		c.jump = f.jump(m, cn.Line)
 		if c.jump.kind == jumpNone {

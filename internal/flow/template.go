@@ -25,6 +25,7 @@ const (
 var MitraValues = map[string]string{
 	"promo_max":  "the most promotional messages a contact receives in promo_days (MITRA_PROMO_CAP)",
 	"promo_days": "the days over which promo_max counts (MITRA_PROMO_CAP)",
+	"staff_eta":  "when staff will answer, from MITRA_STAFF_HOURS: \"biasanya dalam beberapa menit\", \"besok mulai pukul 08.00\" (staff texts)",
 	"profile":    "what Mitra keeps of the contact (MY DATA)",
 	"consents":   "the contact's consents with their dates (MY DATA)",
 	"orders":     "the contact's orders (MY DATA)",

@@ -117,6 +117,7 @@ func (s *Set) runTest(t convTest) []string {
 			}
 		}
 		sess = res.Session
+		sess.Updated = env.Now // as the runtime stores it
 		env.Now = env.Now.Add(turnGap)
 		failures = append(failures, tu.check(res, fmt.Sprintf("turn %d (line %d)", n+1, tu.line))...)
 	}

@@ -41,6 +41,7 @@ func (l *loader) link() {
 		}
 		f.reach(fd)
 		f.keywords(fd)
+		f.aside(fd)
 	}
 	s := l.set
 	s.welcome, s.menu, s.fallback = s.flows["welcome"], s.flows["menu"], s.flows["fallback"]
@@ -49,6 +50,7 @@ func (l *loader) link() {
 	}
 	slices.Sort(s.names)
 	l.loops()
+	s.understand = l.buildMatcher()
 	if l.broken {
 		return
 	}
@@ -63,6 +65,10 @@ func (l *loader) link() {
 			s.keywordFlows[k.flow] = struct{}{}
 		}
 		if s.flows[k.flow] == nil && !slices.ContainsFunc(requiredFlows, func(r struct{ id, why string }) bool { return r.id == k.flow }) {
+			if len(k.words) == 0 {
+				l.add("", 0, "missing flow %q: a message that may mean %s starts it", k.flow, k.name)
+				continue
+			}
 			words := strings.ToUpper(strings.Join(k.words[:min(3, len(k.words))], ", "))
 			if len(k.words) > 3 {
 				words += "…"
@@ -272,4 +278,17 @@ func (l *loader) next(p pos, j jump) (pos, bool) {
 		return pos{l.set.menu, l.set.menu.start}, true
 	}
 	return pos{}, false
+}
+
+// aside checks that a small-talk flow only says things: it leaves the
+// conversation where it was, so it cannot ask, act or jump away.
+func (f file) aside(fd *flowDef) {
+	if !fd.aside {
+		return
+	}
+	for _, st := range fd.steps {
+		if st.kind != kindSay || (st.jump.kind != jumpNone && st.jump.kind != jumpNext && st.jump.kind != jumpEnd) {
+			f.errf(st.line, "step %q: an aside flow only says things (say steps, next or end), then the conversation goes on where it was", st.id)
+		}
+	}
 }

@@ -31,7 +31,7 @@ func (f *fixture) say(t *testing.T, addr care.Address, msgs ...string) string {
 func TestOptInRecordsEvidence(t *testing.T) {
 	f := newFixture(t)
 	f.say(t, alice, "halo", "mulai")
-	if got := f.say(t, alice, "YA"); !strings.Contains(got, "Terima kasih!") {
+	if got := f.say(t, alice, "YA"); !strings.Contains(got, "Terima kasih, Kak!") {
 		t.Fatalf("after YA the bot said %q", got)
 	}
 	ledger, err := f.store.Ledger(context.Background(), f.id(t, alice))
@@ -44,7 +44,7 @@ func TestOptInRecordsEvidence(t *testing.T) {
 	e := ledger[0]
 	if e.Purpose != care.Promotions || !e.Granted || e.Source != care.SourceFlow || e.Channel != care.WhatsApp ||
 		e.Text != "YA" || e.MessageID == "" || e.Version == "" || !e.At.Equal(f.now) ||
-		!strings.HasPrefix(e.Question, "Mau menerima info promo dari Warung Bu Sari lewat chat ini?") ||
+		!strings.HasPrefix(e.Question, "Kakak mau menerima info promo dari Warung Bu Sari lewat chat ini?") ||
 		!strings.HasSuffix(e.Question, "\n1. YA, mau\n2. TIDAK") {
 		t.Errorf("ledger entry %+v", e)
 	}
@@ -94,10 +94,10 @@ func TestMyData(t *testing.T) {
 	f.say(t, alice, "halo", "mulai", "ya")
 	got := f.say(t, alice, "DATA SAYA")
 	for _, want := range []string{
-		"Ini semua data yang Warung Bu Sari simpan tentang Anda",
+		"Ini semua data yang Warung Bu Sari simpan tentang Kakak",
 		"whatsapp 6281234567890", "Alice",
 		"✓ promotions (flow: \"ya\")",
-		"← mulai", "→ Terima kasih!",
+		"← mulai", "→ Terima kasih, Kak!",
 		"Pesanan:\n(belum ada)",
 	} {
 		if !strings.Contains(got, want) {
@@ -113,7 +113,7 @@ func TestErasure(t *testing.T) {
 	ctx := context.Background()
 	f.say(t, alice, "halo", "mulai", "ya", "hapus data")
 	id := f.id(t, alice)
-	if got := f.say(t, alice, "ya"); !strings.Contains(got, "Data Anda sudah kami hapus") {
+	if got := f.say(t, alice, "ya"); !strings.Contains(got, "Data Kakak sudah kami hapus") {
 		t.Fatalf("erasure answered %q", got)
 	}
 	f.now = f.now.Add(2 * time.Minute) // past the erasure's grace
@@ -147,7 +147,7 @@ func TestShopPhoneHoldsTheChat(t *testing.T) {
 	if got := f.say(t, alice, "ok ditunggu"); got != "" {
 		t.Errorf("the bot said %q while a person answers", got)
 	}
-	if got := f.say(t, alice, "menu"); !strings.Contains(got, "Ada yang bisa saya bantu?") {
+	if got := f.say(t, alice, "menu"); !strings.Contains(got, "Ada yang bisa kami bantu, Kak?") {
 		t.Errorf("MENU answered %q", got)
 	}
 }
@@ -157,7 +157,7 @@ func TestDeepLinks(t *testing.T) {
 	f := newFixture(t)
 	tg := care.Address{Channel: care.Telegram, ID: "77"}
 	for _, tt := range []struct{ start, want string }{
-		{"promo", "Mau menerima info promo"},
+		{"promo", "mau menerima info promo"},
 		{care.StartGreeting, "Selamat datang"},
 		{"unknown", "Selamat datang"},
 	} {

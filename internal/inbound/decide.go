@@ -75,6 +75,9 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 	if active {
 		sess.StaffUntil = h.HoldUntil(r.cfg.StaffIdle)
 	}
+	if sess.Lang == "" {
+		sess.Lang = contact.Lang // the session ran out; the person's language did not
+	}
 
 	input := flow.Input{Kind: in.Kind, Text: in.Text, Choice: in.Choice, Truncated: truncated}
 	if in.Start != "" {
@@ -84,8 +87,12 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		}
 	}
 	env := r.env(contact, sess, rec, now)
+	if active {
+		// HELP meanwhile answers with staff_hold, which may say when.
+		env.Mitra[mitraStaffETA] = r.staffETA(cmp.Or(sess.Lang, r.cfg.Lang), now)
+	}
 	if notice {
-		if t := r.staffText(textStaffBack, sess, env, now); t != "" {
+		if t := r.staffText(flow.TextStaffBack, sess, env, now); t != "" {
 			before = append(before, flow.Message{Text: t})
 		}
 	}
@@ -113,7 +120,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 	case st.escalated:
 		msgs = append(msgs, flow.Message{Text: r.staffText(flow.TextStaffHold, sess, env, now)})
 	case st.remind:
-		t := r.staffText(textStaffReminder, sess, env, now)
+		t := r.staffText(flow.TextStaffReminder, sess, env, now)
 		if t == "" {
 			t = r.staffText(flow.TextStaffHold, sess, env, now)
 		}

@@ -12,19 +12,6 @@ import (
 	"github.com/mitra-care/mitra/internal/flow"
 )
 
-// The shop's texts about staff that shop.yaml may define besides the
-// required staff_hold; without them the bot says staff_hold again
-// instead of a reminder, and nothing when a conversation comes back to
-// it.
-const (
-	// textStaffReminder reminds a customer who writes again while they
-	// wait that staff will answer.
-	textStaffReminder = "staff_reminder"
-	// textStaffBack tells the customer the bot answers again (staff
-	// handed back, or nobody answered in time).
-	textStaffBack = "staff_back"
-)
-
 // reminderGap is how long after the bot's last word about staff (the
 // hand-over, a reminder) or the holder's last message a customer who
 // writes again is reminded, once.
@@ -190,7 +177,7 @@ func (r *Runtime) resume(conv care.Conversation, now time.Time) (care.Commit, bo
 	env := r.env(contact, sess, nil, now)
 	var msgs []flow.Message
 	if rs.Notice {
-		if t := r.staffText(textStaffBack, sess, env, now); t != "" {
+		if t := r.staffText(flow.TextStaffBack, sess, env, now); t != "" {
 			msgs = append(msgs, flow.Message{Text: t})
 		}
 	}

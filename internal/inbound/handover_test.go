@@ -41,7 +41,7 @@ func (f *fixture) handover(t *testing.T, a care.Address) care.Handover {
 
 // staffHold is the shop's staff_hold text in Indonesian.
 func (f *fixture) staffHold() string {
-	return f.rt.flows.SystemText(flow.TextStaffHold, care.Session{}, flow.Env{Lang: "id"})
+	return f.rt.staffText(flow.TextStaffHold, care.Session{}, f.rt.env(care.Contact{}, care.Session{}, nil, f.now), f.now)
 }
 
 func TestStaffETA(t *testing.T) {
@@ -116,7 +116,7 @@ func TestReminderOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.say(t, alice, "halo", "4") // handed over at 09:02
-	hold := f.staffHold() + "\n"
+	hold := f.rt.staffText(flow.TextStaffReminder, care.Session{}, f.rt.env(care.Contact{}, care.Session{}, nil, f.now.Add(16*time.Minute)), f.now.Add(16*time.Minute)) + "\n"
 	steps := []struct {
 		wait time.Duration // before the message (say adds a minute)
 		msg  string
@@ -201,8 +201,8 @@ func TestPrivacyKeywordsDuringHold(t *testing.T) {
 	for _, tt := range []struct{ msg, want string }{
 		{"STOP", "tidak akan mengirim promo lagi"},
 		{"data saya", "Ini semua data yang Warung Bu Sari simpan"},
-		{"hapus data", "Hapus semua data Anda"},
-		{"bantuan", "Cara memakai saya"},
+		{"hapus data", "Hapus semua data Kakak"},
+		{"bantuan", "Staf kami akan membalas di sini"}, // and no menu that would get no answer
 	} {
 		t.Run(tt.msg, func(t *testing.T) {
 			f := newFixture(t)
@@ -225,7 +225,7 @@ func TestBackToTheBot(t *testing.T) {
 	t.Run("MENU", func(t *testing.T) {
 		f := newFixture(t)
 		f.say(t, alice, "halo", "4")
-		if got := f.say(t, alice, "menu"); !strings.Contains(got, "Ada yang bisa saya bantu?") {
+		if got := f.say(t, alice, "menu"); !strings.Contains(got, "Ada yang bisa kami bantu, Kak?") {
 			t.Fatalf("MENU answered %q", got)
 		}
 		if h := f.handover(t, alice); h.State != care.StateBot {
@@ -239,7 +239,7 @@ func TestBackToTheBot(t *testing.T) {
 		f := newFixture(t)
 		f.say(t, alice, "halo", "4")
 		f.now = f.now.Add(5 * time.Hour)
-		if got := f.say(t, alice, "halo?"); !strings.Contains(got, "Ada yang bisa saya bantu?") {
+		if got := f.say(t, alice, "halo?"); !strings.Contains(got, "Ada yang bisa kami bantu, Kak?") {
 			t.Errorf("after the hold the bot said %q, want it to answer", got)
 		}
 		if h := f.handover(t, alice); h.State != care.StateBot {
@@ -265,10 +265,10 @@ func TestBackToTheBot(t *testing.T) {
 		if h.State != care.StateBot || h.Resume != nil {
 			t.Errorf("handover %+v, want the bot's, nothing owed", h)
 		}
-		if got := texts(f.drain(t)); got != "" { // shop.yaml has no staff_back
-			t.Errorf("the bot said %q", got)
+		if got := texts(f.drain(t)); !strings.Contains(got, "membalas lagi") { // staff_back
+			t.Errorf("the bot said %q, want staff_back", got)
 		}
-		if got := f.say(t, alice, "halo?"); !strings.Contains(got, "Ada yang bisa saya bantu?") {
+		if got := f.say(t, alice, "halo?"); !strings.Contains(got, "Ada yang bisa kami bantu, Kak?") {
 			t.Errorf("after the return the bot said %q", got)
 		}
 	})
@@ -289,8 +289,9 @@ func TestBackToTheBot(t *testing.T) {
 			}
 		}
 		out := f.drain(t)
-		if len(out) != 1 || !strings.Contains(out[0].Text, "Ada yang bisa saya bantu?") || out[0].Origin != care.OriginFlow || out[0].InReplyTo != "" {
-			t.Fatalf("after the hand-back the bot queued %+v, want the menu once", out)
+		if len(out) != 2 || !strings.Contains(out[0].Text, "membalas lagi") || !strings.Contains(out[1].Text, "Ada yang bisa kami bantu, Kak?") ||
+			out[1].Origin != care.OriginFlow || out[1].InReplyTo != "" {
+			t.Fatalf("after the hand-back the bot queued %+v, want staff_back and the menu, once", out)
 		}
 		if h := f.handover(t, alice); h.State != care.StateBot || h.Resume != nil {
 			t.Errorf("handover %+v", h)
@@ -310,7 +311,7 @@ func TestBackToTheBot(t *testing.T) {
 		if _, err := f.store.Handback(ctx, id, "rina", "menu"); err != nil {
 			t.Fatal(err)
 		}
-		if got := f.say(t, alice, "halo?"); !strings.Contains(got, "Ada yang bisa saya bantu?") {
+		if got := f.say(t, alice, "halo?"); !strings.Contains(got, "Ada yang bisa kami bantu, Kak?") {
 			t.Errorf("the bot said %q", got)
 		}
 		if err := f.rt.Resume(ctx, id); err != nil {
