@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 
 	var simulator care.Sender
 	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), Logger: log, Webhooks: map[string]http.Handler{},
-		Staff: store.Staff()}
+		TrustProxy: cfg.TrustProxy, Staff: store.Staff(redisstore.WithSessionTTL(cfg.StaffSessionTTL))}
 	if cfg.Simulator {
 		simulator = sim.New(store, nil)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}

@@ -44,6 +44,12 @@ type Config struct {
 	// StaffIdle is how long a person may hold a conversation without
 	// writing before it goes back to the bot.
 	StaffIdle time.Duration
+	// StaffSessionTTL is how long a staff login lasts after its last
+	// request.
+	StaffSessionTTL time.Duration
+	// TrustProxy says a reverse proxy stands in front of Mitra: the
+	// client's address and https come from its X-Forwarded-* headers.
+	TrustProxy bool
 	// Simulator serves the web chat simulator.
 	Simulator bool
 	// LogFormat is "text" or "json"; LogLevel is debug, info, warn or error.
@@ -76,22 +82,23 @@ type Config struct {
 func Defaults() Config {
 	loc, _ := time.LoadLocation("Asia/Jakarta")
 	return Config{
-		RedisPrefix: "mitra",
-		HTTPAddr:    "127.0.0.1:8080",
-		TimeZone:    loc,
-		Lang:        "id",
-		SessionTTL:  30 * 24 * time.Hour,
-		StaffHold:   4 * time.Hour,
-		StaffHours:  everyDay(care.Span{Start: 8 * time.Hour, End: 20 * time.Hour}),
-		StaffIdle:   2 * time.Hour,
-		LogFormat:   "text",
-		LogLevel:    "info",
-		DataDir:     "data",
-		PromoMax:    2,
-		PromoWindow: 7 * 24 * time.Hour,
-		QuietStart:  21 * time.Hour,
-		QuietEnd:    8 * time.Hour,
-		Transcript:  90 * 24 * time.Hour,
+		RedisPrefix:     "mitra",
+		HTTPAddr:        "127.0.0.1:8080",
+		TimeZone:        loc,
+		Lang:            "id",
+		SessionTTL:      30 * 24 * time.Hour,
+		StaffHold:       4 * time.Hour,
+		StaffHours:      everyDay(care.Span{Start: 8 * time.Hour, End: 20 * time.Hour}),
+		StaffIdle:       2 * time.Hour,
+		StaffSessionTTL: 12 * time.Hour,
+		LogFormat:       "text",
+		LogLevel:        "info",
+		DataDir:         "data",
+		PromoMax:        2,
+		PromoWindow:     7 * 24 * time.Hour,
+		QuietStart:      21 * time.Hour,
+		QuietEnd:        8 * time.Hour,
+		Transcript:      90 * 24 * time.Hour,
 		Rates: map[care.Channel]ChannelRates{
 			care.Telegram: {Overall: care.Rate{N: 30, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}},
 			care.WhatsApp: {Overall: care.Rate{N: 10, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}},
@@ -117,7 +124,11 @@ var Vars = []Var{
 	{Name: "MITRA_TIMEZONE", Default: "Asia/Jakarta", Help: "the shop's time zone (IANA name)"},
 	{Name: "MITRA_LANG", Default: "id", Help: "language for contacts who have not picked one (a language of the flows)"},
 	{Name: "MITRA_SESSION_TTL", Default: "720h", Help: "how long an idle conversation is remembered"},
-	{Name: "MITRA_STAFF_HOLD", Default: "4h", Help: "how long the bot stays silent after handing a conversation to a person"},
+	{Name: "MITRA_STAFF_HOLD", Default: "4h", Help: "how long a conversation handed to staff waits for someone to take it, from when staff are next on duty"},
+	{Name: "MITRA_STAFF_HOURS", Default: "08:00-20:00", Help: "when staff answer chats, in MITRA_TIMEZONE: HH:MM-HH:MM every day, per day (mon-sat 08:00-17:00; sun off), or always"},
+	{Name: "MITRA_STAFF_IDLE", Default: "2h", Help: "a conversation a person holds without writing for this long goes back to the bot, which tells the customer"},
+	{Name: "MITRA_STAFF_SESSION_TTL", Default: "12h", Help: "how long a staff login lasts after its last request"},
+	{Name: "MITRA_TRUSTED_PROXY", Default: "off", Help: "on when a reverse proxy stands in front of Mitra: client addresses and https come from X-Forwarded-For and X-Forwarded-Proto"},
 	{Name: "MITRA_SIMULATOR", Default: "off (on in demo)", Help: "serve the web chat simulator at / (on/off)"},
 	{Name: "MITRA_LOG_FORMAT", Default: "text", Help: "log format: text or json"},
 	{Name: "MITRA_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn or error"},
@@ -200,6 +211,14 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 		c.StaffHours = h
 	}
 	duration("MITRA_STAFF_IDLE", &c.StaffIdle)
+	duration("MITRA_STAFF_SESSION_TTL", &c.StaffSessionTTL)
+	if v := get("MITRA_TRUSTED_PROXY"); v != "" {
+		b, err := parseSwitch(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MITRA_TRUSTED_PROXY=%q: %w", v, err))
+		}
+		c.TrustProxy = b
+	}
 	if v := get("MITRA_SIMULATOR"); v != "" {
 		b, err := parseSwitch(v)
 		if err != nil {
