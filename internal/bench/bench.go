@@ -214,15 +214,19 @@ type RateResult struct {
 }
 
 // script is what each simulated customer says, over and over: greeting,
-// menu choices by number and by word, help, a sticker, a free question.
+// menu choices by number and by word, questions in sentences with slang
+// (scored against every example of the flows), small talk, help, a
+// sticker.
 var script = []care.Inbound{
 	{Kind: care.KindText, Text: "halo"},
 	{Kind: care.KindText, Text: "2"},
+	{Kind: care.KindText, Text: "harga telur sekilo brp kak?"},
+	{Kind: care.KindText, Text: "ok makasih kak"},
 	{Kind: care.KindText, Text: "menu"},
 	{Kind: care.KindText, Text: "jam buka"},
 	{Kind: care.KindText, Text: "bantuan"},
 	{Kind: care.KindSticker},
-	{Kind: care.KindText, Text: "apakah ada tempe?"},
+	{Kind: care.KindText, Text: "min besok buka jam berapa ya"},
 	{Kind: care.KindText, Text: "menu"},
 }
 

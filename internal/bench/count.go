@@ -152,7 +152,7 @@ func str(v any) string {
 // script not here is named by them).
 var scriptNames = map[string]string{
 	"s,p,in":               "load",
-	"s,p,in,o,consent,log": "commit",
+	"s,p,in,o,consent,log,ev": "commit",
 	"addr,suppressed":      "resolve",
 	"o,t,p":                "take",
 	"o,t":                  "release",
