@@ -151,16 +151,16 @@ func str(v any) string {
 // scriptNames are the store's scripts, by the kinds of their keys (a
 // script not here is named by them).
 var scriptNames = map[string]string{
-	"s,p,in":               "load",
+	"s,p,in":                  "load",
 	"s,p,in,o,consent,log,ev": "commit",
-	"addr,suppressed":      "resolve",
-	"o,t,p":                "take",
-	"o,t":                  "release",
-	"cap":                  "cap",
-	"o,p":                  "enqueue",
-	"q,audit,dead,later":   "record",
-	"p,consent":            "update",
-	"jobs":                 "jobs",
+	"addr,suppressed":         "resolve",
+	"o,t,p":                   "take",
+	"o,t":                     "release",
+	"cap":                     "cap",
+	"o,p":                     "enqueue",
+	"q,audit,dead,later":      "record",
+	"p,consent":               "update",
+	"jobs":                    "jobs",
 }
 
 // keyKind is what a key of the store holds: the last part of a
