@@ -33,6 +33,11 @@ type ContactPage struct {
 type Directory interface {
 	// ListContacts returns one page of the live contacts that match q.
 	ListContacts(ctx context.Context, q ContactQuery) (ContactPage, error)
+	// ContactNames returns the names of the live contacts among ids,
+	// by id (a merged contact's is the person's): what the staff audit,
+	// which keeps ids alone, shows beside them. An erased contact has
+	// none, and one without a name maps to "".
+	ContactNames(ctx context.Context, ids []ContactID) (map[ContactID]string, error)
 }
 
 // Matches reports whether the contact's name, a word of it, or one of

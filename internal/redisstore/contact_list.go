@@ -80,3 +80,44 @@ func (s *Store) directoryIDs(ctx context.Context) (ids []string, capped bool, er
 		cursor = next
 	}
 }
+
+// ContactNames returns the names of the live contacts among ids, in one
+// round trip (one more for each merge to follow); see care.Directory.
+func (s *Store) ContactNames(ctx context.Context, ids []care.ContactID) (map[care.ContactID]string, error) {
+	names := map[care.ContactID]string{}
+	// read maps a profile to read to the ids asked for that it stands for.
+	read := map[care.ContactID][]care.ContactID{}
+	for _, id := range ids {
+		if id.Validate() == nil {
+			read[id] = append(read[id], id)
+		}
+	}
+	for range 4 { // a merged stub points on; chains are short
+		if len(read) == 0 {
+			break
+		}
+		members := make([]redis.Z, 0, len(read))
+		for id := range read {
+			members = append(members, redis.Z{Member: string(id)})
+		}
+		cs, ok, err := s.profiles(ctx, members)
+		if err != nil {
+			return nil, fmt.Errorf("contact names: %w", err)
+		}
+		next := map[care.ContactID][]care.ContactID{}
+		for i, c := range cs {
+			asked := read[care.ContactID(members[i].Member.(string))]
+			switch {
+			case !ok[i]:
+			case c.Live():
+				for _, id := range asked {
+					names[id] = c.Name
+				}
+			case c.MergedInto != "":
+				next[c.MergedInto] = append(next[c.MergedInto], asked...)
+			}
+		}
+		read = next
+	}
+	return names, nil
+}

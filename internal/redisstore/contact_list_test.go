@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -78,5 +79,31 @@ func TestListContacts(t *testing.T) {
 		if _, err := s.ListContacts(ctx, q); care.ErrorCode(err) != care.EInvalid {
 			t.Errorf("ListContacts(%+v): %v, want EInvalid", q, err)
 		}
+	}
+}
+
+func TestContactNames(t *testing.T) {
+	s, client, _ := inboxStore(t)
+	rina, err := s.Import(ctx, care.Address{Channel: care.WhatsApp, ID: "6281111111111"}, care.Contact{Name: "Rina"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nameless, err := s.Import(ctx, care.Address{Channel: care.Telegram, ID: "424242"}, care.Contact{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stub a merge left behind points on to Rina.
+	stub := care.NewContactID()
+	if err := client.Set(ctx, s.key(stub, keyProfile), `3|{"id":"`+string(stub)+`","addresses":[],"merged_into":"`+string(rina)+`"}`, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	gone := care.NewContactID()
+	got, err := s.ContactNames(ctx, []care.ContactID{rina, nameless, stub, gone, "not-an-id", rina})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[care.ContactID]string{rina: "Rina", nameless: "", stub: "Rina"}
+	if !maps.Equal(got, want) {
+		t.Errorf("ContactNames = %v, want %v", got, want)
 	}
 }
