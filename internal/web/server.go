@@ -37,11 +37,26 @@ type Config struct {
 	Metrics http.Handler
 	// ShopName titles the pages.
 	ShopName string
+	// TimeZone is the shop's: the staff pages show times in it (UTC
+	// when nil).
+	TimeZone *time.Location
 	// Webhooks are the channels' webhook handlers by path (POST only).
 	Webhooks map[string]http.Handler
 	// Staff, when set, serves the staff login at /login, the console at
 	// /console and the staff's JSON API under /api/v1/.
 	Staff care.Staff
+	// Inbox, with Staff, serves the staff inbox's JSON API under
+	// /api/v1/conversations and the owner's staff audit.
+	Inbox care.Inbox
+	// Contacts, with Staff, serves what the JSON API and the owner's
+	// pages show of a contact: its profile, its consent ledger.
+	Contacts care.Contacts
+	// Directory, with Staff and Contacts, serves the owner's list of
+	// contacts.
+	Directory care.Directory
+	// Canned, with Staff, serves the canned replies: the owner keeps
+	// them, staff send them.
+	Canned care.CannedReplies
 	// TrustProxy says a reverse proxy stands in front of Mitra and only
 	// it can reach it: its X-Forwarded-For names the client (for the
 	// login throttle) and its X-Forwarded-Proto: https makes cookies
@@ -62,8 +77,8 @@ func CheckWebhookPath(path string) error {
 	switch {
 	case !strings.HasPrefix(path, "/") || path == "/":
 		return fmt.Errorf("webhook path %q: want a path like /telegram/webhook", path)
-	case strings.ContainsAny(path, "{}"), strings.Contains(path, "//"), strings.HasPrefix(path, "/static/"), strings.HasPrefix(path, "/api/"):
-		return fmt.Errorf("webhook path %q: no braces, empty segments, /static/ or /api/", path)
+	case strings.ContainsAny(path, "{}"), strings.Contains(path, "//"), strings.HasPrefix(path, "/static/"), strings.HasPrefix(path, "/api/"), strings.HasPrefix(path, "/console/"):
+		return fmt.Errorf("webhook path %q: no braces, empty segments, /static/, /api/ or /console/", path)
 	case slices.Contains(reserved, path):
 		return fmt.Errorf("webhook path %q is one of Mitra's own pages", path)
 	}
@@ -111,6 +126,7 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Staff != nil {
 		s.routeStaff()
+		s.routeAPI()
 	}
 	// The JSON API answers in JSON even where nothing is routed.
 	s.mux.HandleFunc("/api/", apiNotFound)
@@ -205,6 +221,8 @@ func errorStatus(err error) int {
 		return http.StatusNotFound
 	case care.EConflict:
 		return http.StatusConflict
+	case care.EUnreachable:
+		return http.StatusUnprocessableEntity
 	case care.EUnavailable:
 		return http.StatusServiceUnavailable
 	}
