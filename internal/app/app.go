@@ -123,8 +123,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}()
 
 	var simulator care.Sender
-	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), Logger: log, Webhooks: map[string]http.Handler{},
-		TrustProxy: cfg.TrustProxy, Staff: store.Staff(redisstore.WithSessionTTL(cfg.StaffSessionTTL))}
+	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), TimeZone: cfg.TimeZone, Logger: log, Webhooks: map[string]http.Handler{},
+		TrustProxy: cfg.TrustProxy, Staff: store.Staff(redisstore.WithSessionTTL(cfg.StaffSessionTTL)), Inbox: store, Contacts: store, Directory: store, Canned: store}
 	if cfg.Simulator {
 		simulator = sim.New(store, nil)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}

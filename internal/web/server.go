@@ -127,6 +127,7 @@ func New(cfg Config) *Server {
 	if cfg.Staff != nil {
 		s.routeStaff()
 		s.routeAPI()
+		s.routeOwner()
 	}
 	// The JSON API answers in JSON even where nothing is routed.
 	s.mux.HandleFunc("/api/", apiNotFound)
