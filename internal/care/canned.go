@@ -2,7 +2,6 @@ package care
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -150,16 +149,6 @@ func clipName(s string) string {
 		return s
 	}
 	return string([]rune(s)[:40]) + "…"
-}
-
-// Langs lists the languages r has a text of its own in, sorted.
-func (r CannedReply) Langs() []string {
-	out := make([]string, 0, len(r.Texts))
-	for l := range r.Texts {
-		out = append(out, l)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Render is r's text for a contact who speaks lang, with the variables
