@@ -29,8 +29,8 @@ const (
 	// csrfHeader carries the page's form token on the JSON API calls a
 	// staff page's script makes with the session cookie.
 	csrfHeader = "X-CSRF-Token"
-	// staffCSP keeps the staff pages to their own stylesheet; they run no
-	// script.
+	// staffCSP keeps the staff pages to their own stylesheets and
+	// scripts: no inline script, nothing from elsewhere.
 	staffCSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 	// maxNext bounds the page a login goes on to.
 	maxNext = 512

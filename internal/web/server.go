@@ -46,8 +46,18 @@ type Config struct {
 	// /console and the staff's JSON API under /api/v1/.
 	Staff care.Staff
 	// Inbox, with Staff, serves the staff inbox's JSON API under
-	// /api/v1/conversations and the owner's staff audit.
+	// /api/v1/conversations and the owner's staff audit; with Live too,
+	// the inbox at /console.
 	Inbox care.Inbox
+	// Live keeps the console's queue and conversations live, and says
+	// who else views a conversation.
+	Live care.InboxLive
+	// Resume has the bot say at once what it owes a conversation staff
+	// handed back (the runtime's Resume).
+	Resume func(ctx context.Context, id care.ContactID) error
+	// HandbackFlows are the flows staff may have the bot start when
+	// they hand a conversation back; the first is the one offered.
+	HandbackFlows []string
 	// Contacts, with Staff, serves what the JSON API and the owner's
 	// pages show of a contact: its profile, its consent ledger.
 	Contacts care.Contacts
@@ -92,6 +102,8 @@ type Server struct {
 	// origins refuses state-changing requests a browser sends from
 	// another site.
 	origins *http.CrossOriginProtection
+	// hub finds changes for the console's live updates.
+	hub *hub
 }
 
 const (
@@ -128,6 +140,9 @@ func New(cfg Config) *Server {
 		s.routeStaff()
 		s.routeAPI()
 		s.routeOwner()
+		if s.inboxOn() {
+			s.routeInbox()
+		}
 	}
 	// The JSON API answers in JSON even where nothing is routed.
 	s.mux.HandleFunc("/api/", apiNotFound)
