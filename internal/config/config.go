@@ -50,6 +50,13 @@ type Config struct {
 	// TrustProxy says a reverse proxy stands in front of Mitra: the
 	// client's address and https come from its X-Forwarded-* headers.
 	TrustProxy bool
+	// StaffAlertOwner is how long a conversation may wait unclaimed
+	// after staff were alerted before its owners are too; 0 never.
+	StaffAlertOwner time.Duration
+	// PublicURL is where staff reach Mitra from their phones
+	// ("https://toko.example", no trailing slash), for the console
+	// links in their alerts; "" when unknown (the links are paths).
+	PublicURL string
 	// Simulator serves the web chat simulator.
 	Simulator bool
 	// LogFormat is "text" or "json"; LogLevel is debug, info, warn or error.
@@ -91,6 +98,7 @@ func Defaults() Config {
 		StaffHours:      everyDay(care.Span{Start: 8 * time.Hour, End: 20 * time.Hour}),
 		StaffIdle:       2 * time.Hour,
 		StaffSessionTTL: 12 * time.Hour,
+		StaffAlertOwner: 10 * time.Minute,
 		LogFormat:       "text",
 		LogLevel:        "info",
 		DataDir:         "data",
@@ -129,6 +137,8 @@ var Vars = []Var{
 	{Name: "MITRA_STAFF_IDLE", Default: "2h", Help: "a conversation a person holds without writing for this long goes back to the bot, which tells the customer"},
 	{Name: "MITRA_STAFF_SESSION_TTL", Default: "12h", Help: "how long a staff login lasts after its last request"},
 	{Name: "MITRA_TRUSTED_PROXY", Default: "off", Help: "on when a reverse proxy stands in front of Mitra: client addresses and https come from X-Forwarded-For and X-Forwarded-Proto"},
+	{Name: "MITRA_STAFF_ALERT_OWNER", Default: "10m", Help: "a conversation still waiting this long after staff were alerted alerts the owners' linked chats too, once; off for never"},
+	{Name: "MITRA_PUBLIC_URL", Help: "where staff reach Mitra from their phones (https://toko.example), for the console links in their alerts"},
 	{Name: "MITRA_SIMULATOR", Default: "off (on in demo)", Help: "serve the web chat simulator at / (on/off)"},
 	{Name: "MITRA_LOG_FORMAT", Default: "text", Help: "log format: text or json"},
 	{Name: "MITRA_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn or error"},
@@ -212,6 +222,20 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 	}
 	duration("MITRA_STAFF_IDLE", &c.StaffIdle)
 	duration("MITRA_STAFF_SESSION_TTL", &c.StaffSessionTTL)
+	if v := get("MITRA_STAFF_ALERT_OWNER"); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case strings.EqualFold(v, "off"):
+			c.StaffAlertOwner = 0
+		case err != nil || d <= 0:
+			errs = append(errs, fmt.Errorf("MITRA_STAFF_ALERT_OWNER=%q: want a positive duration like 10m, or off", v))
+		default:
+			c.StaffAlertOwner = d
+		}
+	}
+	if v := get("MITRA_PUBLIC_URL"); v != "" {
+		c.PublicURL = strings.TrimRight(v, "/")
+	}
 	if v := get("MITRA_TRUSTED_PROXY"); v != "" {
 		b, err := parseSwitch(v)
 		if err != nil {
@@ -369,7 +393,12 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("MITRA_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
-	errs = append(errs, c.Telegram.validate()...)
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("MITRA_PUBLIC_URL=%q: %w", c.PublicURL, err))
+		}
+	}
+		errs = append(errs, c.Telegram.validate()...)
 	switch c.WhatsApp.Mode {
 	case "auto", "on", "off":
 	default:

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -117,4 +118,19 @@ func everyDay(span care.Span) care.StaffHours {
 		h.Days[d] = span
 	}
 	return h
+}
+
+// checkPublicURL reports why u cannot start the links staff open from
+// their alerts: it must be an absolute http or https URL with a host,
+// and nothing a link could not be appended to (a query, a fragment) or
+// should not carry (a password).
+func checkPublicURL(u string) error {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil || p.Host == "" || p.Scheme != "https" && p.Scheme != "http":
+		return errors.New("want an http or https URL like https://toko.example")
+	case p.User != nil, p.RawQuery != "", p.Fragment != "", strings.HasSuffix(u, "#"), strings.HasSuffix(u, "?"):
+		return errors.New("want no user, query or fragment: the base the console's paths are appended to")
+	}
+	return nil
 }

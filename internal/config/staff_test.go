@@ -78,3 +78,50 @@ func TestStaffSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestAlertSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		owner   time.Duration
+		url     string
+		wantErr []string
+	}{
+		{name: "defaults", env: map[string]string{}, owner: 10 * time.Minute},
+		{name: "set", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "25m", "MITRA_PUBLIC_URL": "https://toko.example/mitra/"},
+			owner: 25 * time.Minute, url: "https://toko.example/mitra"},
+		{name: "off", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "OFF", "MITRA_PUBLIC_URL": "http://192.168.1.5:8080"},
+			url: "http://192.168.1.5:8080"},
+		{name: "not a duration", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "10"},
+			wantErr: []string{`MITRA_STAFF_ALERT_OWNER="10": want a positive duration like 10m, or off`}},
+		{name: "zero", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "0s"},
+			wantErr: []string{`MITRA_STAFF_ALERT_OWNER="0s": want a positive duration`}},
+		{name: "no scheme", env: map[string]string{"MITRA_PUBLIC_URL": "toko.example"},
+			wantErr: []string{`MITRA_PUBLIC_URL="toko.example": want an http or https URL`}},
+		{name: "another scheme", env: map[string]string{"MITRA_PUBLIC_URL": "ftp://toko.example"},
+			wantErr: []string{`MITRA_PUBLIC_URL="ftp://toko.example": want an http or https URL`}},
+		{name: "a query", env: map[string]string{"MITRA_PUBLIC_URL": "https://toko.example/?a=1"},
+			wantErr: []string{`MITRA_PUBLIC_URL="https://toko.example/?a=1": want no user, query or fragment`}},
+		{name: "a password", env: map[string]string{"MITRA_PUBLIC_URL": "https://u:p@toko.example"},
+			wantErr: []string{"want no user, query or fragment"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(Defaults(), env(tt.env))
+			if len(tt.wantErr) > 0 {
+				for _, w := range tt.wantErr {
+					if err == nil || !strings.Contains(err.Error(), w) {
+						t.Errorf("error %v does not say %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.StaffAlertOwner != tt.owner || c.PublicURL != tt.url {
+				t.Errorf("owner alert after %s, public URL %q; want %s, %q", c.StaffAlertOwner, c.PublicURL, tt.owner, tt.url)
+			}
+		})
+	}
+}
