@@ -124,7 +124,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 
 	var simulator care.Sender
 	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), TimeZone: cfg.TimeZone, Logger: log, Webhooks: map[string]http.Handler{},
-		TrustProxy: cfg.TrustProxy, Staff: store.Staff(redisstore.WithSessionTTL(cfg.StaffSessionTTL)), Inbox: store, Contacts: store, Directory: store, Canned: store}
+		TrustProxy: cfg.TrustProxy, Staff: store.Staff(redisstore.WithSessionTTL(cfg.StaffSessionTTL)), Inbox: store, Contacts: store, Directory: store, Canned: store,
+		Live: store, Resume: a.rt.Resume, HandbackFlows: handbackFlows(set)}
 	if cfg.Simulator {
 		simulator = sim.New(store, nil)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}
@@ -159,14 +160,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Recorder:   a.metrics,
 		Pseudonyms: pseudonyms,
 	})
+	handler := web.New(ccfg)
 	a.srv = &http.Server{
-		Handler:           web.New(ccfg),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// The console's live streams end at shutdown, not at its deadline.
+	a.srv.RegisterOnShutdown(handler.EndStreams)
 	return a, nil
 }
 
@@ -189,6 +193,18 @@ func OpenStore(ctx context.Context, cfg config.Config) (store *redisstore.Store,
 		return nil, nil, fmt.Errorf("cannot reach Redis at %s: %w", cfg.RedactedRedisURL(), err)
 	}
 	return store, client.Close, nil
+}
+
+// handbackFlows are the flows staff may have the bot start when they
+// hand a conversation back: the main menu first, which a customer back
+// with the bot most often wants.
+func handbackFlows(set *flow.Set) []string {
+	const menu = "menu" // every set has it (flow.Load checks)
+	names := set.Flows()
+	if i := slices.Index(names, menu); i > 0 {
+		names = append([]string{menu}, slices.Delete(names, i, i+1)...)
+	}
+	return names
 }
 
 // optOutLine renders the flows' opt-out line in a language.

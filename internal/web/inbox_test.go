@@ -515,6 +515,17 @@ func TestEventsStream(t *testing.T) {
 	} else {
 		r.Body.Close()
 	}
+
+	// At shutdown every stream ends at once, telling the page to
+	// reconnect.
+	s.EndStreams()
+	bye := false
+	for line := range lines {
+		bye = bye || line == "event: bye"
+	}
+	if !bye {
+		t.Error("the stream ended at shutdown without its bye")
+	}
 }
 
 // TestConversationStream: a conversation's stream sends its changes

@@ -59,6 +59,10 @@ type hub struct {
 	// tests shorten them.
 	every, beat, life time.Duration
 
+	// closing ends every stream when the server shuts down.
+	closing   chan struct{}
+	closeOnce sync.Once
+
 	mu      sync.Mutex
 	subs    map[*subscriber]struct{}
 	streams map[string]int // open streams by account key
@@ -89,7 +93,18 @@ type convState struct {
 
 func newHub(live care.InboxLive, read func(context.Context) (inboxLists, error), log *slog.Logger) *hub {
 	return &hub{live: live, read: read, log: log, every: liveEvery, beat: heartbeat, life: streamLife,
-		subs: map[*subscriber]struct{}{}, streams: map[string]int{}}
+		closing: make(chan struct{}), subs: map[*subscriber]struct{}{}, streams: map[string]int{}}
+}
+
+// EndStreams ends the console's live streams, each with a word to the
+// page to reconnect (to another process, or to this one once it is
+// back). Call it when the HTTP server shuts down
+// (http.Server.RegisterOnShutdown): Shutdown waits for open requests,
+// and a stream would hold it up until its deadline.
+func (s *Server) EndStreams() {
+	if s.hub != nil {
+		s.hub.closeOnce.Do(func() { close(s.hub.closing) })
+	}
 }
 
 // subscribe opens a stream for staff, watching contact ("" for the
@@ -531,6 +546,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-end.C:
 			// The page reconnects at once, through the session check.
+			_ = st.write("event: bye\ndata: {}\n\n")
+			return
+		case <-s.hub.closing:
 			_ = st.write("event: bye\ndata: {}\n\n")
 			return
 		case <-beat.C:
