@@ -398,7 +398,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("MITRA_PUBLIC_URL=%q: %w", c.PublicURL, err))
 		}
 	}
-		errs = append(errs, c.Telegram.validate()...)
+	errs = append(errs, c.Telegram.validate()...)
 	switch c.WhatsApp.Mode {
 	case "auto", "on", "off":
 	default:
