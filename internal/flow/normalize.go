@@ -195,6 +195,8 @@ func invisible(r rune) bool {
 //   - chat spellings become standard words, from dictionary.txt: "gak"
 //     is "tidak", "dimana" is "di mana", "terima kasih" and "thx" are
 //     "makasih";
+//   - the suffix -nya is cut: "harganya" is "harga", while "punya"
+//     and "hanya" stay (see cutNya);
 //   - a word doubled with a 2 is doubled: "apa2" is "apa apa";
 //   - digits are split from letters: "2kg" is "2" and "kg";
 //   - numbers in words become digits: "dua puluh lima" is "25",
@@ -253,6 +255,9 @@ func appendWord(words []string, w string) []string {
 	if to, ok := lookupDictionary(w); ok {
 		return append(words, to...)
 	}
+	// "harganya" is "harga", "brgnya" is "barang": what is left is read
+	// as a word of its own.
+	w = cutNya(w)
 	// "apa2" is "apa apa", "kirim2" is "kirim kirim".
 	if n := len(w); n >= 3 && w[n-1] == '2' && onlyLetters(w[:n-1]) {
 		for range 2 {
@@ -287,6 +292,26 @@ func appendWord(words []string, w string) []string {
 	return words
 }
 
+// cutNya returns w without the suffix -nya ("the", "its"), which adds
+// nothing to match on: "harganya" is "harga", "semuanya" is "semua",
+// "promonyaa" is "promo". Three letters at least must be left, so that
+// "punya", "hanya" and "tanya" stay whole; so do the words of rootNya.
+func cutNya(w string) string {
+	stem, ok := strings.CutSuffix(w, "nya")
+	if !ok {
+		stem, ok = strings.CutSuffix(w, "nyaa")
+	}
+	if !ok || len(stem) < 3 || rootNya[w] {
+		return w
+	}
+	return stem
+}
+
+// rootNya are the longer words whose "nya" is not a suffix to cut:
+// their own letters ("bertanya" is not "berta", "nyonya" not "nyo"),
+// or a word of its own ("selamanya" is forever, "selama" during).
+var rootNya = map[string]bool{"bertanya": true, "ditanya": true, "penanya": true, "nyonya": true, "selamanya": true}
+
 // zeroAsO turns each 0 with a letter on both sides into an o.
 func zeroAsO(w string) string {
 	for i := 1; i+1 < len(w); i++ {
@@ -315,7 +340,7 @@ var pronouns = map[string]bool{
 
 // lookupDictionary returns the standard words for a chat spelling or a
 // particle, or reports false. A word stretched by one letter ("yaa",
-// "dongg", "promonyaa") is looked up without it too; Normalize already
+// "dongg", "gakk") is looked up without it too; Normalize already
 // squeezed longer runs.
 func lookupDictionary(w string) ([]string, bool) {
 	if to := lexicon[w].to; to != nil {

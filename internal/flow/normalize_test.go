@@ -105,6 +105,20 @@ func TestWords(t *testing.T) {
 		{"ga usah chat2 lagi", "tidak usah chat chat lagi"},
 		{"bisa2", "bisa"},
 		{"kirimin dong", "kirimi"},
+		// The suffix -nya.
+		{"broadcastnya", "broadcast"},
+		{"semuanya berapa", "semua berapa"},
+		{"nomornya berapa", "nomor berapa"},
+		{"brgnya udah sampe", "barang sudah sampai"}, // the rest is a chat spelling
+		{"kayaknya enak", "seperti enak"},
+		{"ongkirnyaa", "ongkir"},
+		{"apa2nya", "apa apa"},
+		{"sekilonya", "1 kilo"},
+		{"punya", "punya"}, // too short to be a suffix
+		{"hanya satu", "hanya 1"},
+		{"mau tanya", "mau tanya"},
+		{"boleh bertanya", "boleh bertanya"},
+		{"nya", "nya"},
 		// Numbers.
 		{"2kg", "2 kg"},
 		{"ST0P", "stop"},

@@ -142,7 +142,7 @@ var vocabulary = []struct {
 	c     class
 	words string
 }{
-	{cFill, "tolong mohon saja please pls kindly just ok oke okay okey yes iya yup sure pokoknya segera sekarang now juga banget sekali halo hallo hai hi hello hey permisi makasih salam assalamualaikum the your"},
+	{cFill, "tolong mohon saja please pls kindly just ok oke okay okey yes iya yup sure pokok segera sekarang now juga banget sekali halo hallo hai hi hello hey permisi makasih salam assalamualaikum the your"},
 	{cStop, "stop stoplah stopin stopkan berhenti berhentilah hentikan henti pause"},
 	{cUnsub, "unsubscribe unsubscribed unsub unsubs unreg optout"},
 	{cCancel, "batal batalkan membatalkan cancel matikan nonaktifkan off disable"},
@@ -164,7 +164,7 @@ var vocabulary = []struct {
 	{cAll, "apa semua all any anything everything apapun"},
 	{cVague, "dulu sementara sebentar bentar it this that these those for pause"},
 	{cHead, "saya i mau ingin want wanna to sudah bisa boleh can could would like do does you kamu kalian anda minta harap cukup so lets"},
-	{cHow, "cara caranya how bagaimana"},
+	{cHow, "cara how bagaimana"},
 	{cTime, "kapan when jam until lama"},
 	{cOther, "di by at kontak over halte bus busway pit truck non watch motion sign light lampu shop"},
 	{cRemove, "hapus hapuskan dihapus keluar keluarkan dikeluarkan remove delete take coret"},
@@ -556,7 +556,7 @@ func (m message) stopWord(i int) Intent {
 		return Intent{Why: whyWhen}
 	// "kalau saya ketik STOP pesanan saya ikut batal?", "STOP itu buat
 	// berhenti promo aja kan?": the word is talked about.
-	case m.is(i-1, cMention) || m.word(i+1) == "itu" || m.word(i+1) == "artinya" || m.word(i+1) == "means":
+	case m.is(i-1, cMention) || m.word(i+1) == "itu" || m.word(i+1) == "arti" || m.word(i+1) == "means":
 		return Intent{Why: whyMention}
 	}
 	how := m.has(cHow)

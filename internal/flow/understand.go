@@ -376,18 +376,14 @@ func better(a, b guess) bool {
 	return a.score == b.score && a.intent < b.intent
 }
 
-// terms are the words the scorer compares, each once: Words with the
-// suffix -nya dropped ("harganya" is harga, "adminnya" admin), or the
-// plain words of norm when Words left none ("ya" alone).
+// terms are the words the scorer compares, each once: Words, or the
+// plain words of norm when Words left none.
 func terms(words []string, norm string) []string {
 	if len(words) == 0 {
 		words = strings.Fields(norm)
 	}
 	out := make([]string, 0, len(words))
 	for _, w := range words {
-		if stem, ok := strings.CutSuffix(w, "nya"); ok && len(stem) >= 3 {
-			w = stem
-		}
 		if !slices.Contains(out, w) {
 			out = append(out, w)
 		}
