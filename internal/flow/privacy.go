@@ -89,9 +89,9 @@ const (
 	cCancel                      // batal, cancel: cancelling
 	cEnough                      // cukup, enough
 	cSudah                       // sudah: "sudah dulu"
-	cNeg                         // tidak, jangan, dont, never, not: negation
+	cNeg                         // tidak, jangan, dont, didnt, never, not: negation
 	cDont                        // jangan, dont, never: a negative request
-	cAux                         // mau, usah, pernah, to: may stand between a negation and its verb
+	cAux                         // mau, usah, pernah, masih, to, mean: may stand between a negation and its verb
 	cWant                        // mau, ingin, want
 	cGet                         // terima, dapat, dikirimi, receive: receiving
 	cSend                        // kirim, send, chat, hubungi, ganggu: sending or bothering
@@ -103,21 +103,21 @@ const (
 	cMe                          // saya, me, my
 	cAgain                       // lagi, again, anymore, more
 	cAll                         // apa, semua, all, any, everything
-	cVague                       // dulu, sementara, it: the thing stopped is unclear
+	cVague                       // dulu, sementara, it, wait: the thing stopped, or for how long, is unclear
 	cHead                        // i, you, bisa, can, sudah: may stand before a bare "stop"
 	cHow                         // cara, how, bagaimana: asking how
 	cTime                        // kapan, when, jam: asking when
 	cOther                       // di, by, kontak, halte: "stop" of another meaning, next to it
 	cRemove                      // hapus, keluarkan, remove, delete: removing
-	cFrom                        // dari, from, off
+	cFrom                        // dari, from, off, out
 	cErase                       // hapus, delete, erase, forget: erasing
-	cData                        // data, informasi, information
-	cNumber                      // nomor, number, akun, account: what identifies the contact
+	cData                        // data, informasi, riwayat, akun, history: what is kept
+	cNumber                      // nomor, number: what identifies the contact
 	cPersonal                    // pribadi, diri, personal
 	cAbout                       // tentang, about
-	cSystem                      // sistem, database, records: where data is kept
+	cSystem                      // sistem, database, toko, warung: where data is kept
 	cView                        // lihat, cek, show: seeing
-	cAsk                         // apa, what, which: asking what
+	cAsk                         // apa, mana, what, where: asking what or where
 	cKeep                        // simpan, disimpan, store: keeping
 	cHave                        // punya, have, know: having or knowing
 	cStartWord                   // start, mulai, subscribe, berlangganan: asking to be on
@@ -127,13 +127,18 @@ const (
 	cSkip                        // pengiriman: may stand between stop and what is stopped
 	cAsked                       // set on the word after tolong, mohon or please
 	cLink                        // ke, to, with, for: may join a verb to what it is about
-	cJoin                        // ikut, gabung, join, add: joining a list
+	cJoin                        // ikut, gabung, masukkan, join, add: joining a list
 	cNotify                      // kabari, notify: asking to be told
 	cFreq                        // tiap, every, minggu: how often
 	cComplaint                   // keberatan, ganggu, annoying: a complaint
-	cConj                        // tapi, dan, but: a new clause
-	cMention                     // ketik, type, reply: the word stop is talked about, not said
+	cConj                        // tapi, dan, sama, but: a new clause, or one more thing
+	cMention                     // ketik, pencet, type, reply: the word stop is talked about, not said
 	cInsist                      // bilang, berkali, said: insisting
+	cOops                        // sengaja, accidentally, kepencet: by accident (see oops)
+	cPast                        // tadi, kemarin, barusan: earlier
+	cOff                         // remove, keluarkan, coret: taking someone off a list
+	cYou                         // kalian, kamu, you: the shop, spoken to
+	cForever                     // permanen, forever: for good
 )
 
 // vocabulary lists the words of each role. Words are after Words: chat
@@ -148,9 +153,9 @@ var vocabulary = []struct {
 	{cCancel, "batal batalkan membatalkan cancel matikan nonaktifkan off disable"},
 	{cEnough, "cukup enough"},
 	{cSudah, "sudah"},
-	{cNeg, "tidak jangan dont not never cant wont bukan g"},
+	{cNeg, "tidak jangan dont didnt not never cant wont bukan g"},
 	{cDont, "jangan dont never"},
-	{cAux, "mau ingin want wanna to usah perlu need pernah ever akan will bisa able"},
+	{cAux, "mau ingin want wanna to usah perlu need pernah ever akan will bisa able bermaksud maksud mean meant masih still"},
 	{cWant, "mau ingin want wanna"},
 	{cGet, "terima menerima dapat mendapat mendapatkan receive receiving get getting dikirimi dikirim dikabari dichat dispam diganggu dihubungi ditelepon"},
 	{cSend, "kirim kirimi mengirim mengirimi mengirimkan kabari send sending message messaging text texting spam spamming chat chatting ngechat hubungi menghubungi contact contacting email emailing call calling telepon ganggu mengganggu bother bothering wa blast"},
@@ -162,21 +167,21 @@ var vocabulary = []struct {
 	{cMe, "saya me my mine kami us"},
 	{cAgain, "lagi again anymore more terus back"},
 	{cAll, "apa semua all any anything everything apapun"},
-	{cVague, "dulu sementara sebentar bentar it this that these those for pause"},
+	{cVague, "dulu sementara sebentar bentar it this that these those for pause wait tunggu"},
 	{cHead, "saya i mau ingin want wanna to sudah bisa boleh can could would like do does you kamu kalian anda minta harap cukup so lets"},
 	{cHow, "cara how bagaimana"},
 	{cTime, "kapan when jam until lama"},
 	{cOther, "di by at kontak over halte bus busway pit truck non watch motion sign light lampu shop"},
 	{cRemove, "hapus hapuskan dihapus keluar keluarkan dikeluarkan remove delete take coret"},
-	{cFrom, "dari from off"},
+	{cFrom, "dari from off out"},
 	{cErase, "hapus hapuskan menghapus dihapus delete deleted erase erased remove wipe forget lupakan hilangkan"},
-	{cData, "data informasi information info details"},
-	{cNumber, "nomor number akun account"},
+	{cData, "data informasi information info details riwayat history histori akun account"},
+	{cNumber, "nomor number"},
 	{cPersonal, "pribadi diri personal"},
 	{cAbout, "tentang about on"},
-	{cSystem, "sistem system database records server toko shop kalian"},
+	{cSystem, "sistem system database records server toko warung shop kalian"},
 	{cView, "lihat cek check tampilkan show see view minta tahu know"},
-	{cAsk, "apa what which"},
+	{cAsk, "apa what which mana where"},
 	{cKeep, "simpan disimpan tersimpan menyimpan store stored save saved keep kept hold collect collected kumpulkan dipakai digunakan use used"},
 	{cHave, "punya have has tahu know"},
 	{cStartWord, "start mulai aktifkan subscribe resubscribe berlangganan langganan sign reg"},
@@ -184,14 +189,19 @@ var vocabulary = []struct {
 	{cDi, "di"},
 	{cSkip, "pengiriman kiriman"},
 	{cLink, "ke to with dengan of in for buat untuk"},
-	{cJoin, "ikut gabung join add tambahkan ditambahkan masukkan dimasukkan"},
+	{cJoin, "ikut gabung join add tambahkan ditambahkan masukkan dimasukkan daftarkan didaftarkan"},
 	{cNotify, "kabari dikabari dikirimi infokan infoin notify"},
 	{cFreq, "tiap setiap every weekly daily minggu hari bulan week day month"},
 	{cComplaint, "keberatan berisik risih bosan terganggu ganggu mengganggu annoying annoyed"},
-	{cConj, "tapi but dan and"},
-	{cMention, "ketik type typed tulis reply balas"},
+	{cConj, "tapi but dan sama serta and"},
+	{cMention, "ketik type typed tulis reply balas pencet tekan klik click hit press pressed tap"},
 	{cInsist, "bilang dibilang berkali kali said told already"},
 	{cPhone, "hp handphone ponsel telepon telp wa whatsapp phone mobile"},
+	{cOops, "sengaja accidentally accident mistake mistakenly unintentionally kepencet keteken salah"},
+	{cPast, "tadi kemarin barusan yesterday earlier"},
+	{cOff, "remove keluarkan dikeluarkan coret dicoret"},
+	{cYou, "kalian kamu anda you"},
+	{cForever, "permanen selamanya permanently forever"},
 }
 
 // vocab maps each word of vocabulary to its roles.
@@ -366,6 +376,7 @@ const (
 	whyAlone       = "stop: leave me alone"
 	whyComplaint   = "stop: a complaint about promotions, and stop"
 	whyMention     = "not stop: talks about the word stop"
+	whyAccident    = "not stop: tells of an opt-out sent by accident"
 )
 
 // What the opt-out rules read: what is stopped, and the words that may
@@ -373,7 +384,7 @@ const (
 // lagi").
 const (
 	stopped = cPromo | cMsg | cList | cPesan
-	onTail  = cSend | cGet | cMe | cAll | cAgain | cStop | cVague | cDi | cSkip | cLink | cInfo | cSudah | cInsist
+	onTail  = cSend | cGet | cMe | cAll | cAgain | cStop | cVague | cDi | cSkip | cLink | cInfo | cSudah | cInsist | cFrom | cForever
 )
 
 // object reads the words from i on, skipping those of the roles skip.
@@ -395,9 +406,10 @@ func (m message) object(i int, objects, skip class) (at int, end bool) {
 // product reports whether the list or subscription at k is of a
 // product rather than of messages: "langganan galon", "berhenti
 // langganan susu". Promotions and messages may be followed by anything
-// ("stop kirim promo ke nomor ini").
+// ("stop kirim promo ke nomor ini"), and so may a list of them
+// ("berhenti dari daftar broadcast warung").
 func (m message) product(k int) bool {
-	return m.is(k, cList|cSub) && !m.is(k, cPromo|cMsg) && !m.only(k+1, len(m), onTail|stopped|cHow)
+	return m.is(k, cList|cSub) && !m.is(k, cPromo|cMsg) && !m.is(k+1, cPromo|cMsg) && !m.only(k+1, len(m), onTail|stopped|cHow|cSystem)
 }
 
 // stop applies the opt-out rules. It reports false when no rule
@@ -407,8 +419,15 @@ func (m message) product(k int) bool {
 func (m message) stop() (Intent, bool) {
 	// Opt-out words: "unsubscribe", "UNREG", "i want to unsubscribe",
 	// "unreg promo", "saya sudah unreg tapi masih dapat promo". Asking
-	// how to is unsure; "unreg kartu perdana" is about a SIM card.
-	if i := m.find(0, cUnsub); i >= 0 {
+	// how to is unsure; "unreg kartu perdana" is about a SIM card, and
+	// "kemarin ga sengaja unreg" tells of an accident, so the rules look
+	// further.
+	var other Intent
+	for i := m.find(0, cUnsub); i >= 0; i = m.find(i+1, cUnsub) {
+		if m.accidental(i) {
+			other = Intent{Why: whyAccident}
+			continue
+		}
 		j := i + 1
 		for m.is(j, cMe|cFrom|cLink|cAll) {
 			j++
@@ -438,13 +457,19 @@ func (m message) stop() (Intent, bool) {
 	// Removal from the list: "hapus saya dari daftar promo", "keluarkan
 	// saya dari list", "remove me from your mailing list", "take me off
 	// your list", "hapus nomor saya dari daftar", "nomor saya tolong
-	// dikeluarkan dari daftar broadcast", "saya keluar dari daftar".
+	// dikeluarkan dari daftar broadcast", "saya keluar dari daftar",
+	// "remove me from your promos". Data taken off a list is a stop too
+	// ("hapus data saya dari daftar promo"): a stop acts at once and
+	// costs nothing, where erasing asks first. Taking oneself off with
+	// nothing else said is a stop: "remove me", "keluarkan saya",
+	// "tolong keluarkan nomor saya"; erasing needs data named, or
+	// "hapus" or "delete" ("delete me").
 	if i := m.find(0, cRemove); i >= 0 && !m.negated(i) && m.has(cMe|cNumber) {
 		j := i + 1
-		for m.is(j, cMe|cNumber|cPhone) {
+		for m.is(j, cMe|cNumber|cPhone|cData|cPersonal) {
 			j++
 		}
-		if m.is(j, cFrom) && m.find(j+1, cList) >= 0 {
+		if m.is(j, cFrom) && m.find(j+1, cList|cPromo) >= 0 || m.is(i, cOff) && m.only(0, len(m), cOff|cMe|cNumber|cPhone|cHead) {
 			return Intent{KeywordStop, false, whyRemoved}, true
 		}
 	}
@@ -452,23 +477,22 @@ func (m message) stop() (Intent, bool) {
 	// "berhenti berlangganan", "stop sending", "stop messaging me". A
 	// stop of something else ("stop kirim barangnya") lets the rules
 	// below look further ("jangan kirim promo lagi, stop!").
-	var other Intent
 	for i := m.find(0, cStop); i >= 0; i = m.find(i+1, cStop) {
 		switch in := m.stopWord(i); in.Why {
 		case whyMention:
 			return in, false // the rest is a question about it
-		case whyStopOther:
+		case whyStopOther, whyAccident:
 			other = in
 		default:
 			return in, true
 		}
 	}
 	// Not wanting them: "tidak mau promo lagi", "ga mau dikirimi",
-	// "saya tidak mau terima promo lagi", "tidak mau berlangganan", "I
-	// don't want promotions anymore". The promotion must end the message
-	// ("tidak mau promo yang mahal" chooses a product), and "pesan"
-	// counts only after receiving ("tidak mau pesan lagi" is not wanting
-	// to order again).
+	// "saya tidak mau terima promo lagi", "tidak mau berlangganan", "ga
+	// mau ikut broadcast lagi", "I don't want promotions anymore". The
+	// promotion must end the message ("tidak mau promo yang mahal"
+	// chooses a product), and "pesan" counts only after receiving
+	// ("tidak mau pesan lagi" is not wanting to order again).
 	for i := m.find(0, cNeg); i >= 0; i = m.find(i+1, cNeg) {
 		if !m.is(i+1, cWant) {
 			continue
@@ -478,7 +502,7 @@ func (m message) stop() (Intent, bool) {
 			j++ // "i dont want to receive"
 		}
 		got := m.is(j, cGet|cSend)
-		k, end := m.object(j, cPromo|cMsg|cSub|cPesan, cGet|cSend|cMe|cAll|cAgain|cDi)
+		k, end := m.object(j, cPromo|cMsg|cSub|cPesan, cGet|cSend|cJoin|cMe|cAll|cAgain|cDi)
 		switch {
 		case k >= 0 && m.is(k, cPesan) && !got:
 		case k >= 0 && m.only(k+1, len(m), onTail|stopped):
@@ -547,6 +571,9 @@ func (m message) stopWord(i int) Intent {
 	// "don't stop", "never stop", "dont want to stop receiving promos".
 	case m.negated(i):
 		return Intent{Why: whyNegated}
+	// "tadi kepencet stop", "stop nya ga sengaja".
+	case m.accidental(i):
+		return Intent{Why: whyAccident}
 	// "bus stop", "halte", "stop kontak", "stop by the shop", "stop at
 	// the corner", "berhenti di halte".
 	case m.is(i-1, cOther) || m.is(i+1, cOther):
@@ -582,15 +609,16 @@ func (m message) stopWord(i int) Intent {
 	case !end:
 		return Intent{Why: whyStopOther}
 	// Before a stop with nothing named only "saya mau", "sudah", "bisa",
-	// "i said" or "how do i" may stand: "mobil saya berhenti" is not an
-	// opt-out.
-	case !m.only(0, i, cHead|cHow|cStop|cInsist):
+	// "i said", "how do i" or what makes it vague may stand: "mobil
+	// saya berhenti" is not an opt-out.
+	case !m.only(0, i, cHead|cHow|cStop|cInsist|cVague):
 		return Intent{Why: whyStopOther}
 	case how:
 		return Intent{KeywordStop, true, whyStopHow}
 	// "stop dulu", "berhenti dulu", "stop it", "stop kirim dulu",
-	// "pause": stop what, or for how long?
-	case m.is(i, cVague) || m.find(i+1, cVague) >= 0:
+	// "pause", "wait stop", and a stop that ends a chat ("udah dulu ya,
+	// stop"): stop what, or for how long?
+	case m.has(cVague):
 		return Intent{KeywordStop, true, whyStopVague}
 	// "stop sending", "stop messaging me", "stop spam saya".
 	case m.find(i+1, cSend|cGet) >= 0:
@@ -601,6 +629,45 @@ func (m message) stopWord(i int) Intent {
 	}
 	// "stop", "STOPP", "stop dong", "tolong stop", "stop aja".
 	return Intent{KeywordStop, false, whyStopBare}
+}
+
+// accidental reports whether the opt-out word at i is told of as sent
+// by accident: "ga sengaja unreg", "tadi kepencet stop", "salah pencet
+// unsubscribe", "I accidentally unsubscribed", "unsubscribed by
+// mistake", "unreg nya tidak sengaja". Between the two may stand only
+// the contact, "sudah", an earlier time, a negation and typing. Told
+// after the word, the accident must end the message, or be "by
+// accident": in "stop, tadi ga sengaja daftar" the subscribing was the
+// accident, and the stop stands.
+func (m message) accidental(i int) bool {
+	const between = cMe | cSudah | cPast | cNeg | cMention
+	for j := i - 1; j >= 0 && m.is(j, cOops|between); j-- {
+		if m.oops(j) {
+			return true
+		}
+	}
+	for j := i + 1; j < len(m) && (m.is(j, cOops|between) || m[j].w == "by"); j++ {
+		if m.oops(j) && (m.word(j-1) == "by" || m.only(j+1, len(m), between)) {
+			return true
+		}
+	}
+	return false
+}
+
+// oops reports whether the word at j says "by accident": "sengaja"
+// after a negation, "salah" before typing ("salah ketik", "salah
+// pencet"), "accident" and "mistake" after "by", and the other words of
+// cOops alone.
+func (m message) oops(j int) bool {
+	switch m.word(j) {
+	case "sengaja":
+		return m.is(j-1, cNeg)
+	case "salah":
+		return m.is(j+1, cMention)
+	case "accident", "mistake":
+		return m.word(j-1) == "by"
+	}
+	return m.is(j, cOops)
 }
 
 // findWord returns the index of the first w, or -1.
@@ -630,6 +697,8 @@ const (
 	whyStart      = "start: asks for promotions"
 	whyStartAgain = "start: ends wanting promotions again"
 	whyNotify     = "start: asks to be told of deals"
+	whyJoin       = "start: asks to join the list of promotions"
+	whyUndo       = "start: opted out by accident, wants promotions again"
 )
 
 // erase applies the erasure rule: an erasing word and what identifies
@@ -637,7 +706,9 @@ const (
 // saya", "hapus nomor wa saya", "delete my data", "erase my data",
 // "forget me", "delete everything you have about me", "saya mau data
 // saya dihapus", "data sy jgn disimpen, hapus aja", "bisa hapusin data
-// sy ga?". "hapus data pesanan kemarin" is about an order.
+// sy ga?", "hapus riwayat chat saya", "delete my account and my
+// number", "data pribadi saya dihapus permanen". "hapus data pesanan
+// kemarin" is about an order; "remove me" is a stop (see stop).
 func (m message) erase() (Intent, bool) {
 	m = m.untagged()
 	i := m.find(0, cErase)
@@ -648,7 +719,7 @@ func (m message) erase() (Intent, bool) {
 		return Intent{Why: whyNoErase}, true
 	case !m.has(cData | cNumber | cMe):
 		return Intent{}, false
-	case !m.only(0, len(m), cErase|cData|cNumber|cPhone|cMe|cAll|cAbout|cFrom|cSystem|cPersonal|cHead|cHave|cKeep|cDont):
+	case !m.only(0, len(m), cErase|cData|cNumber|cPhone|cMsg|cMe|cAll|cAbout|cFrom|cSystem|cPersonal|cHead|cHave|cKeep|cDont|cConj|cForever):
 		return Intent{}, false
 	}
 	return Intent{KeywordErase, false, whyErase}, true
@@ -665,7 +736,13 @@ func (m message) untagged() message {
 
 // myData applies the rules for seeing one's data.
 func (m message) myData() (Intent, bool) {
-	asked := m.has(cAsk) || m.word(0) == "do" || m.word(0) == "does" || len(m.untagged()) < len(m)
+	// A question: a question word ("disimpan di mana"), "do you", a
+	// final "tidak" ("disimpan ga?"), or the shop named as the one who
+	// keeps ("kalian nyimpen nomor hp saya?", "you still keep my chat
+	// history?"), where "simpan nomor saya ya" asks the shop to save it.
+	k := m.find(0, cKeep)
+	asked := m.has(cAsk) || m.word(0) == "do" || m.word(0) == "does" || len(m.untagged()) < len(m) ||
+		m.is(k-1, cYou|cSystem) || m.is(k-1, cAux) && m.is(k-2, cYou|cSystem)
 	m = m.untagged()
 	d := m.find(0, cData)
 	switch {
@@ -680,8 +757,8 @@ func (m message) myData() (Intent, bool) {
 		return Intent{KeywordMyData, false, whyMyData}, true
 	// "data apa yang disimpan", "data sy apa aja yg kalian simpan",
 	// "nomor sy disimpan ga?", "do you store my phone number?", "data
-	// saya dipake buat apa aja?": a question about keeping data. "simpan
-	// nomor saya ya" asks the shop to save it.
+	// saya dipake buat apa aja?", "riwayat chat saya disimpan di mana":
+	// a question about keeping data.
 	case asked && m.has(cData|cNumber) && m.has(cKeep):
 		return Intent{KeywordMyData, false, whyDataKept}, true
 	// "data apa saja tentang saya", "what data do you have about me",
@@ -724,6 +801,24 @@ func (m message) start() (Intent, bool) {
 	if len(m) == 2 && m[0].w == "opt" && m[1].w == "in" {
 		return Intent{KeywordStart, false, whyStart}, true
 	}
+	// Joining the list of promotions: "mau ikut broadcast warung",
+	// "tolong masukin nomor saya ke daftar promo", "gabung ke grup
+	// diskon toko", "add my number to your deals list", "join your
+	// mailing list". Only the shop, lists and how often may follow:
+	// "ikut promo yang kemarin" orders a deal, and "join grup wa" names
+	// no promotions.
+	if i := m.find(0, cJoin); i >= 0 && !m.negated(i) {
+		k, _ := m.object(i+1, cPromo|cSub, cMe|cNumber|cPhone|cLink|cList|cInfo|cAgain)
+		if k >= 0 && m.only(k+1, len(m), cPromo|cList|cInfo|cSystem|cFreq|cAgain|cMe|cLink) {
+			return Intent{KeywordStart, false, whyJoin}, true
+		}
+	}
+	// Wanting them back after an opt-out sent by accident: "langganan
+	// lagi dong, kemarin ga sengaja unreg", "I unsubscribed by mistake,
+	// add me back".
+	if m.again() && m.regretted() {
+		return Intent{KeywordStart, false, whyUndo}, true
+	}
 	// Wanting them at the end of a message: "kemarin ga sengaja ketik
 	// stop, mau promo lagi", "ada info diskon? mau dong dikabarin".
 	if i := m.find(0, cWant); i >= 0 && !m.is(i-1, cNeg) && m.only(i+1, len(m), cGet|cSend|cPromo|cAgain|cInfo) &&
@@ -735,4 +830,29 @@ func (m message) start() (Intent, bool) {
 		return Intent{KeywordStart, false, whyNotify}, true
 	}
 	return Intent{}, false
+}
+
+// again reports whether the message asks to be on, to receive or to
+// join once more: "langganan lagi", "mau promo lagi", "add me back",
+// "subscribe me again".
+func (m message) again() bool {
+	for i := range m {
+		if m.is(i, cStartWord|cSub|cJoin|cWant|cSend|cGet) && !m.negated(i) {
+			if k, _ := m.object(i+1, cAgain, cMe|cPromo|cList|cLink|cInfo); k >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// regretted reports whether an opt-out word of the message was sent by
+// accident (see accidental).
+func (m message) regretted() bool {
+	for i := m.find(0, cStop|cUnsub); i >= 0; i = m.find(i+1, cStop|cUnsub) {
+		if m.accidental(i) {
+			return true
+		}
+	}
+	return false
 }

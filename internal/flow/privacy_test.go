@@ -257,6 +257,35 @@ func TestPrivacyOptOut(t *testing.T) {
 		"batal langganan promo",
 		"cancel my subscription",
 		"unsubs",
+		// Taking oneself off, with no data named: a stop, not erasure.
+		"remove me pls",
+		"can you remove me",
+		"tolong keluarkan saya",
+		"keluarin aku ya kak",
+		"remove my number",
+		"saya minta dikeluarkan",
+		"take me out of your mailing list",
+		"keluarkan nomor saya dari broadcast",
+		"remove me from your promos",
+		"hapus data saya dari daftar promo", // a list: in doubt, stop
+		// Stopping from a list, and the verb forms of stop.
+		"saya mau berhenti dari grup promo",
+		"berhenti dari langganan",
+		"berhenti dari milis toko",
+		"berhenti langganan toko",
+		"stopin bc nya kak",
+		"matiin broadcast dong",
+		"hentikan iklannya",
+		"stop notifnya",
+		"berhentiin promosinya ya",
+		"setop promo",
+		"berhenti permanen",
+		"stop selamanya",
+		"unsubscribe permanently",
+		"ga mau ikut broadcast lagi",
+		// An accident told of, but not of the opt-out.
+		"ga sengaja daftar promo, stop aja",
+		"saya sengaja unreg",
 	} {
 		tests = append(tests, privacyCase{in, KeywordStop})
 	}
@@ -388,6 +417,27 @@ func TestPrivacyNotOptOut(t *testing.T) {
 		{"please stop the order", ""},
 		{"batalkan pesanan saya", ""},
 		{"cancel my order", ""},
+		// An opt-out sent by accident.
+		{"tadi ga sengaja unreg", ""},
+		{"maaf kepencet stop", ""},
+		{"salah pencet unsubscribe", ""},
+		{"I accidentally unsubscribed", ""},
+		{"unreg nya ga sengaja kak", ""},
+		{"sorry, unsubscribed by accident", ""},
+		{"i didn't mean to unsubscribe", ""},
+		{"saya tidak bermaksud stop", ""},
+		// From something else.
+		{"berhenti dari grup arisan", ""},
+		{"berhenti dari kerjaan", ""},
+		{"mobil berhenti dari tadi", ""},
+		{"stop langganan galon di toko kalian", ""},
+		{"tunggu ya kak saya transfer dulu", ""},
+		{"stop tunggu saya transfer dulu", ""},
+		{"keluarkan barang saya dari gudang", ""},
+		{"remove the onion from my order", ""},
+		{"tolong keluarkan nama saya dari daftar antrian", ""},
+		{"saya keluar dulu ya kak", ""},
+		{"STOP artinya apa?", ""},
 		{"", ""},
 	}
 	if len(tests) < 60 {
@@ -425,6 +475,18 @@ func TestPrivacyUnsure(t *testing.T) {
 		{"pause dulu ya", "stop?"},
 		{"pause", "stop?"},
 		{"kok promo tidak dikirim lagi, udah stop?", "stop?"},
+		{"caranya stop promo gimana?", "stop?"},
+		// A stop with what ends a chat, or waits.
+		{"cukup dulu, stop", "stop?"},
+		{"udah dulu ya kak, stop", "stop?"},
+		{"stop, udah dulu", "stop?"},
+		{"tunggu, stop", "stop?"},
+		{"bentar, stop", "stop?"},
+		// Clear ones stay clear.
+		{"udah cukup, stop!", "stop"},
+		{"pokoknya stop!", "stop"},
+		{"tunggu, stop kirim promo", "stop"},
+		{"stop!! udah dulu kirim promonya", "stop"},
 	})
 }
 
@@ -473,6 +535,17 @@ func TestPrivacyStart(t *testing.T) {
 		{"kemarin ga sengaja ketik stop, mau promo lagi", KeywordStart},
 		{"ada info diskon? mau dong dikabarin", KeywordStart},
 		{"kabarin ya kalau ada diskon beras", KeywordStart},
+		// Joining the list.
+		{"mau gabung grup diskon toko", KeywordStart},
+		{"daftarin nomor saya ke promo warung", KeywordStart},
+		{"add my number to your deals list", KeywordStart},
+		{"join your mailing list", KeywordStart},
+		{"masukkan saya ke broadcast", KeywordStart},
+		// Again, after an opt-out sent by accident.
+		{"ga sengaja unreg, mau langganan lagi", KeywordStart},
+		{"unsubscribed by mistake, please add me back", KeywordStart},
+		{"tadi kepencet stop, kirim promo lagi ya", KeywordStart},
+		{"accidentally hit stop, send me deals again", KeywordStart},
 		// Not asking for promotions.
 		{"promo apa hari ini?", ""},
 		{"ada promo apa?", ""},
@@ -491,6 +564,12 @@ func TestPrivacyStart(t *testing.T) {
 		{"keep the promos coming", ""},
 		{"jangan berhenti kirim promo ya", ""},
 		{"kirim pesan lagi", ""},
+		{"ikut promo yang kemarin", ""},
+		{"mau ikut promo beli 2 gratis 1", ""},
+		{"tolong masukin saya ke grup wa", ""},
+		{"masukin ke keranjang", ""},
+		{"add 2 eggs to my order", ""},
+		{"mau langganan galon lagi", ""},
 	})
 }
 
@@ -525,6 +604,13 @@ func TestPrivacyMyData(t *testing.T) {
 		{"data saya dipake buat apa aja?", KeywordMyData},
 		{"which info of mine is saved?", KeywordMyData},
 		{"cek data", KeywordMyData},
+		{"toko masih nyimpen nomor wa saya?", KeywordMyData},
+		{"di mana kalian menyimpan riwayat chat saya?", KeywordMyData},
+		{"where do you keep my data", KeywordMyData},
+		{"how long do you keep my data", KeywordMyData},
+		{"toko nyimpen data apa aja", KeywordMyData},
+		{"do you still store my number", KeywordMyData},
+		{"akun saya", KeywordMyData},
 		// Not theirs, or not asking to see it.
 		{"data saya salah", ""},
 		{"paket data apa yang kamu punya?", ""},
@@ -535,6 +621,12 @@ func TestPrivacyMyData(t *testing.T) {
 		{"simpan nomor saya ya kak", ""},
 		{"save my number", ""},
 		{"nomor saya sudah ganti", ""},
+		{"tolong simpan nomor saya", ""},
+		{"nomor saya disimpan ya kak", ""},
+		{"riwayat pesanan saya", ""},
+		{"kalian simpan stok beras?", ""},
+		{"toko simpan barang di mana", ""},
+		{"keep the change", ""},
 	})
 }
 
@@ -567,6 +659,17 @@ func TestPrivacyErase(t *testing.T) {
 		{"delete everything you have about me", KeywordErase},
 		{"tolong hapus nomor hp saya dari database toko", KeywordErase},
 		{"data sy jgn disimpen, hapus aja", KeywordErase},
+		{"hapus riwayat chat saya", KeywordErase},
+		{"delete my chat history", KeywordErase},
+		{"delete my account and my number", KeywordErase},
+		{"tolong hapus akun dan data saya", KeywordErase},
+		{"hapus akun sama data saya", KeywordErase},
+		{"data saya hapus permanen ya", KeywordErase},
+		{"minta data ttg saya dihapus", KeywordErase},
+		{"remove my account", KeywordErase},
+		{"remove me and my data", KeywordErase},
+		{"erase me", KeywordErase},
+		{"hapus saya", KeywordErase},
 		// About something else, or refused.
 		{"hapus data pesanan kemarin", ""},
 		{"hapus pesanan saya", ""},
@@ -576,6 +679,10 @@ func TestPrivacyErase(t *testing.T) {
 		{"kenapa data saya dihapus?", ""},
 		{"hapus saya dari daftar promo", KeywordStop},
 		{"hapus nomor saya dari database kalian", KeywordErase},
+		{"hapus chat tadi ya, salah kirim", ""},
+		// Taken off the list: a stop.
+		{"remove me please", KeywordStop},
+		{"keluarkan saya", KeywordStop},
 	})
 }
 
