@@ -69,6 +69,11 @@ type Handover struct {
 	// Reminded is when the bot last reminded the customer that staff
 	// will answer; one reminder per quiet stretch, not one per message.
 	Reminded time.Time `json:"reminded,omitzero"`
+	// Alerted is when the staff on duty were told that the conversation
+	// waits, OwnerAlerted when the owners were, as it still waited
+	// unclaimed: each once per waiting spell (zero until then).
+	Alerted      time.Time `json:"alerted,omitzero"`
+	OwnerAlerted time.Time `json:"owner_alerted,omitzero"`
 	// Resume is what the bot still owes the customer after the
 	// conversation came back to it; nil when nothing.
 	Resume *Resume `json:"resume,omitempty"`
@@ -210,6 +215,9 @@ type InboxEntry struct {
 	// holder's.
 	LastInbound time.Time
 	LastStaff   time.Time
+	// Alerted and OwnerAlerted are when staff, and the owners, were
+	// told that it waits (Handover's).
+	Alerted, OwnerAlerted time.Time
 }
 
 // Timeline is what the console shows of one contact: the profile, the

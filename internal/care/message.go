@@ -122,7 +122,20 @@ const (
 	Transactional Class = "transactional"
 	// Promotional is anything the shop wants to sell.
 	Promotional Class = "promotional"
+	// StaffAlert goes to a staff member's own chat with the bot, never
+	// to a customer: alerts about conversations waiting for staff, and
+	// the bot's answers to what the staff member writes there (LINK,
+	// KLAIM). The gate sends it only to a chat linked to the account it
+	// names, or as the answer to a message that chat sent the staff
+	// desk.
+	StaffAlert Class = "staff_alert"
 )
+
+// ShopStarted reports whether the shop starts messages of this class of
+// its own accord (order updates, promotions), rather than answering
+// someone who wrote or alerting staff who asked for it: WhatsApp paces
+// those far lower.
+func (c Class) ShopStarted() bool { return c == Transactional || c == Promotional }
 
 // Choice is an option offered with a question.
 type Choice struct {

@@ -16,6 +16,9 @@ type Delivery struct {
 	// Profile is the contact's profile as it is now (zero when none is
 	// kept: a new or erased contact).
 	Profile Contact
+	// StaffChat is what the store holds now about the staff chat a
+	// StaffAlert goes to; zero for every other class.
+	StaffChat StaffChatState
 }
 
 // Lane is one queue of the outbox: a channel's replies (and staff
@@ -28,13 +31,14 @@ type Lane string
 // delivered to the web page by whichever process serves it.
 const SimChannel = "sim"
 
-// LaneOf is the lane of a message of class c to a.
+// LaneOf is the lane of a message of class c to a. Alerts to staff
+// share the replies' lane: a long promotion must not hold them back.
 func LaneOf(a Address, c Class) Lane {
 	ch := string(a.Channel)
 	if a.Simulated() {
 		ch = SimChannel
 	}
-	if c == Reply {
+	if c == Reply || c == StaffAlert {
 		return Lane(ch + ".reply")
 	}
 	return Lane(ch + ".shop")

@@ -15,6 +15,9 @@ type Conversation struct {
 	// Broken says why the stored session or profile could not be read;
 	// the message cannot be processed and is dead-lettered.
 	Broken error
+	// StaffChat is the staff account the message's chat is linked to
+	// (MessageRef.Address or Alias); "" for a customer's.
+	StaffChat string
 }
 
 // Commit is the effect of one processed inbound message, stored at once
@@ -59,6 +62,10 @@ type ResolveRequest struct {
 	// Replace is a contact whose erasure is under way: its addresses get
 	// a new contact instead.
 	Replace ContactID
+	// CheckStaff: the address wrote to the bot, and a staff member's
+	// linked chat is no customer's. It is named (Resolution.StaffChat)
+	// and gets no contact.
+	CheckStaff bool
 }
 
 // Resolution is the contact of a ResolveRequest.
@@ -73,12 +80,21 @@ type Resolution struct {
 	// Other is a different contact the alias already belonged to: the
 	// two are one person and Other is to be merged into Contact.
 	Other ContactID
+	// StaffChat is the staff account the address (or alias) is linked
+	// to; then it is a staff member's chat with the bot, no contact is
+	// made or named, and the rest is zero.
+	StaffChat string
 }
 
 // MessageRef names one inbound message of one contact.
 type MessageRef struct {
 	Contact   ContactID
 	MessageID string
+	// Address and Alias, when set, are where the message came from:
+	// LoadMany then also says whether that chat is a staff member's
+	// (Conversation.StaffChat), which may have changed since the
+	// runtime learnt the address's contact.
+	Address, Alias Address
 }
 
 // Conversations loads and stores conversations, several at a time so
@@ -95,7 +111,8 @@ type Conversations interface {
 	// session version moved on since it was loaded.
 	CommitMany(ctx context.Context, commits []Commit) []error
 	// Resolve returns the contact of each address, making a contact for
-	// an address never seen, and files aliases under the same contact.
+	// an address never seen, and files aliases under the same contact
+	// (see ResolveRequest.CheckStaff for a staff member's chat).
 	Resolve(ctx context.Context, reqs []ResolveRequest) ([]Resolution, error)
 	// Records returns the contact's consent ledger and whole retained
 	// transcript.

@@ -6,6 +6,7 @@ package outreach
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
@@ -103,11 +104,15 @@ func refuse(reason string) Decision { return Decision{Verdict: care.Refuse, Reas
 //     person at the shop took the conversation over;
 //   - transactional: about an order, while the orders consent stands;
 //   - promotional: an active promotions consent given after any
-//     erasure, not blocked, outside the quiet hours.
+//     erasure, not blocked, outside the quiet hours;
+//   - staff alert: see staffChat.
 //
 // Nothing goes to an address that is not the person's, or that the
 // channel cannot reach.
 func (g Gate) Decide(d care.Delivery, now time.Time) Decision {
+	if d.Class == care.StaffAlert {
+		return staffChat(d, now)
+	}
 	p := d.Profile
 	switch {
 	case p.ID == "" || p.MergedInto != "":
@@ -162,6 +167,26 @@ func (g Gate) Decide(d care.Delivery, now time.Time) Decision {
 		return Decision{Verdict: care.Allow, Reason: "promotions consent"}
 	}
 	return refuse("unknown class " + string(d.Class))
+}
+
+// staffChat decides on a message to a staff member's own chat, from the
+// chat's link as the store holds it now: it goes to a chat linked to
+// the account the message names (the staff member asked for alerts by
+// linking it; no consent, no quiet hours: they are on duty), or as the
+// answer to a message the chat sent the staff desk within
+// care.StaffChatWindow (a wrong code, UNLINK). Anything else, a
+// customer's address above all, is refused.
+func staffChat(d care.Delivery, now time.Time) Decision {
+	st := d.StaffChat
+	switch {
+	case st.Account != "" && d.Staff != "" && strings.EqualFold(st.Account, d.Staff):
+		return Decision{Verdict: care.Allow, Reason: "to the staff member's linked chat"}
+	case d.InReplyTo != "" && !st.Heard.IsZero() && now.Sub(st.Heard) <= care.StaffChatWindow:
+		return Decision{Verdict: care.Allow, Reason: "answer to the staff chat's message"}
+	case st.Account != "":
+		return refuse("staff chat linked to another account")
+	}
+	return refuse("not a linked staff address")
 }
 
 // unsolicited refuses a message the shop starts to a WhatsApp number

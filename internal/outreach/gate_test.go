@@ -169,3 +169,48 @@ func TestQuietHours(t *testing.T) {
 		})
 	}
 }
+
+// TestGateStaffAlert: a message to a staff chat goes only where the
+// store says the chat is linked to the account it names, or as the
+// answer to what the chat sent the staff desk lately; never by what it
+// says of itself, and never to a customer's address, whatever its
+// profile allows.
+func TestGateStaffAlert(t *testing.T) {
+	now := time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC) // in anyone's quiet hours
+	rina := care.Address{Channel: care.Telegram, ID: "777"}
+	customer := care.Contact{ID: "ctg00000000000001", Addresses: []care.Address{rina}, LastInbound: now.Add(-time.Minute),
+		Consent: map[care.Purpose]care.ConsentState{care.Promotions: {Granted: true, At: now.Add(-time.Hour)}}}
+	alert := func(staff, inReplyTo string, st care.StaffChatState) care.Delivery {
+		return care.Delivery{Outbound: care.Outbound{ID: "a1", Contact: "cbox0000000000001", Address: rina, Class: care.StaffAlert,
+			Origin: care.OriginSystem, Staff: staff, InReplyTo: inReplyTo, Created: now.Add(-time.Minute)}, StaffChat: st}
+	}
+	tests := []struct {
+		name   string
+		d      care.Delivery
+		want   care.Verdict
+		reason string
+	}{
+		{"to the chat linked to the account named", alert("Rina", "", care.StaffChatState{Account: "rina"}), care.Allow, "to the staff member's linked chat"},
+		{"an answer to the linked chat", alert("Rina", "m9", care.StaffChatState{Account: "Rina"}), care.Allow, "to the staff member's linked chat"},
+		{"to a chat linked to another account", alert("Rina", "", care.StaffChatState{Account: "budi"}), care.Refuse, "staff chat linked to another account"},
+		{"to an address that is not a linked staff address", alert("Rina", "", care.StaffChatState{}), care.Refuse, "not a linked staff address"},
+		{"naming no account", alert("", "", care.StaffChatState{Account: "rina"}), care.Refuse, "staff chat linked to another account"},
+		{"to a customer's address, whatever the profile allows", func() care.Delivery {
+			d := alert("Rina", "", care.StaffChatState{})
+			d.Contact, d.Profile = customer.ID, customer
+			return d
+		}(), care.Refuse, "not a linked staff address"},
+		{"the answer to a wrong code", alert("", "m1", care.StaffChatState{Heard: now.Add(-time.Minute)}), care.Allow, "answer to the staff chat's message"},
+		{"an answer an hour late", alert("", "m1", care.StaffChatState{Heard: now.Add(-care.StaffChatWindow - time.Second)}), care.Refuse, "not a linked staff address"},
+		{"an answer to a message the desk never had", alert("", "m1", care.StaffChatState{}), care.Refuse, "not a linked staff address"},
+	}
+	g := NewGate(GateConfig{Quiet: QuietHours{Start: 21 * time.Hour, End: 8 * time.Hour}})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := g.Decide(tt.d, now)
+			if d.Verdict != tt.want || d.Reason != tt.reason || !d.Until.IsZero() {
+				t.Errorf("Decide = %s %q until %v, want %s %q", d.Verdict, d.Reason, d.Until, tt.want, tt.reason)
+			}
+		})
+	}
+}

@@ -23,15 +23,25 @@ import (
 // person) under it. The index and the suppression set share the {d}
 // hash tag, so this is one atomic step even on a cluster.
 //
-//	KEYS: index, suppressed
+// With ARGV 7 set, an address (or alias) linked to a staff account is
+// a staff member's chat: it gets no contact, and the link is returned.
+//
+//	KEYS: index, suppressed, staff chats
 //	ARGV: 1 address, 2 alias or "", 3 a fresh contact id, 4 the
 //	      address's fingerprint, 5 the alias's or "", 6 a contact id
-//	      being erased, whose addresses get a new contact, or ""
+//	      being erased, whose addresses get a new contact, or "",
+//	      7 "1" to look for a staff chat
 //
-// It returns {contact id, 1 if made now, suppressed ms, other}, where
-// other is a different contact the alias already belongs to (the two
-// are one person: a merge is due), else "".
+// It returns {contact id, 1 if made now, suppressed ms, other, staff
+// link}, where other is a different contact the alias already belongs
+// to (the two are one person: a merge is due), else "", and staff link
+// is the staff chat's link (then the rest is empty), else "".
 var resolveScript = redis.NewScript(`
+if ARGV[7] == '1' then
+  local staff = redis.call('HGET', KEYS[3], ARGV[1])
+  if not staff and ARGV[2] ~= '' then staff = redis.call('HGET', KEYS[3], ARGV[2]) end
+  if staff then return {'', 0, '0', '', staff} end
+end
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if id and id == ARGV[6] then id = false end
 local other = false
@@ -56,7 +66,7 @@ if made == 1 then
   supp = tonumber(redis.call('HGET', KEYS[2], ARGV[4]) or '0')
   if ARGV[5] ~= '' then supp = math.max(supp, tonumber(redis.call('HGET', KEYS[2], ARGV[5]) or '0')) end
 end
-return {id, made, tostring(supp), other or ''}
+return {id, made, tostring(supp), other or '', ''}
 `)
 
 // Resolve finds the contact of each request's address, making one for
@@ -82,8 +92,12 @@ func (s *Store) Resolve(ctx context.Context, reqs []care.ResolveRequest) ([]care
 		if r.Alias.ID != "" {
 			alias, afp = r.Alias.String(), fingerprint(salt, r.Alias)
 		}
-		return []string{s.index, s.suppressed}, []any{r.Address.String(), alias,
-			string(care.NewContactID()), fingerprint(salt, r.Address), afp, string(r.Replace)}
+		staff := ""
+		if r.CheckStaff {
+			staff = "1"
+		}
+		return []string{s.index, s.suppressed, s.staffChatsKey()}, []any{r.Address.String(), alias,
+			string(care.NewContactID()), fingerprint(salt, r.Address), afp, string(r.Replace), staff}
 	})
 	out := make([]care.Resolution, len(reqs))
 	for i, c := range cmds {
@@ -91,8 +105,12 @@ func (s *Store) Resolve(ctx context.Context, reqs []care.ResolveRequest) ([]care
 		if err != nil {
 			return nil, fmt.Errorf("resolve address: %w", unavailable(err))
 		}
-		if len(v) != 4 {
+		if len(v) != 5 {
 			return nil, fmt.Errorf("resolve address: script answered %d values", len(v))
+		}
+		if link, _ := v[4].(string); link != "" {
+			out[i].StaffChat = linkedAccount(link)
+			continue
 		}
 		id, _ := v[0].(string)
 		made, _ := v[1].(int64)

@@ -49,10 +49,12 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 		}
 	}
 	// Three plain commands a conversation: cheaper for Redis than a
-	// script that makes the same three calls.
+	// script that makes the same three calls. A fourth asks whether the
+	// chat became a staff member's since the runtime learnt its contact.
 	type cmds struct {
 		sess, prof *redis.StringCmd
 		seen       *redis.FloatCmd
+		staff      *redis.SliceCmd
 	}
 	pipe := s.client.Pipeline()
 	all := make([]cmds, len(refs))
@@ -61,6 +63,9 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 			sess: pipe.Get(ctx, s.key(r.Contact, keySession)),
 			prof: pipe.Get(ctx, s.key(r.Contact, keyProfile)),
 			seen: pipe.ZScore(ctx, s.key(r.Contact, keyInbound), r.MessageID),
+		}
+		if r.Address.ID != "" {
+			all[i].staff = pipe.HMGet(ctx, s.staffChatsKey(), r.Address.String(), r.Alias.String())
 		}
 	}
 	_, _ = pipe.Exec(ctx)
@@ -71,6 +76,17 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 			return nil, fmt.Errorf("load conversation %s: %w", id, unavailable(err))
 		}
 		conv := &convs[i]
+		if c.staff != nil {
+			links, err := c.staff.Result()
+			if err != nil {
+				return nil, fmt.Errorf("load conversation %s: %w", id, unavailable(err))
+			}
+			for _, l := range links {
+				if raw, ok := l.(string); ok && conv.StaffChat == "" {
+					conv.StaffChat = linkedAccount(raw)
+				}
+			}
+		}
 		// A record that does not decode is this conversation's problem
 		// alone: the runtime dead-letters the message, the batch goes on.
 		var err error

@@ -205,7 +205,8 @@ func (s *Store) Conversations(ctx context.Context, view care.InboxView, limit in
 func entryOf(c care.Contact) care.InboxEntry {
 	h := c.Handover
 	e := care.InboxEntry{Contact: c.ID, Name: c.Name, State: stateOf(h.State), Holder: h.Holder, Since: h.Since,
-		Reason: h.Reason, FirstWords: h.FirstWords, LastInbound: c.LastInbound, LastStaff: h.LastStaff}
+		Reason: h.Reason, FirstWords: h.FirstWords, LastInbound: c.LastInbound, LastStaff: h.LastStaff,
+		Alerted: h.Alerted, OwnerAlerted: h.OwnerAlerted}
 	for _, a := range c.Addresses {
 		if !slices.Contains(e.Channels, a.Channel) {
 			e.Channels = append(e.Channels, a.Channel)
@@ -229,6 +230,9 @@ type staffChange struct {
 	event   *care.StaffEvent
 	note    *care.Note
 	reply   *care.Outbound
+	// keepIndex leaves the inbox's indexes as they are: a mark that
+	// changes neither the state nor the conversation's last step.
+	keepIndex bool
 }
 
 func (ch staffChange) empty() bool {
@@ -345,7 +349,7 @@ func (s *Store) writeStaff(ctx context.Context, cur care.Contact, ch staffChange
 		}
 		refs = s.queueRefs(ctx, pipe, []care.Outbound{*m})
 	}
-	if ch.profile != nil {
+	if ch.profile != nil && !ch.keepIndex {
 		s.indexAdds(ctx, pipe, *ch.profile, now)
 	}
 	id := cur.ID

@@ -291,7 +291,8 @@ func fetchedPart(c *redis.Cmd, i int) *redis.StringCmd {
 const earlyRetry = 10 * time.Second
 
 // bodies fetches, in one pipeline, the message of each entry with its
-// contact's profile, and releases the entries without a message.
+// contact's profile, and releases the entries without a message. An
+// alert to a staff chat costs one more round trip, for the chat's link.
 func (s *Store) bodies(ctx context.Context, consumer string, refs []entry) ([]care.Delivery, error) {
 	type cmds struct {
 		body, prof *redis.StringCmd
@@ -368,6 +369,9 @@ func (s *Store) bodies(ctx context.Context, consumer string, refs []entry) ([]ca
 		if _, err := pipe.Exec(ctx); err != nil {
 			return nil, fmt.Errorf("release entries without a message: %w", err)
 		}
+	}
+	if err := s.staffChatStates(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

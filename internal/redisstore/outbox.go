@@ -47,7 +47,7 @@ if redis.call('HLEN', KEYS[1]) > 1 then
         local ch = m.address.channel
         if type(m.address.id) == 'string' and string.sub(m.address.id, 1, 4) == 'sim-' then ch = 'sim' end
         local lane = ch .. '.shop'
-        if m.class == 'reply' then lane = ch .. '.reply' end
+        if m.class == 'reply' or m.class == 'staff_alert' then lane = ch .. '.reply' end
         if lane == ARGV[7] then return 2 end
       end
     end

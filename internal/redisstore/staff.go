@@ -230,10 +230,10 @@ func (st *Staff) StaffAccount(ctx context.Context, name string) (care.StaffAccou
 	return rec.StaffAccount, ok, err
 }
 
-// RemoveStaff deletes an account and its tokens. Its sessions end with
-// it: a session whose account is gone is deleted when next seen, and one
-// of an account made later under the same name has the wrong stamp. See
-// care.Staff.
+// RemoveStaff deletes an account, its tokens and its linked chats. Its
+// sessions end with it: a session whose account is gone is deleted when
+// next seen, and one of an account made later under the same name has
+// the wrong stamp. See care.Staff.
 func (st *Staff) RemoveStaff(ctx context.Context, name string) error {
 	key, err := care.StaffKey(name)
 	if err != nil {
@@ -257,7 +257,10 @@ func (st *Staff) RemoveStaff(ctx context.Context, name string) error {
 	if removed.Val() == 0 {
 		return care.Errorf(care.ENotFound, "no account named %s", name)
 	}
-	return nil
+	// Its chats get no more alerts. They live under another hash tag
+	// than the account, so apart: until this is done they are already
+	// left out of the alerts, as chats of no account.
+	return st.store.unlinkAccount(ctx, key)
 }
 
 // replaceScript stores an account's new record if the account still

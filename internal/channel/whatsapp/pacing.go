@@ -141,7 +141,10 @@ func (p *pacer) reserve(chat string, class care.Class) verdict {
 	defer p.mu.Unlock()
 	now := p.now()
 	p.rollDay(now)
-	shop := class != care.Reply
+	// Replies answer someone who wrote, and alerts go to staff who
+	// linked their chat to get them: only what the shop starts is paced
+	// as such.
+	shop := class.ShopStarted()
 	if shop {
 		if now.Before(p.paused) {
 			return verdict{Defer: true, Wait: p.paused.Sub(now), Reason: fmt.Sprintf("whatsapp pacing: messages the shop starts are paused until %s (%s)", p.paused.In(p.loc).Format(time.DateTime), p.why)}

@@ -81,7 +81,9 @@ func TestPacer(t *testing.T) {
 				{advance: time.Second, chat: "b", class: care.Transactional},
 				{advance: time.Second, chat: "c", class: care.Promotional},
 				{advance: time.Second, chat: "d", class: care.Promotional, defer_: true, wait: 2*time.Minute - 3*time.Second, reason: "daily cap of 3"},
-				{chat: "d", class: care.Reply}, // replies are not capped
+				{chat: "d", class: care.Reply},                         // replies are not capped
+				{chat: "e", class: care.StaffAlert},                    // nor alerts to staff who linked the chat
+				{chat: "e", class: care.StaffAlert, wait: time.Second}, // but they keep the chat's gap
 				{advance: 2*time.Minute - 3*time.Second, chat: "d", class: care.Promotional},
 			},
 		},

@@ -62,8 +62,9 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 			c.savePacing()
 		}
 	}()
-	if m.Class != care.Reply && to.Server == types.DefaultUserServer {
-		// Replies answer someone who wrote: they are on WhatsApp.
+	if m.Class.ShopStarted() && to.Server == types.DefaultUserServer {
+		// Replies answer someone who wrote, alerts a staff member who
+		// linked the chat: they are on WhatsApp.
 		if err := c.checkOnWhatsApp(ctx, client, m.Address); err != nil {
 			return err
 		}
