@@ -32,6 +32,9 @@ type Config struct {
 	TimeZone *time.Location
 	// Lang is the language contacts are spoken to in until they pick one.
 	Lang string
+	// DefaultCountry is the calling code an import puts in place of the
+	// leading 0 of a local number (0812… becomes 62812…).
+	DefaultCountry string
 	// SessionTTL is how long an idle conversation is remembered.
 	SessionTTL time.Duration
 	// StaffHold is how long the bot stays silent after handing a
@@ -93,6 +96,7 @@ func Defaults() Config {
 		HTTPAddr:        "127.0.0.1:8080",
 		TimeZone:        loc,
 		Lang:            "id",
+		DefaultCountry:  "62",
 		SessionTTL:      30 * 24 * time.Hour,
 		StaffHold:       4 * time.Hour,
 		StaffHours:      everyDay(care.Span{Start: 8 * time.Hour, End: 20 * time.Hour}),
@@ -131,6 +135,7 @@ var Vars = []Var{
 	{Name: "MITRA_FLOWS_DIR", Help: "directory of flow files replacing the shipped ones"},
 	{Name: "MITRA_TIMEZONE", Default: "Asia/Jakarta", Help: "the shop's time zone (IANA name)"},
 	{Name: "MITRA_LANG", Default: "id", Help: "language for contacts who have not picked one (a language of the flows)"},
+	{Name: "MITRA_DEFAULT_COUNTRY", Default: "62", Help: "calling code of local numbers in contacts import: 0812… becomes 62812…"},
 	{Name: "MITRA_SESSION_TTL", Default: "720h", Help: "how long an idle conversation is remembered"},
 	{Name: "MITRA_STAFF_HOLD", Default: "4h", Help: "how long a conversation handed to staff waits for someone to take it, from when staff are next on duty"},
 	{Name: "MITRA_STAFF_HOURS", Default: "08:00-20:00", Help: "when staff answer chats, in MITRA_TIMEZONE: HH:MM-HH:MM every day, per day (mon-sat 08:00-17:00; sun off), or always"},
@@ -200,6 +205,9 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 	}
 	if v := get("MITRA_LANG"); v != "" {
 		c.Lang = v
+	}
+	if v := get("MITRA_DEFAULT_COUNTRY"); v != "" {
+		c.DefaultCountry = strings.TrimPrefix(v, "+")
 	}
 	duration := func(name string, dst *time.Duration) {
 		if v := get(name); v != "" {
@@ -360,6 +368,15 @@ func parseSwitch(v string) (bool, error) {
 	return false, errors.New("want on or off")
 }
 
+// callingCode reports whether v is a country calling code: 1 to 3
+// digits, the first not 0 (62 for Indonesia, 1 for North America).
+func callingCode(v string) bool {
+	if len(v) < 1 || len(v) > 3 || v[0] == '0' {
+		return false
+	}
+	return strings.Trim(v, "0123456789") == ""
+}
+
 // Validate reports every setting that cannot work, and combinations that
 // contradict each other.
 func (c Config) Validate() error {
@@ -382,6 +399,9 @@ func (c Config) Validate() error {
 	}
 	if c.Lang == "" {
 		errs = append(errs, errors.New("MITRA_LANG: empty"))
+	}
+	if !callingCode(c.DefaultCountry) {
+		errs = append(errs, fmt.Errorf("MITRA_DEFAULT_COUNTRY=%q: want a country calling code, 1 to 3 digits like 62", c.DefaultCountry))
 	}
 	switch c.LogFormat {
 	case "text", "json":
