@@ -53,6 +53,9 @@ type Contact struct {
 	// TimeZone is an IANA name; empty means the shop's. Quiet hours are
 	// kept in the contact's time.
 	TimeZone string `json:"tz,omitempty"`
+	// Tags are the shop's labels for the person (vip, pasar-minggu),
+	// lower case, each once: the audiences of broadcasts.
+	Tags []string `json:"tags,omitempty"`
 	// Consent is the current consent per purpose, derived from the
 	// ledger.
 	Consent map[Purpose]ConsentState `json:"consent,omitempty"`
