@@ -56,6 +56,10 @@ type Config struct {
 	// StaffAlertOwner is how long a conversation may wait unclaimed
 	// after staff were alerted before its owners are too; 0 never.
 	StaffAlertOwner time.Duration
+	// StaffAlertGather is how long the alert about a conversation that
+	// starts waiting waits, to list with it those that start meanwhile;
+	// 0 alerts about each at once.
+	StaffAlertGather time.Duration
 	// PublicURL is where staff reach Mitra from their phones
 	// ("https://toko.example", no trailing slash), for the console
 	// links in their alerts; "" when unknown (the links are paths).
@@ -92,25 +96,26 @@ type Config struct {
 func Defaults() Config {
 	loc, _ := time.LoadLocation("Asia/Jakarta")
 	return Config{
-		RedisPrefix:     "mitra",
-		HTTPAddr:        "127.0.0.1:8080",
-		TimeZone:        loc,
-		Lang:            "id",
-		DefaultCountry:  "62",
-		SessionTTL:      30 * 24 * time.Hour,
-		StaffHold:       4 * time.Hour,
-		StaffHours:      everyDay(care.Span{Start: 8 * time.Hour, End: 20 * time.Hour}),
-		StaffIdle:       2 * time.Hour,
-		StaffSessionTTL: 12 * time.Hour,
-		StaffAlertOwner: 10 * time.Minute,
-		LogFormat:       "text",
-		LogLevel:        "info",
-		DataDir:         "data",
-		PromoMax:        2,
-		PromoWindow:     7 * 24 * time.Hour,
-		QuietStart:      21 * time.Hour,
-		QuietEnd:        8 * time.Hour,
-		Transcript:      90 * 24 * time.Hour,
+		RedisPrefix:      "mitra",
+		HTTPAddr:         "127.0.0.1:8080",
+		TimeZone:         loc,
+		Lang:             "id",
+		DefaultCountry:   "62",
+		SessionTTL:       30 * 24 * time.Hour,
+		StaffHold:        4 * time.Hour,
+		StaffHours:       everyDay(care.Span{Start: 8 * time.Hour, End: 20 * time.Hour}),
+		StaffIdle:        2 * time.Hour,
+		StaffSessionTTL:  12 * time.Hour,
+		StaffAlertOwner:  10 * time.Minute,
+		StaffAlertGather: time.Minute,
+		LogFormat:        "text",
+		LogLevel:         "info",
+		DataDir:          "data",
+		PromoMax:         2,
+		PromoWindow:      7 * 24 * time.Hour,
+		QuietStart:       21 * time.Hour,
+		QuietEnd:         8 * time.Hour,
+		Transcript:       90 * 24 * time.Hour,
 		Rates: map[care.Channel]ChannelRates{
 			care.Telegram: {Overall: care.Rate{N: 30, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}},
 			care.WhatsApp: {Overall: care.Rate{N: 10, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}},
@@ -143,6 +148,7 @@ var Vars = []Var{
 	{Name: "MITRA_STAFF_SESSION_TTL", Default: "12h", Help: "how long a staff login lasts after its last request"},
 	{Name: "MITRA_TRUSTED_PROXY", Default: "off", Help: "on when a reverse proxy stands in front of Mitra: client addresses and https come from X-Forwarded-For and X-Forwarded-Proto"},
 	{Name: "MITRA_STAFF_ALERT_OWNER", Default: "10m", Help: "a conversation still waiting this long after staff were alerted alerts the owners' linked chats too, once; off for never"},
+	{Name: "MITRA_STAFF_ALERT_GATHER", Default: "1m", Help: "an alert about a conversation that starts waiting waits this long to list the others that start meanwhile in one message (0s: at once; at most 10m)"},
 	{Name: "MITRA_PUBLIC_URL", Help: "where staff reach Mitra from their phones (https://toko.example), for the console links in their alerts"},
 	{Name: "MITRA_SIMULATOR", Default: "off (on in demo)", Help: "serve the web chat simulator at / (on/off)"},
 	{Name: "MITRA_LOG_FORMAT", Default: "text", Help: "log format: text or json"},
@@ -239,6 +245,14 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("MITRA_STAFF_ALERT_OWNER=%q: want a positive duration like 10m, or off", v))
 		default:
 			c.StaffAlertOwner = d
+		}
+	}
+	if v := get("MITRA_STAFF_ALERT_GATHER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 10*time.Minute {
+			errs = append(errs, fmt.Errorf("MITRA_STAFF_ALERT_GATHER=%q: want a duration from 0s to 10m, like 1m", v))
+		} else {
+			c.StaffAlertGather = d
 		}
 	}
 	if v := get("MITRA_PUBLIC_URL"); v != "" {

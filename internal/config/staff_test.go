@@ -84,14 +84,19 @@ func TestAlertSettings(t *testing.T) {
 		name    string
 		env     map[string]string
 		owner   time.Duration
+		gather  time.Duration
 		url     string
 		wantErr []string
 	}{
-		{name: "defaults", env: map[string]string{}, owner: 10 * time.Minute},
-		{name: "set", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "25m", "MITRA_PUBLIC_URL": "https://toko.example/mitra/"},
-			owner: 25 * time.Minute, url: "https://toko.example/mitra"},
-		{name: "off", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "OFF", "MITRA_PUBLIC_URL": "http://192.168.1.5:8080"},
+		{name: "defaults", env: map[string]string{}, owner: 10 * time.Minute, gather: time.Minute},
+		{name: "set", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "25m", "MITRA_STAFF_ALERT_GATHER": "20s", "MITRA_PUBLIC_URL": "https://toko.example/mitra/"},
+			owner: 25 * time.Minute, gather: 20 * time.Second, url: "https://toko.example/mitra"},
+		{name: "off", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "OFF", "MITRA_STAFF_ALERT_GATHER": "0s", "MITRA_PUBLIC_URL": "http://192.168.1.5:8080"},
 			url: "http://192.168.1.5:8080"},
+		{name: "gathering too long", env: map[string]string{"MITRA_STAFF_ALERT_GATHER": "1h"},
+			wantErr: []string{`MITRA_STAFF_ALERT_GATHER="1h": want a duration from 0s to 10m`}},
+		{name: "gathering backwards", env: map[string]string{"MITRA_STAFF_ALERT_GATHER": "-1s"},
+			wantErr: []string{`MITRA_STAFF_ALERT_GATHER="-1s"`}},
 		{name: "not a duration", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "10"},
 			wantErr: []string{`MITRA_STAFF_ALERT_OWNER="10": want a positive duration like 10m, or off`}},
 		{name: "zero", env: map[string]string{"MITRA_STAFF_ALERT_OWNER": "0s"},
@@ -119,8 +124,9 @@ func TestAlertSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.StaffAlertOwner != tt.owner || c.PublicURL != tt.url {
-				t.Errorf("owner alert after %s, public URL %q; want %s, %q", c.StaffAlertOwner, c.PublicURL, tt.owner, tt.url)
+			if c.StaffAlertOwner != tt.owner || c.StaffAlertGather != tt.gather || c.PublicURL != tt.url {
+				t.Errorf("owner alert after %s, gathering %s, public URL %q; want %s, %s, %q",
+					c.StaffAlertOwner, c.StaffAlertGather, c.PublicURL, tt.owner, tt.gather, tt.url)
 			}
 		})
 	}
