@@ -72,6 +72,9 @@ type LinkResult struct {
 	Account string
 	// Until is when a throttled address may try again.
 	Until time.Time
+	// Repeat: the message was handled before and nothing changed now;
+	// Outcome and Account say how the chat's link stands.
+	Repeat bool
 }
 
 // StaffChats keeps the links between staff accounts and their own chats
@@ -86,7 +89,7 @@ type StaffChats interface {
 	// the account's earlier chat on that channel. A wrong code counts
 	// against a (StaffLinkTries per StaffLinkWindow). It is one step
 	// per message id: the same message delivered again changes nothing
-	// and is answered from the link as it is then.
+	// (LinkResult.Repeat).
 	LinkStaffChat(ctx context.Context, a, alias Address, code, messageID string) (LinkResult, error)
 	// UnlinkStaffChat unlinks a, and every address linked with it, and
 	// returns the account it was linked to ("" when none). The message

@@ -43,11 +43,14 @@ func (s *step) handOver(reason string) {
 		return // a person has it already
 	}
 	since := now
+	var alerted, ownerAlerted time.Time
 	if h.State == care.StateWaiting && h.Active(now, r.cfg.StaffIdle) {
-		since = h.Since // asked again: still waiting since then
+		// Asked again: still waiting since then, and staff were told
+		// about this wait already (or will be, once).
+		since, alerted, ownerAlerted = h.Since, h.Alerted, h.OwnerAlerted
 	}
 	*h = care.Handover{State: care.StateWaiting, Since: since, Reason: reason, FirstWords: h.FirstWords,
-		Until: r.cfg.StaffHours.Next(now.In(r.cfg.TimeZone)).Add(r.cfg.StaffHold)}
+		Until: r.cfg.StaffHours.Next(now.In(r.cfg.TimeZone)).Add(r.cfg.StaffHold), Alerted: alerted, OwnerAlerted: ownerAlerted}
 	s.contact.HeldSince = now
 	s.escalated = true
 	s.commit.Events = append(s.commit.Events, care.StaffEvent{At: now, Action: care.ActionHandedOver, By: care.ByMitra, Reason: reason})

@@ -10,6 +10,7 @@
 package inbound
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base32"
@@ -47,10 +48,22 @@ const (
 )
 
 // Store is what the runtime needs of the records: conversations, the
-// hand-overs that run out, and a place for messages it cannot process.
+// hand-overs that run out, staff chats and their alerts, and a place for
+// messages it cannot process.
 type Store interface {
 	care.Conversations
 	care.Handovers
+	care.StaffChats
+	care.StaffAlerts
+	// Conversations lists conversations of the inbox (care.Inbox's):
+	// the alerts read who waits.
+	Conversations(ctx context.Context, view care.InboxView, limit int) ([]care.InboxEntry, error)
+	// Takeover makes staff the holder (care.Inbox's): a claim from a
+	// staff chat.
+	Takeover(ctx context.Context, id care.ContactID, staff string) (care.Contact, error)
+	// Contact returns a contact's profile (care.Contacts'): who won a
+	// claim that lost.
+	Contact(ctx context.Context, id care.ContactID) (care.Contact, bool, error)
 	// DeadLetterInbound keeps an inbound message that cannot be
 	// processed, with why.
 	DeadLetterInbound(ctx context.Context, id care.ContactID, in care.Inbound, reason string) error
@@ -90,6 +103,16 @@ type Config struct {
 	// ErasureGrace is how long an erasure waits for its confirmation to
 	// go out before the sweeper deletes the rest (default a minute).
 	ErasureGrace time.Duration
+	// AlertOwner is how long a conversation may wait unclaimed after
+	// staff were alerted before the owners are; 0 never.
+	AlertOwner time.Duration
+	// AlertGather is how long the alert about a conversation that
+	// starts waiting waits for others to list with it; 0 alerts about
+	// each at once.
+	AlertGather time.Duration
+	// PublicURL starts the console links the bot gives staff; "" leaves
+	// them paths.
+	PublicURL string
 	// Pseudonyms name people in the logs.
 	Pseudonyms care.Pseudonyms
 	// Now is the clock; time.Now when nil.
@@ -420,17 +443,35 @@ func (r *Runtime) poison(ctx context.Context, in care.Inbound, cause error) (str
 
 // attempt is one attempt for messages of different contacts: resolve
 // their addresses, load them all, step each, commit them all. It
-// returns one error per message.
+// returns one error per message. A LINK code, and any message from a
+// staff member's linked chat, goes to the staff desk instead: it never
+// gets a contact, a session or a flow's answer.
 func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []time.Time) []error {
 	errs := make([]error, len(ins))
-	ids, fresh, err := r.resolve(ctx, ins, nil)
+	desk := make([]bool, len(ins))
+	staff := make([]string, len(ins)) // the account a staff chat is linked to
+	for i, in := range ins {
+		_, desk[i] = linkCode(in)
+	}
+	// deskOf sends the staff chats that resolving or loading revealed to
+	// the desk.
+	deskOf := func(i int, account string) {
+		if account != "" {
+			desk[i], staff[i] = true, account
+			r.ids.forget(ins[i].Address, ins[i].Alias)
+		}
+	}
+	ids, fresh, err := r.resolve(ctx, ins, nil, desk)
 	if err != nil {
 		for i := range errs {
 			errs[i] = err
 		}
 		return errs
 	}
-	convs, err := r.load(ctx, ins, ids, fresh)
+	for i, f := range fresh {
+		deskOf(i, f.StaffChat)
+	}
+	convs, err := r.load(ctx, ins, ids, fresh, desk)
 	if err != nil {
 		for i := range errs {
 			errs[i] = err
@@ -443,7 +484,9 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 	var again []int
 	replace := map[int]care.ContactID{}
 	for i, c := range convs {
+		deskOf(i, c.StaffChat)
 		switch {
+		case desk[i]:
 		case c.Broken != nil:
 			errs[i] = c.Broken
 		case c.Contact.ID != "" && !c.Contact.Erasing.IsZero():
@@ -462,13 +505,14 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 		for k, i := range again {
 			sub[k], rep[k] = ins[i], replace[i]
 		}
-		ids2, fresh2, err := r.resolve(ctx, sub, rep)
+		ids2, fresh2, err := r.resolve(ctx, sub, rep, nil)
 		if err == nil {
 			var convs2 []care.Conversation
-			convs2, err = r.load(ctx, sub, ids2, fresh2)
+			convs2, err = r.load(ctx, sub, ids2, fresh2, nil)
 			for k, i := range again {
 				if err == nil {
 					ids[i], fresh[i], convs[i] = ids2[k], fresh2[k], convs2[k]
+					deskOf(i, cmp.Or(fresh2[k].StaffChat, convs2[k].StaffChat))
 				}
 			}
 		}
@@ -478,11 +522,16 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 			}
 		}
 	}
+	for i, in := range ins {
+		if desk[i] && errs[i] == nil {
+			errs[i] = r.desk(ctx, in, staff[i])
+		}
+	}
 	records := make([]*care.Records, len(ins))
 	for i, in := range ins {
 		// MY DATA shows the ledger and transcript: one more round trip,
 		// for this rare message only.
-		if errs[i] != nil || convs[i].Seen || convs[i].Contact.ID == "" || in.Kind != care.KindText {
+		if desk[i] || errs[i] != nil || convs[i].Seen || convs[i].Contact.ID == "" || in.Kind != care.KindText {
 			continue
 		}
 		if k, _ := flow.Keyword(in.Text); k == flow.KeywordMyData {
@@ -498,7 +547,7 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 	commits := make([]care.Commit, 0, len(ins))
 	idx := make([]int, 0, len(ins))
 	for i, in := range ins {
-		if errs[i] != nil {
+		if desk[i] || errs[i] != nil {
 			continue
 		}
 		if convs[i].Seen {
@@ -544,21 +593,26 @@ func (r *Runtime) schedule(ctx context.Context, c care.Commit, res care.Resoluti
 // resolve finds the contact of each message's address: from the cache,
 // else from the store in one round trip for all. replace, when given,
 // names per message a contact being erased, whose address gets a new
-// contact. fresh tells, per message, what the store said (New: nothing
-// to load; Other: a merge is due).
-func (r *Runtime) resolve(ctx context.Context, ins []care.Inbound, replace []care.ContactID) ([]care.ContactID, []care.Resolution, error) {
+// contact; skip, when given, the messages not to resolve (the staff
+// desk's). fresh tells, per message, what the store said (New: nothing
+// to load; Other: a merge is due; StaffChat: a staff member's chat, no
+// contact's).
+func (r *Runtime) resolve(ctx context.Context, ins []care.Inbound, replace []care.ContactID, skip []bool) ([]care.ContactID, []care.Resolution, error) {
 	ids := make([]care.ContactID, len(ins))
 	fresh := make([]care.Resolution, len(ins))
 	var reqs []care.ResolveRequest
 	var idx []int
 	for i, in := range ins {
+		if skip != nil && skip[i] {
+			continue
+		}
 		if replace == nil {
 			if id, ok := r.ids.lookup(in.Address, in.Alias); ok {
 				ids[i] = id
 				continue
 			}
 		}
-		req := care.ResolveRequest{Address: in.Address, Alias: in.Alias}
+		req := care.ResolveRequest{Address: in.Address, Alias: in.Alias, CheckStaff: true}
 		if replace != nil {
 			req.Replace = replace[i]
 		}
@@ -574,6 +628,9 @@ func (r *Runtime) resolve(ctx context.Context, ins []care.Inbound, replace []car
 	}
 	for k, i := range idx {
 		ids[i], fresh[i] = res[k].Contact, res[k]
+		if res[k].StaffChat != "" {
+			continue // no contact's: nothing to remember
+		}
 		r.ids.put(ins[i].Address, res[k].Contact)
 		if ins[i].Alias.ID != "" && res[k].Other == "" {
 			r.ids.put(ins[i].Alias, res[k].Contact)
@@ -583,16 +640,22 @@ func (r *Runtime) resolve(ctx context.Context, ins []care.Inbound, replace []car
 }
 
 // load reads the conversations of the contacts that exist; a contact
-// made just now has nothing to read.
-func (r *Runtime) load(ctx context.Context, ins []care.Inbound, ids []care.ContactID, fresh []care.Resolution) ([]care.Conversation, error) {
+// made just now has nothing to read, a staff chat no conversation. It
+// also asks, for an address the cache knew, whether it became a staff
+// member's chat since (Conversation.StaffChat).
+func (r *Runtime) load(ctx context.Context, ins []care.Inbound, ids []care.ContactID, fresh []care.Resolution, skip []bool) ([]care.Conversation, error) {
 	convs := make([]care.Conversation, len(ins))
 	var refs []care.MessageRef
 	var idx []int
 	for i, in := range ins {
-		if fresh[i].New {
+		if fresh[i].New || fresh[i].StaffChat != "" || skip != nil && skip[i] {
 			continue
 		}
-		refs = append(refs, care.MessageRef{Contact: ids[i], MessageID: in.MessageID})
+		ref := care.MessageRef{Contact: ids[i], MessageID: in.MessageID}
+		if fresh[i].Contact == "" {
+			ref.Address, ref.Alias = in.Address, in.Alias
+		}
+		refs = append(refs, ref)
 		idx = append(idx, i)
 	}
 	if len(refs) == 0 {

@@ -177,7 +177,8 @@ func (s *Store) LinkStaffChat(ctx context.Context, a, alias care.Address, code, 
 		}
 		aliasKey = alias.String()
 	}
-	if code == "" || strings.ContainsFunc(code, func(r rune) bool { return r < '0' || r > '9' }) || len(code) > 6 {
+	if code == "" || strings.ContainsFunc(code, func(r rune) bool { return r < '0' || r > '9' }) || len(code) > 12 {
+		// Any number may be a wrong code; this is no number.
 		return care.LinkResult{}, care.Errorf(care.EInvalid, "link chat: a code is 6 digits")
 	}
 	salt, err := s.salt(ctx)
@@ -202,8 +203,8 @@ func (s *Store) LinkStaffChat(ctx context.Context, a, alias care.Address, code, 
 	case "wrong":
 		return care.LinkResult{Outcome: care.LinkWrong}, nil
 	}
-	res := care.LinkResult{Outcome: care.LinkDone}
-	if v[0] == "dup" && v[1] == "" {
+	res := care.LinkResult{Outcome: care.LinkDone, Repeat: v[0] == "dup"}
+	if res.Repeat && v[1] == "" {
 		res.Outcome = care.LinkWrong
 	}
 	if v[1] != "" {

@@ -82,7 +82,8 @@ func TestLinkStaffChat(t *testing.T) {
 	}{
 		{"a wrong code", rinaTG, "000000", "m1", care.LinkResult{Outcome: care.LinkWrong}},
 		{"the code", rinaTG, code, "m2", care.LinkResult{Outcome: care.LinkDone, Account: "Rina"}},
-		{"the same message delivered again", rinaTG, code, "m2", care.LinkResult{Outcome: care.LinkDone, Account: "Rina"}},
+		{"the same message delivered again", rinaTG, code, "m2", care.LinkResult{Outcome: care.LinkDone, Account: "Rina", Repeat: true}},
+		{"a wrong code delivered again", rinaTG, "000000", "m1", care.LinkResult{Outcome: care.LinkDone, Account: "Rina", Repeat: true}},
 		{"the code used again, from elsewhere", budiTG, code, "b1", care.LinkResult{Outcome: care.LinkWrong}},
 	}
 	for _, st := range steps {
