@@ -32,7 +32,7 @@ func staffCmd(opts ...redisstore.StaffOption) *cobra.Command {
 	with := func(cmd *cobra.Command, fn func(*redisstore.Staff) error) error {
 		return withStore(cmd, func(s *redisstore.Store) error { return fn(s.Staff(opts...)) })
 	}
-	c.AddCommand(staffAddCmd(with), staffListCmd(with), staffRemoveCmd(with), staffResetCmd(with), staffTokenCmd(with))
+	c.AddCommand(staffAddCmd(with), staffListCmd(with), staffRemoveCmd(with), staffResetCmd(with), staffTokenCmd(with), staffLinkCmd())
 	return c
 }
 
@@ -194,6 +194,32 @@ func staffTokenCmd(withStaff staffRunner) *cobra.Command {
 	c.Flags().StringVar(&revoke, "revoke", "", "revoke the account's token with this ID")
 	c.MarkFlagsMutuallyExclusive("label", "list", "revoke")
 	return c
+}
+
+func staffLinkCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "link NAME",
+		Short: "Make a one-time code that links the account's own Telegram or WhatsApp chat, for alerts",
+		Long: "Make a code of 6 digits, valid for 15 minutes and once, that links the chat it is sent from to the account. " +
+			"The staff member sends LINK and the code to the shop's bot from their own Telegram or WhatsApp (on Telegram, " +
+			"t.me/<bot>?start=link-<code> does it too); the bot answers \"Terhubung sebagai NAME\". The chat then gets " +
+			"alerts about conversations waiting for staff, with a button or a KLAIM code to take each. An account links " +
+			"one chat per channel; a new link replaces the old, and UNLINK in the chat ends it. Five wrong codes from a " +
+			"chat lock it out for an hour.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withStore(cmd, func(s *redisstore.Store) error {
+				code, expires, err := s.StaffLinkCode(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s sends this to the shop's bot from their own Telegram or WhatsApp before %s (once):\n",
+					args[0], expires.Local().Format("15:04"))
+				fmt.Fprintf(cmd.OutOrStdout(), "LINK %s\n", code)
+				return nil
+			})
+		},
+	}
 }
 
 // readPassword reads a new password: the first line of stdin with

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -52,6 +53,8 @@ func TestStaffCommands(t *testing.T) {
 		{name: "remove nobody", args: []string{"remove", "dewi"}, fails: "no account named dewi"},
 		{name: "revoke no token", args: []string{"token", "sari", "--revoke", "abc"}, fails: `no token "abc"`},
 		{name: "list and revoke at once", args: []string{"token", "sari", "--list", "--revoke", "abc"}, fails: "none of the others can be"},
+		{name: "a code that links a chat", args: []string{"link", "budi"}, out: "LINK "},
+		{name: "a code for nobody", args: []string{"link", "dewi"}, fails: "no account named dewi"},
 	}
 	for _, s := range steps {
 		out, _, err := runStaff(t, s.stdin, s.args...)
@@ -99,6 +102,22 @@ func TestStaffCommands(t *testing.T) {
 	}
 	if out, _, _ := runStaff(t, "", "token", "sari", "--list"); strings.Contains(out, fields[0]) {
 		t.Errorf("the revoked token is still listed:\n%s", out)
+	}
+
+	// The code links the chat it is sent from, once.
+	line, notice, err := runStaff(t, "", "link", "Sari")
+	code, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "LINK ")
+	if err != nil || !ok || len(code) != 6 || !strings.Contains(notice, "from their own Telegram or WhatsApp") {
+		t.Fatalf("link printed %q, notice %q, %v", line, notice, err)
+	}
+	client, err := redisstore.Open(os.Getenv("MITRA_REDIS_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	chat := care.Address{Channel: care.Telegram, ID: "4242"}
+	if res, err := redisstore.New(client, "clitest").LinkStaffChat(t.Context(), chat, care.Address{}, code, "m1"); err != nil || res.Outcome != care.LinkDone || res.Account != "Sari" {
+		t.Errorf("the printed code links: %+v, %v", res, err)
 	}
 
 	if out, _, err := runStaff(t, "", "remove", "budi"); err != nil || !strings.Contains(out, "removed budi") {
