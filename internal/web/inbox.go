@@ -99,10 +99,11 @@ type convView struct {
 	// Channels are the contact's channels, for the header.
 	Channels []string
 	State    care.HandoverState
-	// Chip names the state briefly, StateText says who answers now.
-	Chip, StateText string
-	Holder          string
-	Mine            bool
+	// Chip names the state briefly; StateText says who answers now,
+	// StateEn the same in English.
+	Chip, StateText, StateEn string
+	Holder                   string
+	Mine                     bool
 	// Actions staff may take now.
 	CanTakeOver, CanHandBack bool
 	// WhyNot says why the signed-in account cannot reply now; "" when
@@ -385,22 +386,22 @@ func (s *Server) convOf(tl care.Timeline, viewers []string, me, token string) co
 	switch v.State {
 	case care.StateWaiting:
 		v.Chip = "Menunggu"
-		v.StateText = "Menunggu staf sejak " + s.clock(h.Since) + " (waiting for staff)"
+		v.StateText, v.StateEn = "Menunggu staf sejak "+s.clock(h.Since)+".", "Waiting for staff."
 		v.CanTakeOver, v.CanHandBack = true, true
 	case care.StateHeld:
 		v.Chip = "Dipegang " + holderName(h.Holder, me)
 		switch {
 		case v.Mine:
-			v.StateText = "Anda memegang percakapan ini; bot diam. (You hold this; the bot keeps quiet.)"
+			v.StateText, v.StateEn = "Anda memegang percakapan ini; bot diam.", "You hold this; the bot keeps quiet."
 			v.CanHandBack = true
 		case h.Holder == care.ShopPhone:
-			v.StateText = "Dijawab dari HP toko. (The shop's phone holds this.)"
+			v.StateText, v.StateEn = "Dijawab dari HP toko.", "The shop's phone holds this."
 			v.CanTakeOver, v.CanHandBack = true, true
 		default:
-			v.StateText = fmt.Sprintf("%s memegang percakapan ini. (%s holds this.)", h.Holder, h.Holder)
+			v.StateText, v.StateEn = h.Holder+" memegang percakapan ini.", h.Holder+" holds this."
 		}
 	default:
-		v.StateText = "Bot menjawab percakapan ini. (The bot answers.)"
+		v.StateText, v.StateEn = "Bot menjawab percakapan ini.", "The bot answers."
 		v.CanTakeOver = true
 	}
 	v.WhyNot = whyNotReply(c, me, now, s.clock)

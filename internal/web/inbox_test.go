@@ -421,7 +421,7 @@ func TestConsoleQueuePage(t *testing.T) {
 	}
 	s.clock.Add(5 * time.Minute)
 	page := rina.get("/console").Body.String()
-	for _, want := range []string{`id="count-waiting">1<`, `id="count-held">1<`, "Dian", "mau tanya ongkir ke Bantul", "menunggu 5 mnt", `href="/console/c/` + string(waiting) + `"`} {
+	for _, want := range []string{`id="count-waiting" data-n="1">1<`, `id="count-held" data-n="1">1<`, "Dian", "mau tanya ongkir ke Bantul", "menunggu 5 mnt", `href="/console/c/` + string(waiting) + `"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the queue lacks %q", want)
 		}

@@ -14,7 +14,7 @@
   const STALE_MS = 20000; // without a stream this long: poll, and say so
   const SILENT_MS = 40000; // no byte this long (a comment every 15 s): the stream is dead
   const POLL_MS = 5000;
-  const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
+  const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
   const NOTIFY_GAP_MS = 5000; // at most one notification this often
   const MAX_TEXT = 4096;
 
@@ -29,7 +29,7 @@
   const errorBox = document.getElementById('composer-error');
   const notifyButton = document.getElementById('notify');
   const baseTitle = document.title;
-  const desktop = matchMedia('(hover: hover) and (pointer: fine)');
+  const touch = matchMedia('(pointer: coarse)'); // a phone: Enter is a new line
   const q = contact ? '?c=' + encodeURIComponent(contact) : '';
 
   // ---- small helpers ----
@@ -299,7 +299,7 @@
     composer.classList.toggle('mode-note', m === 'note');
     input.placeholder = m === 'note'
       ? 'Catatan pribadi, tidak dikirim ke pelanggan…'
-      : desktop.matches ? 'Tulis balasan… (Enter mengirim, Shift+Enter baris baru)' : 'Tulis balasan…';
+      : touch.matches ? 'Tulis balasan…' : 'Tulis balasan… (Enter mengirim, Shift+Enter baris baru)';
     clearError();
   }
 
@@ -342,7 +342,7 @@
     input.addEventListener('keydown', (e) => {
       // Enter sends on a desk; on a phone it is a new line, and the
       // button sends.
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && desktop.matches) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !touch.matches) {
         e.preventDefault();
         submitComposer();
       }
@@ -550,6 +550,11 @@
   }, 2000);
   setInterval(refreshTimes, 30000);
 
+  // A phone back on the network tries at once.
+  window.addEventListener('online', () => {
+    attempt = 0;
+    connect();
+  });
   window.addEventListener('pagehide', () => {
     if (ctrl) ctrl.abort();
   });
