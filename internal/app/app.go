@@ -102,18 +102,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		consumer: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), care.NewContactID()[1:7])}
 	a.metrics.WatchLanes(a.laneStats)
 	a.rt = inbound.New(inbound.Config{
-		Lang:       cfg.Lang,
-		SessionTTL: cfg.SessionTTL,
-		StaffHold:  cfg.StaffHold,
-		StaffHours: cfg.StaffHours,
-		StaffIdle:  cfg.StaffIdle,
-		Transcript: cfg.Transcript,
-		PromoMax:   cfg.PromoMax,
-		PromoDays:  int(cfg.PromoWindow / (24 * time.Hour)),
-		TimeZone:   cfg.TimeZone,
-		Logger:     log,
-		Recorder:   a.metrics,
-		Pseudonyms: pseudonyms,
+		Lang:        cfg.Lang,
+		SessionTTL:  cfg.SessionTTL,
+		StaffHold:   cfg.StaffHold,
+		StaffHours:  cfg.StaffHours,
+		StaffIdle:   cfg.StaffIdle,
+		Transcript:  cfg.Transcript,
+		PromoMax:    cfg.PromoMax,
+		PromoDays:   int(cfg.PromoWindow / (24 * time.Hour)),
+		TimeZone:    cfg.TimeZone,
+		AlertOwner:  cfg.StaffAlertOwner,
+		AlertGather: cfg.StaffAlertGather,
+		PublicURL:   cfg.PublicURL,
+		Logger:      log,
+		Recorder:    a.metrics,
+		Pseudonyms:  pseudonyms,
 	}, set, store)
 	defer func() {
 		if err != nil {
@@ -288,15 +291,21 @@ func (a *App) recoverOnce(ctx context.Context) {
 	}
 }
 
-// sweepEvery is how often due durable jobs (erasures, merges) are run
-// and lapsed staff holds returned to the bot.
+// sweepEvery is how often due durable jobs (erasures, merges) are run,
+// lapsed staff holds returned to the bot and staff alerted.
 const sweepEvery = 5 * time.Second
 
+// alertLease is how long the process that alerts staff keeps the
+// others from doing it too; it renews it every sweep.
+const alertLease = 3 * sweepEvery
+
 // sweepLoop finishes durable jobs (erasures, merges) as they come due,
-// also those a crashed process left half-done, and gives back to the
-// bot the conversations staff did not answer in time. Every process
-// sweeps: a job is claimed by one, a conversation returned by one write
-// over its profile's version.
+// also those a crashed process left half-done, gives back to the bot
+// the conversations staff did not answer in time, and alerts staff
+// about the conversations waiting for them. Every process sweeps: a job
+// is claimed by one, a conversation returned by one write over its
+// profile's version. Alerts are one process's, under a lease, so the
+// conversations that start waiting together are listed together.
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
@@ -310,6 +319,13 @@ func (a *App) sweepLoop(ctx context.Context) {
 			a.log.Warn("returning conversations staff did not answer failed; tried again shortly", "err", err)
 		} else if n > 0 {
 			a.log.Info("conversations staff did not answer went back to the bot", "count", n)
+		}
+		if ok, err := a.store.Acquire(ctx, "alerts", a.consumer, alertLease); err != nil && ctx.Err() == nil {
+			a.log.Warn("the lease to alert staff failed; tried again shortly", "err", err)
+		} else if ok {
+			if _, err := a.rt.SweepAlerts(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("alerting staff failed; tried again shortly", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
