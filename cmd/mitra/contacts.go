@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -23,7 +25,7 @@ func contactsCmd() *cobra.Command {
 			"A CONTACT is a contact id (c…, as in the logs and the audit) or an address: whatsapp:<number> or telegram:<chat id>.",
 		Args: cobra.NoArgs,
 	}
-	c.AddCommand(contactsConsentCmd(), contactsImportCmd(), contactsLinkCmd(), contactsDeadCmd())
+	c.AddCommand(contactsConsentCmd(), contactsImportCmd(), contactsExportCmd(), contactsLinkCmd(), contactsDeadCmd())
 	return c
 }
 
@@ -58,6 +60,11 @@ func contactsDeadCmd() *cobra.Command {
 
 // withStore runs fn with the configured store.
 func withStore(cmd *cobra.Command, fn func(*redisstore.Store) error) error {
+	return withConfigStore(cmd, func(_ config.Config, s *redisstore.Store) error { return fn(s) })
+}
+
+// withConfigStore runs fn with the configuration and its store.
+func withConfigStore(cmd *cobra.Command, fn func(config.Config, *redisstore.Store) error) error {
 	cfg, err := config.FromEnv(config.Defaults(), os.Getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
@@ -67,7 +74,7 @@ func withStore(cmd *cobra.Command, fn func(*redisstore.Store) error) error {
 		return err
 	}
 	defer closeStore()
-	return fn(store)
+	return fn(cfg, store)
 }
 
 // findContact reads a contact id (c…, as in the logs and the audit) or
@@ -131,45 +138,111 @@ func contactsConsentCmd() *cobra.Command {
 func contactsImportCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "import FILE.csv",
-		Short: "Add or update contacts from a CSV file; never grants consent",
-		Long: "Add or update contacts from a CSV file with a header row and the columns channel (whatsapp or " +
-			"telegram), id (the number with country code, or the chat id), and optionally name, lang, timezone " +
-			"(IANA, e.g. Asia/Makassar) and person (one label for the rows of one person on several channels: " +
-			"they become one contact). Other columns, consent among them, are ignored: promotions need the " +
-			"contact's own yes, and an import never gives it.",
+		Short: "Add or update contacts from a spreadsheet's CSV file; never grants consent",
+		Long: "Add or update contacts from a CSV file as Excel, Google Sheets or WhatsApp Business write it " +
+			"(UTF-8 with or without a byte-order mark, comma or semicolon separators, quoted fields, CRLF). " +
+			"The header row names the columns channel (whatsapp or telegram) and id (a phone number as people " +
+			"write it: 0812-3456-7891 gets the country code of MITRA_DEFAULT_COUNTRY, +62 812 3456 7891 and " +
+			"(0812) 3456-7891 work too; a Telegram chat id), and optionally name, lang (a language of the flows), " +
+			"timezone (IANA like Asia/Makassar, or WIB, WITA, WIT), tags (separated by ; or |, added to the " +
+			"contact's) and person (one label for the rows of one person on several channels: they become one " +
+			"contact). A bad row is skipped with its line and reason and the others are imported. A consent " +
+			"column is ignored: promotions need the contact's own yes, and an import never gives it. A person " +
+			"who erased their data comes back only as a new contact with none of the old records.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			rows, err := roster.ReadCSV(f)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			return withStore(cmd, func(s *redisstore.Store) error {
-				for _, r := range rows {
-					if _, err := s.Import(cmd.Context(), r.Address, care.Contact{Name: r.Name, Lang: r.Lang, TimeZone: r.TimeZone}); err != nil {
-						return err
-					}
+			return withConfigStore(cmd, func(cfg config.Config, s *redisstore.Store) error {
+				set, err := app.LoadFlows(cfg.FlowsDir)
+				if err != nil {
+					return fmt.Errorf("flows are not valid, fix them first:\n%w", err)
 				}
-				people := roster.People(rows)
-				for _, person := range people {
-					for _, a := range person[1:] {
-						if _, err := s.Link(cmd.Context(), person[0], a); err != nil {
-							return err
-						}
-					}
-				}
-				if _, err := s.Sweep(cmd.Context(), nil); err != nil {
+				in, err := os.Open(args[0])
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "imported %d addresses, %d people on several channels (consent untouched)\n", len(rows), len(people))
+				defer in.Close()
+				file, err := roster.ReadCSV(in, roster.Options{Country: cfg.DefaultCountry, Langs: set.Languages()})
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				sum, err := roster.Import(cmd.Context(), s, file)
+				if err == nil {
+					_, err = s.Sweep(cmd.Context(), nil)
+				}
+				sum.Print(cmd.OutOrStdout())
+				return err
+			})
+		},
+	}
+}
+
+func contactsExportCmd() *cobra.Command {
+	var file string
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "List every contact, or write them to a CSV file for a spreadsheet (--csv)",
+		Long: "List every contact: id, name, addresses, language, tags, consent per purpose with when it last " +
+			"changed, first seen and last message, in the shop's time zone. With --csv FILE they go to a new " +
+			"file (readable by its owner alone) instead, one row a contact. The records of people are the " +
+			"owner's to keep safe: this is a command of the server, not of the console.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withConfigStore(cmd, func(cfg config.Config, s *redisstore.Store) error {
+				if file == "" {
+					n := 0
+					err := s.EachContact(cmd.Context(), func(c care.Contact) error {
+						n++
+						return roster.PrintListed(cmd.OutOrStdout(), c, cfg.TimeZone)
+					})
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "contacts listed: %d\n", n)
+					return nil
+				}
+				n, err := exportCSV(cmd, s, file, cfg.TimeZone)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "contacts written to %s: %d\n", file, n)
 				return nil
 			})
 		},
 	}
+	c.Flags().StringVar(&file, "csv", "", "write the contacts to this new CSV file instead")
+	return c
+}
+
+// exportCSV writes every contact to a new file, readable by its owner
+// alone, and removes it again when the export fails halfway.
+func exportCSV(cmd *cobra.Command, s *redisstore.Store, name string, loc *time.Location) (n int, err error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return 0, fmt.Errorf("export: %s exists; an export never writes over a file", name)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("export: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			_ = os.Remove(name) // a partial export is worse than none
+		}
+	}()
+	w, err := roster.NewCSVWriter(f, loc)
+	if err != nil {
+		return 0, err
+	}
+	err = s.EachContact(cmd.Context(), func(c care.Contact) error {
+		n++
+		return w.Write(c)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, w.Flush()
 }
 
 func contactsLinkCmd() *cobra.Command {
