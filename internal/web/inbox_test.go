@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -589,4 +590,103 @@ func TestConversationStream(t *testing.T) {
 	await("budi holding it", func(p convPayload) bool {
 		return p.Holder == "budi" && !p.Mine && strings.Contains(p.WhyNot, "budi holds this") && strings.Contains(string(p.HTML["conv-timeline"]), "budi mengambil alih")
 	})
+}
+
+// flakyLive is a store whose marks fail while fail is set.
+type flakyLive struct {
+	care.InboxLive
+	fail atomic.Bool
+}
+
+func (f *flakyLive) InboxMark(ctx context.Context) (string, error) {
+	if f.fail.Load() {
+		return "", care.Errorf(care.EUnavailable, "redis unavailable")
+	}
+	return f.InboxLive.InboxMark(ctx)
+}
+
+// TestEventsSayWhenStale: while the server cannot read the store the
+// stream says so, and once it can it says that and sends the state.
+func TestEventsSayWhenStale(t *testing.T) {
+	s := newConsoleServer(t)
+	flaky := &flakyLive{InboxLive: s.store}
+	s.cfg.Live = flaky
+	s.hub.live = flaky
+	s.hub.every = 20 * time.Millisecond
+	rina := s.signedIn(t, "rina", staffPassword)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/console/events", nil)
+	for name, v := range rina.cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: v})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", resp, err)
+	}
+	lines := sseLines(t, resp)
+	await := func(want ...string) {
+		t.Helper()
+		deadline := time.After(5 * time.Second)
+		for _, w := range want {
+			for found := false; !found; {
+				select {
+				case line := <-lines:
+					found = line == w
+				case <-deadline:
+					t.Fatalf("no %q in 5 s", w)
+				}
+			}
+		}
+	}
+	await("event: queue")
+	flaky.fail.Store(true)
+	await("event: status", `data: {"ok":false}`)
+	flaky.fail.Store(false)
+	await("event: status", `data: {"ok":true}`, "event: queue")
+}
+
+// TestTwoProcesses: two servers over one Redis, as two processes behind
+// one address: what staff do through one shows on the other's stream,
+// and who views a conversation is known to both.
+func TestTwoProcesses(t *testing.T) {
+	a := newConsoleServer(t)
+	a.hub.every = 20 * time.Millisecond
+	// A second server over the same keys: the same store, another
+	// process.
+	b := New(a.cfg)
+	rina := a.signedIn(t, "rina", staffPassword)
+	budi := newBrowser(t, b)
+	wantRedirect(t, budi.login("budi", staffPassword, nil), "/console")
+	id := a.handsOver(t, dian, "Dian", "halo")
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/console/events?c="+string(id), nil)
+	for name, v := range rina.cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: v})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", resp, err)
+	}
+	lines := sseLines(t, resp)
+	if rec := budi.get("/console/c/" + string(id)); rec.Code != 200 {
+		t.Fatalf("budi opens it on the other server: %d", rec.Code)
+	}
+	if rec := staffAction(budi, "/console/c/"+string(id)+"/takeover", nil); rec.Code != 200 {
+		t.Fatalf("budi takes over on the other server: %d %s", rec.Code, rec.Body)
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case line := <-lines:
+			var p convPayload
+			if data, ok := strings.CutPrefix(line, "data: "); ok && json.Unmarshal([]byte(data), &p) == nil &&
+				p.Holder == "budi" && strings.Contains(string(p.HTML["conv-viewers"]), "budi") {
+				return
+			}
+		case <-deadline:
+			t.Fatal("rina's stream never showed budi viewing and holding the conversation")
+		}
+	}
 }

@@ -18,7 +18,8 @@ import (
 // The console's live updates are Server-Sent Events at /console/events:
 // "queue" when a list of the inbox changed, "conversation" when the
 // open one did, each the whole state as HTML fragments the page swaps
-// in, so a missed event is never a wrong page. One hub per process
+// in, so a missed event is never a wrong page; "status" when the
+// server cannot read the store for a while, and when it can again. One hub per process
 // finds changes: once a second, while anyone listens, it reads the
 // marks the store keeps (care.InboxLive, two small scripts in Redis)
 // and rereads only what moved, once for every page that shows it.
@@ -67,6 +68,9 @@ type hub struct {
 	subs    map[*subscriber]struct{}
 	streams map[string]int // open streams by account key
 	running bool
+	// failing: the last poll could not read the store, so the pages
+	// are told their state may be old.
+	failing bool
 }
 
 // subscriber is one open stream: the latest states it has not sent yet,
@@ -81,6 +85,14 @@ type subscriber struct {
 	mu    sync.Mutex
 	queue *inboxLists
 	conv  *convState
+	// status is whether the hub reads the store, when it changed.
+	status *liveStatus
+}
+
+// liveStatus is the "status" event: whether the page's state is kept
+// up to date.
+type liveStatus struct {
+	OK bool `json:"ok"`
 }
 
 // convState is a conversation as the hub read it; err is the store's
@@ -117,6 +129,9 @@ func (h *hub) subscribe(staff string, contact care.ContactID) (*subscriber, bool
 		return nil, false
 	}
 	sub := &subscriber{staff: staff, key: key, contact: contact, wake: make(chan struct{}, 1)}
+	if h.failing {
+		sub.status = &liveStatus{}
+	}
 	h.subs[sub] = struct{}{}
 	h.streams[key]++
 	if !h.running {
@@ -164,10 +179,11 @@ func (h *hub) watched() ([]care.ContactID, bool) {
 
 // run polls the marks while streams are open. The first poll sends the
 // state to every stream, which then holds what any later poll sees.
+// While polls fail the streams are told so, and the first poll that
+// works again sends the whole state.
 func (h *hub) run() {
 	var inbox string
 	marks := map[care.ContactID]string{}
-	failing := false
 	t := time.NewTicker(h.every)
 	defer t.Stop()
 	for {
@@ -176,13 +192,22 @@ func (h *hub) run() {
 			return
 		}
 		err := h.poll(&inbox, marks, ids)
-		switch {
-		case err != nil && !failing:
-			h.log.Warn("live updates of the console paused: the store does not answer; retrying every second", "err", err)
-		case err == nil && failing:
-			h.log.Info("live updates of the console resumed")
+		if err != nil {
+			inbox = ""
+			clear(marks)
 		}
-		failing = err != nil
+		h.mu.Lock()
+		was := h.failing
+		h.failing = err != nil
+		h.mu.Unlock()
+		switch {
+		case err != nil && !was:
+			h.log.Warn("live updates of the console paused: the store does not answer; retrying every second", "err", err)
+			h.fan(func(sub *subscriber) bool { sub.status = &liveStatus{}; return true })
+		case err == nil && was:
+			h.log.Info("live updates of the console resumed")
+			h.fan(func(sub *subscriber) bool { sub.status = &liveStatus{OK: true}; return true })
+		}
 		<-t.C
 	}
 }
@@ -255,12 +280,12 @@ func (h *hub) fan(set func(*subscriber) bool) {
 }
 
 // take returns the states sub has not sent yet.
-func (sub *subscriber) take() (*inboxLists, *convState) {
+func (sub *subscriber) take() (*liveStatus, *inboxLists, *convState) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	q, c := sub.queue, sub.conv
-	sub.queue, sub.conv = nil, nil
-	return q, c
+	st, q, c := sub.status, sub.queue, sub.conv
+	sub.status, sub.queue, sub.conv = nil, nil, nil
+	return st, q, c
 }
 
 // queuePayload is the queue as the page's script swaps it in.
@@ -514,7 +539,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	end := time.NewTimer(s.hub.life)
 	defer end.Stop()
 	send := func() error {
-		q, c := sub.take()
+		status, q, c := sub.take()
+		if status != nil {
+			if err := st.event("status", status); err != nil {
+				return err
+			}
+		}
 		if q != nil {
 			p, err := s.queuePayloadOf(*q, contact, acct.Name)
 			if err != nil {

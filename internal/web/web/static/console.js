@@ -364,6 +364,7 @@
   let pollReason = '';
   let lastState = 0; // when the page last had the server's state
   let stopped = false;
+  let storeTrouble = false; // the server said it cannot read the store
 
   function showBanner(text, bad) {
     banner.textContent = text;
@@ -441,6 +442,8 @@
     downSince = 0;
     attempt = 0;
     if (pollTimer) stopPolling();
+    // A new stream says first when the server still cannot read.
+    storeTrouble = false;
     if (!stopped) banner.hidden = true;
   }
 
@@ -491,6 +494,15 @@
     }
     if (name === 'queue') applyQueue(v);
     else if (name === 'conversation') applyConversation(v);
+    else if (name === 'status') {
+      storeTrouble = !v.ok;
+      if (storeTrouble) {
+        showBanner('Server sedang tidak bisa membaca data; pembaruan terhenti — mencoba lagi… (Updates paused: the server cannot read its data.)', true);
+      } else if (!pollTimer) {
+        banner.hidden = true;
+      }
+      return '';
+    }
     lastState = Date.now();
     return '';
   }
