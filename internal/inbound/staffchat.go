@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ type deskWords struct {
 	taken     string // the holder, the customer
 	gone      string
 	noCode    string // the code, the console link
+	noAccount string
 }
 
 // desks are the desk's texts per language; a language without its own
@@ -48,6 +50,7 @@ var desks = map[string]deskWords{
 		taken:     "%s sudah mengambil percakapan dengan %s.",
 		gone:      "Percakapan itu sudah tidak ada.",
 		noCode:    "Kode KLAIM %s tidak dikenal atau sudah kedaluwarsa. Lihat yang menunggu di konsol: %s",
+		noAccount: "Akun staf chat ini sudah dihapus, jadi chat ini tidak lagi terhubung.",
 	},
 	"en": {
 		linked:    "✅ Linked as %s. This chat will get alerts about conversations waiting for staff. Send UNLINK to stop.",
@@ -59,6 +62,7 @@ var desks = map[string]deskWords{
 		taken:     "%s has taken the conversation with %s already.",
 		gone:      "That conversation is gone.",
 		noCode:    "Claim code %s is unknown or expired. See who waits in the console: %s",
+		noAccount: "This chat's staff account was removed, so the chat is no longer linked.",
 	},
 }
 
@@ -116,6 +120,16 @@ func (r *Runtime) desk(ctx context.Context, in care.Inbound, account string) err
 		return care.ErrDuplicate
 	}
 	w, _ := r.words()
+	if live, err := r.accountLive(ctx, account); err != nil {
+		return fmt.Errorf("staff chat: %w", err)
+	} else if !live {
+		// Linked with a code of an account removed since: it acts for
+		// nobody.
+		if _, err := r.store.UnlinkStaffChat(ctx, in.Address, in.MessageID); err != nil {
+			return fmt.Errorf("staff chat: %w", err)
+		}
+		return r.answer(ctx, in, "", now, w.noAccount)
+	}
 	f := strings.Fields(strings.ToLower(in.Text))
 	var text string
 	switch {
@@ -157,6 +171,15 @@ func (r *Runtime) desk(ctx context.Context, in care.Inbound, account string) err
 	return nil
 }
 
+// accountLive reports whether account exists and has a linked chat.
+func (r *Runtime) accountLive(ctx context.Context, account string) (bool, error) {
+	chats, err := r.store.StaffChats(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(chats, func(c care.StaffChat) bool { return strings.EqualFold(c.Account, account) }), nil
+}
+
 // link links the chat with code and says how it went.
 func (r *Runtime) link(ctx context.Context, in care.Inbound, code string, now time.Time) error {
 	res, err := r.store.LinkStaffChat(ctx, in.Address, in.Alias, code, in.MessageID)
@@ -167,6 +190,19 @@ func (r *Runtime) link(ctx context.Context, in care.Inbound, code string, now ti
 		return care.ErrDuplicate // answered the first time
 	}
 	w, _ := r.words()
+	if res.Outcome == care.LinkDone {
+		// A code outlives an account removed within its 15 minutes.
+		live, err := r.accountLive(ctx, res.Account)
+		if err != nil {
+			return fmt.Errorf("link a staff chat: %w", err)
+		}
+		if !live {
+			if _, err := r.store.UnlinkStaffChat(ctx, in.Address, in.MessageID); err != nil {
+				return fmt.Errorf("link a staff chat: %w", err)
+			}
+			res = care.LinkResult{Outcome: care.LinkWrong}
+		}
+	}
 	var text string
 	switch res.Outcome {
 	case care.LinkDone:

@@ -209,6 +209,43 @@ func TestStaffChatIsNoCustomer(t *testing.T) {
 	}
 }
 
+// TestStaffChatOfARemovedAccount: a chat acts for a live account only.
+// A code whose account was removed since links nothing; a chat whose
+// account went without its link is unlinked at its next message.
+func TestStaffChatOfARemovedAccount(t *testing.T) {
+	f := newFixture(t)
+	f.withStaff(t)
+	ctx := context.Background()
+	staff := f.store.Staff(redisstore.WithBcryptCost(bcrypt.MinCost))
+	code, _, err := f.store.StaffLinkCode(ctx, "dewi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := staff.RemoveStaff(ctx, "dewi"); err != nil {
+		t.Fatal(err)
+	}
+	f.handle(t, text(dewiTG, "l1", "LINK "+code))
+	wantAnswer(t, f.sent(t), dewiTG, "Kode itu salah")
+	if res, err := f.store.Resolve(ctx, []care.ResolveRequest{{Address: dewiTG, CheckStaff: true}}); err != nil || res[0].StaffChat != "" {
+		t.Errorf("a code of a removed account linked the chat: %+v, %v", res, err)
+	}
+
+	// Rina's account goes, and is made again, while her chat stays
+	// linked to the first (as if the link outlived it).
+	f.linkChat(t, rinaTG, "Rina")
+	if err := f.client.HDel(ctx, f.prefix+":{staff}:accounts", "rina").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := staff.AddStaff(ctx, "rina", care.RoleStaff, "kopi-susu-2026"); err != nil {
+		t.Fatal(err)
+	}
+	f.handle(t, text(rinaTG, "k1", "KLAIM 1234"))
+	wantAnswer(t, f.sent(t), rinaTG, "Akun staf chat ini sudah dihapus")
+	if got := f.say(t, rinaTG, "halo"); !strings.Contains(got, "Selamat datang") {
+		t.Errorf("the unlinked chat is a customer's again; got %q", got)
+	}
+}
+
 // escalate hands a customer's conversation to staff at at: "halo" ten
 // seconds before, then "4" from the menu.
 func (f *fixture) escalate(t *testing.T, a care.Address, name string, at time.Time) {

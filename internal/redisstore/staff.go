@@ -243,6 +243,11 @@ func (st *Staff) RemoveStaff(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("remove account %s: %w", name, err)
 	}
+	// Its chats go first, under another hash tag than the account: should
+	// this fail, the account is still there to remove again.
+	if err := st.store.unlinkAccount(ctx, key); err != nil {
+		return fmt.Errorf("remove account %s: %w", name, err)
+	}
 	pipe := st.store.client.TxPipeline()
 	removed := pipe.HDel(ctx, st.accounts, key)
 	for hash, t := range tokens {
@@ -257,10 +262,7 @@ func (st *Staff) RemoveStaff(ctx context.Context, name string) error {
 	if removed.Val() == 0 {
 		return care.Errorf(care.ENotFound, "no account named %s", name)
 	}
-	// Its chats get no more alerts. They live under another hash tag
-	// than the account, so apart: until this is done they are already
-	// left out of the alerts, as chats of no account.
-	return st.store.unlinkAccount(ctx, key)
+	return nil
 }
 
 // replaceScript stores an account's new record if the account still
