@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -535,6 +536,12 @@ func fold(dst, src care.Contact) care.Contact {
 		out.Suppressed = src.Suppressed
 	}
 	out.Blocked = out.Blocked || src.Blocked
+	out.Tags = slices.Clone(dst.Tags)
+	for _, t := range src.Tags {
+		if !slices.Contains(out.Tags, t) {
+			out.Tags = append(out.Tags, t)
+		}
+	}
 	if stateOf(out.Handover.State) == care.StateBot && stateOf(src.Handover.State) != care.StateBot {
 		// The person waits for staff, or is with them, on the other side.
 		out.Handover = src.Handover

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func person(t *testing.T, s *Store, a care.Address, granted bool, at time.Time) 
 	c := care.Commit{
 		Inbound:    care.Inbound{Address: a, MessageID: "m-" + a.ID, Kind: care.KindText, Text: "halo dari " + string(a.Channel)},
 		Session:    care.Session{Flow: "menu", Step: "start"},
-		Contact:    care.Contact{ID: id, Addresses: []care.Address{a}, Name: "Sari", FirstSeen: at, LastInbound: at, LastInboundOn: map[care.Channel]time.Time{a.Channel: at}},
+		Contact:    care.Contact{ID: id, Addresses: []care.Address{a}, Name: "Sari", FirstSeen: at, LastInbound: at, LastInboundOn: map[care.Channel]time.Time{a.Channel: at}, Tags: []string{"langganan", string(a.Channel)}},
 		Consent:    []care.ConsentEvent{{Purpose: care.Promotions, Granted: granted, At: at, Channel: a.Channel, Source: care.SourceKeyword}},
 		Outbound:   []care.Outbound{{ID: "o-" + a.ID, Contact: id, Address: a, Class: care.Reply, Text: "balasan", Created: at}},
 		Transcript: time.Hour,
@@ -118,6 +119,9 @@ func checkMerged(t *testing.T, s *Store, wa, tg care.ContactID) {
 	rec, err := s.Records(ctx, wa)
 	if err != nil || len(rec.Transcript) != 4 {
 		t.Errorf("merged transcript %v, %v; want both conversations", rec.Transcript, err)
+	}
+	if !slices.Equal(c.Tags, []string{"langganan", "whatsapp", "telegram"}) {
+		t.Errorf("merged tags %v: want both contacts', once each", c.Tags)
 	}
 	if c.Handover.State != care.StateWaiting {
 		t.Errorf("merged handover %+v: want the person waiting for staff, as on Telegram", c.Handover)
