@@ -344,7 +344,7 @@ func (s *Server) apiHandback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acct, _ := staffFrom(r.Context())
-	c, err := s.cfg.Inbox.Handback(r.Context(), id, acct.Name, body.Flow)
+	c, _, err := s.handBack(r.Context(), id, acct.Name, body.Flow)
 	if err != nil {
 		s.apiError(w, r, 0, err)
 		return

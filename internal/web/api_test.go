@@ -51,7 +51,7 @@ func newInboxServer(t *testing.T) inboxServer {
 		}
 		s.tokens[strings.ToLower(a.name)] = secret
 	}
-	s.Server = New(Config{Staff: st, Inbox: store, Contacts: store, Directory: store, Canned: store,
+	s.Server = New(Config{Staff: st, Inbox: store, HandbackFlows: []string{"menu"}, Contacts: store, Directory: store, Canned: store,
 		ShopName: "Toko Sari", TimeZone: time.FixedZone("WIB", 7*3600), Now: clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	return s
 }
@@ -377,7 +377,7 @@ func TestInboxAPIRefused(t *testing.T) {
 		{name: "two values", who: "budi", method: "POST", path: conv(held, "messages"), body: `{"text": "a"} {"text": "b"}`, status: 400, error: "more than one"},
 		{name: "unknown field", who: "budi", method: "POST", path: conv(held, "messages"), body: `{"txt": "halo"}`, status: 400, error: "unknown field"},
 		{name: "body over the bound", who: "budi", method: "POST", path: conv(held, "messages"), body: `{"text": "` + strings.Repeat("a", maxBody) + `"}`, status: 413, error: "larger than"},
-		{name: "bad flow", who: "budi", method: "POST", path: conv(held, "handback"), body: `{"flow": "a/b"}`, status: 400, error: "not a flow name"},
+		{name: "bad flow", who: "budi", method: "POST", path: conv(held, "handback"), body: `{"flow": "a/b"}`, status: 400, error: "Unknown flow"},
 		{name: "unknown state", who: "budi", method: "GET", path: "/api/v1/conversations?state=open", status: 400, error: "waiting, held or all"},
 		{name: "bad limit", who: "budi", method: "GET", path: "/api/v1/conversations?limit=0", status: 400, error: "1 to 500"},
 		{name: "wrong method", who: "budi", method: "DELETE", path: "/api/v1/conversations", status: 405, error: "use GET"},

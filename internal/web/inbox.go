@@ -615,24 +615,30 @@ func (s *Server) note(w http.ResponseWriter, r *http.Request) {
 // again at once, starting the flow picked (none when "").
 func (s *Server) handback(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, func(ctx context.Context, id care.ContactID, me string) (string, error) {
-		flow := r.PostForm.Get("flow")
-		if flow != "" && !slices.Contains(s.cfg.HandbackFlows, flow) {
-			why := fmt.Sprintf("Alur %q tidak dikenal. (Unknown flow.)", clip(flow, maxEcho))
-			return why, care.Errorf(care.EInvalid, "%s", why)
-		}
-		c, err := s.cfg.Inbox.Handback(ctx, id, me, flow)
-		if err != nil {
-			return "", err
-		}
-		if s.cfg.Resume != nil {
-			// The bot says what it owes now; should this fail, it says it
-			// with its answer to the customer's next message.
-			if err := s.cfg.Resume(ctx, c.ID); err != nil {
-				s.cfg.Logger.Warn("the bot's resume after a hand-back failed; it answers the next message", "contact", c.ID, "err", err)
-			}
-		}
-		return "", nil
+		_, why, err := s.handBack(ctx, id, me, r.PostForm.Get("flow"))
+		return why, err
 	})
+}
+
+// handBack gives a conversation back to the bot for staff member me,
+// starting flow ("" for none), and has the bot answer at once; why is
+// the reason to show when the flow is not one staff may start.
+func (s *Server) handBack(ctx context.Context, id care.ContactID, me, flow string) (c care.Contact, why string, err error) {
+	if flow != "" && !slices.Contains(s.cfg.HandbackFlows, flow) {
+		why = fmt.Sprintf("Alur %q tidak dikenal. (Unknown flow.)", clip(flow, maxEcho))
+		return c, why, care.Errorf(care.EInvalid, "%s", why)
+	}
+	if c, err = s.cfg.Inbox.Handback(ctx, id, me, flow); err != nil {
+		return c, "", err
+	}
+	if s.cfg.Resume != nil {
+		// The bot says what it owes now; should this fail, it says it
+		// with its answer to the customer's next message.
+		if err := s.cfg.Resume(ctx, c.ID); err != nil {
+			s.cfg.Logger.Warn("the bot's resume after a hand-back failed; it answers the next message", "contact", c.ID, "err", err)
+		}
+	}
+	return c, "", nil
 }
 
 // act runs a staff action on the conversation of the path and answers:
