@@ -165,6 +165,27 @@ func (s *Set) langIndex(sess, env string) int {
 	return 0
 }
 
+// ChoiceLabel is the label, in lang, of the choice id of the question
+// sess waits at, or "" when it waits at none or has no such choice:
+// records show what the contact tapped as they saw it.
+func (s *Set) ChoiceLabel(sess care.Session, id, lang string) string {
+	f := s.flows[sess.Flow]
+	if f == nil {
+		return ""
+	}
+	i, ok := f.index[sess.Step]
+	if !ok {
+		return ""
+	}
+	for _, c := range f.steps[i].choices {
+		if c.id == id {
+			r := run{set: s, sess: sess, lang: s.langIndex(lang, "")}
+			return r.render(c.label[r.lang])
+		}
+	}
+	return ""
+}
+
 // ShopName is the shop's name in the default language (the shop value
 // "name"), or "Mitra" when shop.yaml gives none; pages use it as their
 // title.

@@ -120,3 +120,22 @@ func TestCollisions(t *testing.T) {
 		t.Fatalf("collisions %v, want the example hours and price share, once for each", ps)
 	}
 }
+
+func TestChoiceLabel(t *testing.T) {
+	set := load(t, understandFlows)
+	at := care.Session{Flow: "menu", Step: "show"}
+	for _, tt := range []struct {
+		sess     care.Session
+		id, lang string
+		want     string
+	}{
+		{at, "hours", "id", "Jam buka"},
+		{at, "hours", "en", "Hours"},
+		{at, "nope", "id", ""},
+		{care.Session{}, "hours", "id", ""},
+	} {
+		if got := set.ChoiceLabel(tt.sess, tt.id, tt.lang); got != tt.want {
+			t.Errorf("ChoiceLabel(%q, %q, %q) = %q, want %q", tt.sess.Flow, tt.id, tt.lang, got, tt.want)
+		}
+	}
+}

@@ -26,6 +26,11 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 	if in.Alias.ID != "" && found.Other == "" {
 		contact.AddAddress(in.Alias) // a different contact's alias joins by the merge
 	}
+	if in.Kind == care.KindChoice && in.Text == "" {
+		// The transcript, MY DATA and the console show the button's
+		// label as the contact saw it, not its id.
+		in.Text = r.flows.ChoiceLabel(conv.Session, in.Choice, cmp.Or(conv.Session.Lang, contact.Lang, r.cfg.Lang))
+	}
 	c := r.commitFor(in)
 	h := r.handover(contact, conv.Session, now)
 	if in.Kind == care.KindStaff {

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -217,7 +218,7 @@ func encodeTranscript(at time.Time, in care.Inbound, out []care.Outbound) string
 	text := in.Text
 	switch in.Kind {
 	case care.KindChoice:
-		text = in.Choice
+		text = cmp.Or(in.Text, in.Choice) // the label tapped, else its id
 	case care.KindStaff:
 		// The shop's phone wrote: its words, when the channel gives
 		// them, are the shop's.
