@@ -19,6 +19,9 @@ type Delivery struct {
 	// StaffChat is what the store holds now about the staff chat a
 	// StaffAlert goes to; zero for every other class.
 	StaffChat StaffChatState
+	// CampaignStatus is what the store holds now about the campaign a
+	// message belongs to (Outbound.Campaign); zero for other messages.
+	CampaignStatus CampaignStatus
 }
 
 // Lane is one queue of the outbox: a channel's replies (and staff

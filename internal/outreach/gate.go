@@ -104,7 +104,8 @@ func refuse(reason string) Decision { return Decision{Verdict: care.Refuse, Reas
 //     person at the shop took the conversation over;
 //   - transactional: about an order, while the orders consent stands;
 //   - promotional: an active promotions consent given after any
-//     erasure, not blocked, outside the quiet hours;
+//     erasure, not blocked, of a campaign that runs (see
+//     campaignHold), outside the quiet hours;
 //   - staff alert: see staffChat.
 //
 // Nothing goes to an address that is not the person's, or that the
@@ -160,6 +161,9 @@ func (g Gate) Decide(d care.Delivery, now time.Time) Decision {
 		}
 		if r := g.unsolicited(d); r != "" {
 			return refuse(r)
+		}
+		if dec, held := campaignHold(d, now); held {
+			return dec
 		}
 		if until := g.cfg.Quiet.until(now.In(g.location(p))); !until.IsZero() {
 			return Decision{Verdict: care.Defer, Reason: "quiet hours " + g.cfg.Quiet.String() + " in the contact's time", Until: until}

@@ -213,7 +213,7 @@ func (s *Store) erase(ctx context.Context, id care.ContactID, forget []care.Forg
 // contactKeys are every key a contact can have.
 func (s *Store) contactKeys(id care.ContactID) []string {
 	var out []string
-	for _, k := range []string{keySession, keyProfile, keyInbound, keyOutbound, keyTaken, keyLedger, keyTranscript, keyCap, keyEvents, keyNotes} {
+	for _, k := range []string{keySession, keyProfile, keyInbound, keyOutbound, keyTaken, keyLedger, keyTranscript, keyCap, keyEvents, keyNotes, keyCampaigns} {
 		out = append(out, s.key(id, k))
 	}
 	return out
@@ -411,6 +411,7 @@ func (s *Store) foldInto(ctx context.Context, src care.Contact, into care.Contac
 	caps := pipe.ZRangeWithScores(ctx, s.key(from, keyCap), 0, -1)
 	notes := pipe.LRange(ctx, s.key(from, keyNotes), 0, -1)
 	events := pipe.LRange(ctx, s.key(from, keyEvents), 0, -1)
+	marks := pipe.HGetAll(ctx, s.key(from, keyCampaigns))
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read %s: %w", from, err)
 	}
@@ -492,6 +493,13 @@ func (s *Store) foldInto(ctx context.Context, src care.Contact, into care.Contac
 				}
 				if len(caps.Val()) > 0 {
 					p.Expire(ctx, s.key(into, keyCap), 90*24*time.Hour)
+				}
+				// A campaign that reached either contact reached the person.
+				for c, m := range marks.Val() {
+					p.HSetNX(ctx, s.key(into, keyCampaigns), c, m)
+				}
+				if len(marks.Val()) > 0 {
+					p.PExpire(ctx, s.key(into, keyCampaigns), markTTL)
 				}
 				return nil
 			})

@@ -373,6 +373,9 @@ func (s *Store) bodies(ctx context.Context, consumer string, refs []entry) ([]ca
 	if err := s.staffChatStates(ctx, out); err != nil {
 		return nil, err
 	}
+	if err := s.campaignStatuses(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
