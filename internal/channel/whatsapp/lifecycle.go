@@ -189,6 +189,8 @@ func (c *Channel) onEvent(evt any) bool {
 		c.signal(signal{err: ErrReplaced})
 	case *events.TemporaryBan:
 		c.onBan(e)
+	case *events.NotifyAccountReachoutTimelock:
+		c.onTimelock(e)
 	case *events.ClientOutdated:
 		c.setStatus(StatusOutdated, "update whatsmeow")
 		c.log.Error("WhatsApp refuses this client as outdated (405): update go.mau.fi/whatsmeow and rebuild",

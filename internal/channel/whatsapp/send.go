@@ -92,6 +92,8 @@ func (c *Channel) send(ctx context.Context, m care.Outbound) error {
 	case isNotOnWhatsApp(err):
 		c.setOnWhatsApp(to.User, false)
 		return fmt.Errorf("%w: %w", care.Errorf(care.EUnreachable, "%s is not on WhatsApp", c.who(m.Address)), err)
+	case isTimelock(err):
+		return c.timelocked()
 	case isNotSent(err):
 		return &care.RetryAfterError{After: 30 * time.Second, Reason: "whatsapp: not sent: " + c.redactErr(err, m.Address).Error()}
 	}
