@@ -621,6 +621,14 @@ func (s *Store) Timeline(ctx context.Context, id care.ContactID, staff string) (
 	if err := validStaff(staff); err != nil {
 		return care.Timeline{}, fmt.Errorf("timeline: %w", err)
 	}
+	return s.timeline(ctx, id, staff)
+}
+
+// timeline reads the contact's transcript, notes and events in one round
+// trip, following a merged contact to the person. A viewer, when not
+// empty, is recorded in the staff audit in the same round trip, and the
+// read fails when that record does.
+func (s *Store) timeline(ctx context.Context, id care.ContactID, viewer string) (care.Timeline, error) {
 	c, ok, err := s.Contact(ctx, id)
 	if err != nil {
 		return care.Timeline{}, unavailable(err)
@@ -632,7 +640,9 @@ func (s *Store) Timeline(ctx context.Context, id care.ContactID, staff string) (
 	log := pipe.LRange(ctx, s.key(c.ID, keyTranscript), 0, -1)
 	notes := pipe.LRange(ctx, s.key(c.ID, keyNotes), 0, -1)
 	events := pipe.LRange(ctx, s.key(c.ID, keyEvents), 0, -1)
-	s.auditStaff(ctx, pipe, care.StaffEvent{At: s.now(), Contact: c.ID, Action: care.ActionViewed, By: staff})
+	if viewer != "" {
+		s.auditStaff(ctx, pipe, care.StaffEvent{At: s.now(), Contact: c.ID, Action: care.ActionViewed, By: viewer})
+	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return care.Timeline{}, fmt.Errorf("timeline of %s: %w", c.ID, unavailable(err))
 	}

@@ -129,27 +129,5 @@ func (s *Store) ConversationMarks(ctx context.Context, ids []care.ContactID) ([]
 // recording a view; see care.InboxLive. A merged contact is followed to
 // the person.
 func (s *Store) Reread(ctx context.Context, id care.ContactID) (care.Timeline, error) {
-	c, ok, err := s.Contact(ctx, id)
-	if err != nil {
-		return care.Timeline{}, unavailable(err)
-	}
-	if !ok || !c.Live() {
-		return care.Timeline{}, care.Errorf(care.ENotFound, "contact %s: not found (erased, being erased or never seen)", id)
-	}
-	pipe := s.client.Pipeline()
-	log := pipe.LRange(ctx, s.key(c.ID, keyTranscript), 0, -1)
-	notes := pipe.LRange(ctx, s.key(c.ID, keyNotes), 0, -1)
-	events := pipe.LRange(ctx, s.key(c.ID, keyEvents), 0, -1)
-	_, _ = pipe.Exec(ctx)
-	if err := firstErr(log, notes, events); err != nil {
-		return care.Timeline{}, fmt.Errorf("timeline of %s: %w", c.ID, unavailable(err))
-	}
-	t := care.Timeline{Contact: c, Transcript: transcriptEntries(log.Val())}
-	if t.Notes, err = decodeList[care.Note](notes.Val()); err != nil {
-		return care.Timeline{}, fmt.Errorf("notes of %s: %w", c.ID, err)
-	}
-	if t.Events, err = decodeList[care.StaffEvent](events.Val()); err != nil {
-		return care.Timeline{}, fmt.Errorf("events of %s: %w", c.ID, err)
-	}
-	return t, nil
+	return s.timeline(ctx, id, "")
 }
