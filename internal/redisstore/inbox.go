@@ -443,26 +443,40 @@ func (s *Store) Takeover(ctx context.Context, id care.ContactID, staff string) (
 	if err := validStaff(staff); err != nil {
 		return care.Contact{}, fmt.Errorf("take over: %w", err)
 	}
+	return s.moveHandover(ctx, id, staff, care.ActionTookOver, "take over", func(c care.Contact, now time.Time) (care.Contact, bool) {
+		h := c.Handover
+		if holds(h, staff) {
+			return c, false
+		}
+		// The flows' messages not sent yet are not sent (the gate
+		// compares them with HeldSince).
+		c.HeldSince = now
+		c.Handover = care.Handover{State: care.StateHeld, Holder: staff, Since: now, Reason: h.Reason, FirstWords: h.FirstWords}
+		return c, true
+	})
+}
+
+// moveHandover changes who answers the conversation for staff: a
+// take-over or a hand-back (action; doing names it in errors). It is
+// refused while another person holds the conversation. next returns the
+// profile after the change, or false where the conversation is already
+// as asked, which writes nothing and returns the contact as it is.
+func (s *Store) moveHandover(ctx context.Context, id care.ContactID, staff string, action care.StaffAction, doing string, next func(c care.Contact, now time.Time) (care.Contact, bool)) (care.Contact, error) {
 	now := s.now()
 	var was care.Handover
 	c, ch, err := s.act(ctx, id, func(c care.Contact) (staffChange, error) {
-		h := c.Handover
-		was = h
-		if err := heldByAnother(h, staff); err != nil {
+		was = c.Handover
+		if err := heldByAnother(was, staff); err != nil {
 			return staffChange{}, err
 		}
-		if holds(h, staff) {
+		n, ok := next(c, now)
+		if !ok {
 			return staffChange{}, nil
 		}
-		next := c
-		// The flows' messages not sent yet are not sent (the gate
-		// compares them with HeldSince).
-		next.HeldSince = now
-		next.Handover = care.Handover{State: care.StateHeld, Holder: staff, Since: now, Reason: h.Reason, FirstWords: h.FirstWords}
-		return staffChange{profile: &next, event: &care.StaffEvent{At: now, Action: care.ActionTookOver, By: staff}}, nil
+		return staffChange{profile: &n, event: &care.StaffEvent{At: now, Action: action, By: staff}}, nil
 	})
 	if err != nil {
-		return care.Contact{}, fmt.Errorf("take over %s: %w", id, err)
+		return care.Contact{}, fmt.Errorf("%s %s: %w", doing, id, err)
 	}
 	if ch.event != nil {
 		if err := s.settled(ctx, withContact(*ch.event, c.ID), c, was); err != nil {
@@ -492,30 +506,13 @@ func (s *Store) Handback(ctx context.Context, id care.ContactID, staff, startFlo
 	if len(startFlow) > maxFlowName || strings.ContainsFunc(startFlow, func(r rune) bool { return r <= ' ' || r == '/' }) {
 		return care.Contact{}, care.Errorf(care.EInvalid, "hand back: %q is not a flow name", startFlow)
 	}
-	now := s.now()
-	var was care.Handover
-	c, ch, err := s.act(ctx, id, func(c care.Contact) (staffChange, error) {
-		h := c.Handover
-		was = h
-		if err := heldByAnother(h, staff); err != nil {
-			return staffChange{}, err
+	return s.moveHandover(ctx, id, staff, care.ActionHandedBack, "hand back", func(c care.Contact, now time.Time) (care.Contact, bool) {
+		if stateOf(c.Handover.State) == care.StateBot {
+			return c, false
 		}
-		if stateOf(h.State) == care.StateBot {
-			return staffChange{}, nil
-		}
-		next := c
-		next.Handover = care.Handover{State: care.StateBot, Resume: &care.Resume{At: now, Notice: true, Flow: startFlow}}
-		return staffChange{profile: &next, event: &care.StaffEvent{At: now, Action: care.ActionHandedBack, By: staff}}, nil
+		c.Handover = care.Handover{State: care.StateBot, Resume: &care.Resume{At: now, Notice: true, Flow: startFlow}}
+		return c, true
 	})
-	if err != nil {
-		return care.Contact{}, fmt.Errorf("hand back %s: %w", id, err)
-	}
-	if ch.event != nil {
-		if err := s.settled(ctx, withContact(*ch.event, c.ID), c, was); err != nil {
-			return c, err
-		}
-	}
-	return c, nil
 }
 
 // staffText checks and cleans what staff wrote: not empty, at most
