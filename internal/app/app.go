@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mitra-care/mitra/flows"
+	"github.com/mitra-care/mitra/internal/broadcast"
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/channel/sim"
 	"github.com/mitra-care/mitra/internal/channel/telegram"
@@ -48,6 +49,9 @@ type App struct {
 	pseudonyms care.Pseudonyms
 	// consumer names this process to the outbox and the WhatsApp lease.
 	consumer string
+	// campaigns are the broadcasts; broadcasts feeds them.
+	campaigns  *broadcast.Service
+	broadcasts *broadcast.Runner
 }
 
 // LoadFlows reads and validates the flows of dir, or the shipped flows
@@ -124,6 +128,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 			_ = a.Close()
 		}
 	}()
+
+	a.campaigns = Campaigns(cfg, set, store, log)
+	a.broadcasts = broadcast.NewRunner(broadcast.RunnerConfig{Service: a.campaigns, Owner: a.consumer, Windows: broadcastWindows(cfg)})
 
 	var simulator care.Sender
 	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), TimeZone: cfg.TimeZone, Logger: log, Webhooks: map[string]http.Handler{},
@@ -229,6 +236,7 @@ func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.sender.Run(work) })
 	wg.Go(func() { a.sweepLoop(work) })
+	wg.Go(func() { _ = a.broadcasts.Run(work) })
 	wg.Go(func() { a.recoverOnce(work) })
 	errc := make(chan error, 1)
 	go func() { errc <- fmt.Errorf("http server: %w", a.srv.Serve(a.ln)) }()
@@ -445,6 +453,7 @@ func (a *App) startWhatsApp(ctx context.Context, cfg config.Config, channels map
 		OnAlert: func(al whatsapp.Alert) {
 			a.metrics.Alert(care.WhatsApp, string(al.Kind))
 			a.log.Error("WHATSAPP ALERT for the shop's staff", "kind", al.Kind, "message", al.Message)
+			a.holdBroadcasts(al)
 		},
 	}, a.rt, a.log)
 	channels[care.WhatsApp] = a.wa

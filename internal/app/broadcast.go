@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/broadcast"
+	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/channel/whatsapp"
+	"github.com/mitra-care/mitra/internal/config"
+	"github.com/mitra-care/mitra/internal/flow"
+	"github.com/mitra-care/mitra/internal/outreach"
+	"github.com/mitra-care/mitra/internal/redisstore"
+)
+
+// Campaigns are the shop's broadcasts over store, with the rules of
+// cfg and the flows' languages and shop name: what `mitra serve` runs
+// and `mitra broadcast` drives.
+func Campaigns(cfg config.Config, set *flow.Set, store *redisstore.Store, log *slog.Logger) *broadcast.Service {
+	rates := map[care.Channel]care.Rate{}
+	for ch, r := range cfg.Rates {
+		rates[ch] = r.Overall
+	}
+	return broadcast.New(broadcast.Config{
+		Store: store,
+		Planner: broadcast.NewPlanner(broadcast.PlanConfig{
+			Quiet:               outreach.QuietHours{Start: cfg.QuietStart, End: cfg.QuietEnd},
+			TimeZone:            cfg.TimeZone,
+			WhatsAppUnsolicited: cfg.WhatsAppUnsolicited,
+			Caps:                outreach.Caps{Max: cfg.PromoMax, Window: cfg.PromoWindow},
+			WhatsAppPerMinute:   cfg.WhatsApp.PerMinute,
+			WhatsAppDailyCap:    cfg.WhatsApp.DailyCap,
+			Rates:               rates,
+		}),
+		Langs:  set.Languages(),
+		Shop:   set.ShopName(),
+		Logger: log,
+	})
+}
+
+// broadcastWindows bound how many of a campaign's messages wait in each
+// lane: a few seconds of Telegram's rate, a few of WhatsApp's paced
+// messages (each one early is handed back and held), many for the
+// simulator.
+func broadcastWindows(cfg config.Config) map[care.Lane]int {
+	tg := 300
+	if r := cfg.Rates[care.Telegram].Overall; !r.Zero() {
+		tg = min(2000, max(20, int(5*float64(r.N)*float64(time.Second)/float64(r.Per))))
+	}
+	return map[care.Lane]int{"telegram.shop": tg, "whatsapp.shop": 3, "sim.shop": 500}
+}
+
+// holdBroadcasts pauses the campaigns that send on WhatsApp until a ban
+// or a reach-out timelock ends; they resume by themselves then.
+func (a *App) holdBroadcasts(al whatsapp.Alert) {
+	if (al.Kind != whatsapp.AlertBanned && al.Kind != whatsapp.AlertTimelock) || al.Until.IsZero() {
+		return
+	}
+	// OnAlert must return at once: the pause is written on the side.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := a.campaigns.HoldChannel(ctx, care.WhatsApp, al.Until, "WhatsApp: "+al.Message); err != nil {
+			a.log.Error("pausing the broadcasts on WhatsApp failed; the gate holds their messages meanwhile", "err", err)
+		}
+	}()
+}
