@@ -380,28 +380,26 @@ func readStaffText(w http.ResponseWriter, r *http.Request) (string, bool) {
 // customer cannot be answered (their last message is over 24 hours
 // old, or they blocked the shop).
 func (s *Server) apiMessage(w http.ResponseWriter, r *http.Request) {
-	id, err := apiContactID(r)
-	if err != nil {
-		s.apiError(w, r, 0, err)
-		return
-	}
-	text, ok := readStaffText(w, r)
-	if !ok {
-		return
-	}
-	acct, _ := staffFrom(r.Context())
-	m, err := s.cfg.Inbox.Reply(r.Context(), id, acct.Name, text)
-	if err != nil {
-		status, err := s.replyRefusal(r.Context(), id, acct.Name, err)
-		s.apiError(w, r, status, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"id": m.ID, "queued": m.Created})
+	s.apiStaffText(w, r, func(ctx context.Context, id care.ContactID, staff, text string) (int, any, error) {
+		m, err := s.cfg.Inbox.Reply(ctx, id, staff, text)
+		return http.StatusAccepted, map[string]any{"id": m.ID, "queued": m.Created}, err
+	})
 }
 
 // apiNote is POST /api/v1/conversations/{contact}/notes: a private
 // note, never sent (201 with the note).
 func (s *Server) apiNote(w http.ResponseWriter, r *http.Request) {
+	s.apiStaffText(w, r, func(ctx context.Context, id care.ContactID, staff, text string) (int, any, error) {
+		n, err := s.cfg.Inbox.Note(ctx, id, staff, text)
+		return http.StatusCreated, map[string]any{"note": n}, err
+	})
+}
+
+// apiStaffText answers a reply or a note: write gets the contact of the
+// path, the caller and the text of the body (readStaffText), and returns
+// the status and body of the answer. A refusal is answered as
+// replyRefusal says.
+func (s *Server) apiStaffText(w http.ResponseWriter, r *http.Request, write func(ctx context.Context, id care.ContactID, staff, text string) (int, any, error)) {
 	id, err := apiContactID(r)
 	if err != nil {
 		s.apiError(w, r, 0, err)
@@ -412,13 +410,13 @@ func (s *Server) apiNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acct, _ := staffFrom(r.Context())
-	n, err := s.cfg.Inbox.Note(r.Context(), id, acct.Name, text)
+	status, body, err := write(r.Context(), id, acct.Name, text)
 	if err != nil {
 		status, err := s.replyRefusal(r.Context(), id, acct.Name, err)
 		s.apiError(w, r, status, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"note": n})
+	writeJSON(w, status, body)
 }
 
 // replyRefusal says how to answer a reply or note the inbox refused, from
