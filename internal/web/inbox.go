@@ -343,6 +343,9 @@ func ago(now, t time.Time) string {
 // months are the short names of the months in Indonesian.
 var months = [...]string{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"}
 
+// dayMonth is t's day and month as the pages write them: "4 Mei".
+func dayMonth(t time.Time) string { return fmt.Sprintf("%d %s", t.Day(), months[t.Month()-1]) }
+
 // clock says when t was in the shop's time: "10.02" today, "4 Mei
 // 10.02" before.
 func (s *Server) clock(t time.Time) string {
@@ -351,7 +354,7 @@ func (s *Server) clock(t time.Time) string {
 	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
 		return t.Format("15.04")
 	}
-	return fmt.Sprintf("%d %s %s", t.Day(), months[t.Month()-1], t.Format("15.04"))
+	return dayMonth(t) + " " + t.Format("15.04")
 }
 
 // timeZone is the shop's time zone.

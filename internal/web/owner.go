@@ -83,10 +83,7 @@ type ownerPage struct {
 // ownerPage makes the common part of the page at path.
 func (s *Server) ownerPage(w http.ResponseWriter, r *http.Request, path, title, titleEn string) ownerPage {
 	acct, _ := staffFrom(r.Context())
-	p := ownerPage{Shop: s.shopName(), Account: acct, FormToken: formToken(w, r), Title: title, TitleEn: titleEn, loc: s.cfg.TimeZone}
-	if p.loc == nil {
-		p.loc = time.UTC
-	}
+	p := ownerPage{Shop: s.shopName(), Account: acct, FormToken: formToken(w, r), Title: title, TitleEn: titleEn, loc: s.timeZone()}
 	links := []navLink{{"/console", "Kotak masuk", "inbox", false}}
 	if s.cfg.Contacts != nil && s.cfg.Directory != nil {
 		links = append(links, navLink{"/console/contacts", "Kontak", "contacts", false})
@@ -105,9 +102,6 @@ func (s *Server) ownerPage(w http.ResponseWriter, r *http.Request, path, title, 
 	return p
 }
 
-// monthsID are the months as Indonesians abbreviate them.
-var monthsID = [...]string{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"}
-
 // When is t as the pages show it, in the shop's time zone: "4 Mei 2026
 // 16.05 WIB"; "–" for never.
 func (p ownerPage) When(t time.Time) string {
@@ -115,7 +109,7 @@ func (p ownerPage) When(t time.Time) string {
 		return "–"
 	}
 	t = t.In(p.loc)
-	return fmt.Sprintf("%d %s %d %s %s", t.Day(), monthsID[t.Month()-1], t.Year(), t.Format("15.04"), t.Format("MST"))
+	return fmt.Sprintf("%s %d %s", dayMonth(t), t.Year(), t.Format("15.04 MST"))
 }
 
 // Machine is t for a <time datetime> attribute.
