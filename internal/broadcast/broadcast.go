@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
@@ -56,6 +57,9 @@ func New(cfg Config) *Service {
 	}
 	return &Service{cfg: cfg}
 }
+
+// Langs are the shop's languages, the first the default.
+func (s *Service) Langs() []string { return slices.Clone(s.cfg.Langs) }
 
 // CreateCampaign makes a draft; see care.Campaigns.
 func (s *Service) CreateCampaign(ctx context.Context, c care.Campaign) (care.Campaign, error) {
@@ -124,7 +128,7 @@ func (s *Service) TestCampaign(ctx context.Context, id care.CampaignID, to care.
 		return "", err
 	}
 	if !ok {
-		return "", care.Errorf(care.ENotFound, "%s is not a contact of the shop: write to the shop from it first (and say YA to promotions)", to.Channel)
+		return "", care.Errorf(care.ENotFound, "that %s address is not a contact of the shop: write to the shop from it first (and say YA to promotions)", to.Channel)
 	}
 	ps, found, err := s.cfg.Store.Prospects(ctx, []care.ContactID{contact}, 0)
 	if err != nil {

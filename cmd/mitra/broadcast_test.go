@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/redisstore"
+	"github.com/mitra-care/mitra/internal/redistest"
+)
+
+// runBroadcast runs `mitra broadcast args...` and returns what it
+// printed.
+func runBroadcast(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	c := broadcastCmd()
+	var out bytes.Buffer
+	c.SetOut(&out)
+	c.SetErr(&out)
+	c.SetArgs(args)
+	err := c.ExecuteContext(t.Context())
+	return out.String(), err
+}
+
+func TestBroadcastCommands(t *testing.T) {
+	srv := redistest.Server(t)
+	t.Setenv("MITRA_REDIS_URL", srv.URL())
+	t.Setenv("MITRA_REDIS_PREFIX", "clitest")
+	client, err := redisstore.Open(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	s := redisstore.New(client, "clitest")
+	wrote := time.Now().Add(-time.Hour)
+	for i, consent := range []bool{true, true, false} {
+		a := care.Address{Channel: care.Telegram, ID: "70" + string(rune('0'+i))}
+		id, err := s.Import(t.Context(), a, care.Contact{Name: "Sari"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateContact(t.Context(), id, func(c care.Contact) (care.Contact, []care.ConsentEvent, error) {
+			c.LastInbound, c.LastInboundOn = wrote, map[care.Channel]time.Time{care.Telegram: wrote}
+			return c, []care.ConsentEvent{{Purpose: care.Promotions, Granted: consent, At: wrote, Channel: care.Telegram, Source: care.SourceFlow}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+
+	if _, err := runBroadcast(t, "create", "--name", "x", "--text", "y", "--regulars"); err == nil || !strings.Contains(err.Error(), "not available yet") {
+		t.Errorf("--regulars: %v, want not available yet", err)
+	}
+	if _, err := runBroadcast(t, "create", "--name", "x", "--text", "Halo {{contact.phone}}"); err == nil || !strings.Contains(err.Error(), "knows only") {
+		t.Errorf("a bad template: %v", err)
+	}
+	out, err := runBroadcast(t, "create", "--name", "Promo Lebaran", "--text", "Halo {{contact.name|Kak}}!", "--text-en", "Hi!", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made struct{ ID care.CampaignID }
+	if err := json.Unmarshal([]byte(out), &made); err != nil || made.ID.Validate() != nil {
+		t.Fatalf("create --json printed %q (%v)", out, err)
+	}
+	id := string(made.ID)
+	steps := []struct {
+		name       string
+		args       []string
+		out, fails string
+	}{
+		{"start before a preview", []string{"start", id}, "", "preview it first"},
+		{"preview", []string{"preview", id, "--csv", filepath.Join(dir, "out.csv")}, "recipients   2 (telegram 2)", ""},
+		{"list", []string{"list"}, id + "  draft", ""},
+		{"a test to nobody", []string{"test", id, "--to", "telegram:999"}, "", "not a contact"},
+		{"a test", []string{"test", id, "--to", "telegram:700", "--wait", "0s"}, "test " + id + "-test-", ""},
+		{"start", []string{"start", id}, id + " is running", ""},
+		{"status", []string{"status", id, "--once"}, "no process now", ""},
+		{"pause", []string{"pause", id}, id + " is paused", ""},
+		{"pause again", []string{"pause", id}, "", "only a running or scheduled one pauses"},
+		{"resume", []string{"resume", id}, id + " is running", ""},
+		{"cancel", []string{"cancel", id}, id + " is cancelled", ""},
+		{"report", []string{"report", id, "--csv", filepath.Join(dir, "report.csv")}, "cancelled", ""},
+		{"a tag", []string{"tag", "telegram:701", "--add", "VIP"}, ": vip", ""},
+		{"a bad id", []string{"status", "c123"}, "", "campaign id"},
+	}
+	for _, st := range steps {
+		out, err := runBroadcast(t, st.args...)
+		switch {
+		case st.fails != "" && (err == nil || !strings.Contains(err.Error(), st.fails)):
+			t.Errorf("%s: %v (%q), want an error with %q", st.name, err, out, st.fails)
+		case st.fails == "" && err != nil:
+			t.Errorf("%s: %v", st.name, err)
+		case !strings.Contains(out, st.out):
+			t.Errorf("%s printed %q, want %q", st.name, out, st.out)
+		}
+	}
+	csv, err := os.ReadFile(filepath.Join(dir, "out.csv"))
+	if err != nil || !strings.HasPrefix(string(csv), "contact,channel,reason\n") || !strings.Contains(string(csv), ",telegram,withdrawn") {
+		t.Errorf("exclusions CSV = %q, %v", csv, err)
+	}
+	if rep, err := os.ReadFile(filepath.Join(dir, "report.csv")); err != nil || !strings.HasPrefix(string(rep), "contact,channel,status,reason,at,opted_out,replied\n") {
+		t.Errorf("report CSV = %q, %v", rep, err)
+	}
+	out, err = runBroadcast(t, "status", id, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st campaignStatus
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Campaign.State != care.CampaignCancelled || st.Campaign.Texts["en"] != "Hi!" {
+		t.Errorf("status --json = %q (%v)", out, err)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	tests := []struct {
+		done, total int
+		want        string
+	}{
+		{0, 10, "[----------]   0% 0/10"},
+		{5, 10, "[#####-----]  50% 5/10"},
+		{12, 10, "[##########] 100% 12/10"},
+		{0, 0, "[##########] 100% 0/0"},
+	}
+	for _, tt := range tests {
+		if got := progressBar(tt.done, tt.total, 10); got != tt.want {
+			t.Errorf("progressBar(%d, %d) = %q, want %q", tt.done, tt.total, got, tt.want)
+		}
+	}
+}
