@@ -448,6 +448,33 @@ func sseLines(t *testing.T, resp *http.Response) <-chan string {
 	return lines
 }
 
+// stream opens an events stream at url, on a server that listens, with
+// the browser's cookies.
+func (b *browser) stream(url string) *http.Response {
+	b.t.Helper()
+	req, _ := http.NewRequestWithContext(b.t.Context(), "GET", url, nil)
+	for name, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: name, Value: v})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatalf("stream: %v", err)
+	}
+	return resp
+}
+
+// streamLines opens an events stream at url, which must answer 200, and
+// reads its lines.
+func (b *browser) streamLines(url string) <-chan string {
+	b.t.Helper()
+	resp := b.stream(url)
+	if resp.StatusCode != 200 {
+		resp.Body.Close()
+		b.t.Fatalf("stream: %d", resp.StatusCode)
+	}
+	return sseLines(b.t, resp)
+}
+
 // TestEventsStream: the stream says so at once when a conversation
 // starts waiting, sends its heartbeat comment, and tells proxies not to
 // buffer it.
@@ -457,17 +484,7 @@ func TestEventsStream(t *testing.T) {
 	rina := s.signedIn(t, "rina", staffPassword)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	open := func() *http.Response {
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/console/events", nil)
-		for name, v := range rina.cookies {
-			req.AddCookie(&http.Cookie{Name: name, Value: v})
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
+	open := func() *http.Response { return rina.stream(srv.URL + "/console/events") }
 	resp := open()
 	h := resp.Header
 	if resp.StatusCode != 200 || h.Get("Content-Type") != "text/event-stream" || !strings.Contains(h.Get("Cache-Control"), "no-cache") || h.Get("X-Accel-Buffering") != "no" {
@@ -541,15 +558,7 @@ func TestConversationStream(t *testing.T) {
 	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
 	srv.Start()
 	t.Cleanup(srv.Close)
-	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/console/events?c="+string(id), nil)
-	for name, v := range rina.cookies {
-		req.AddCookie(&http.Cookie{Name: name, Value: v})
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("stream: %v %v", resp, err)
-	}
-	lines := sseLines(t, resp)
+	lines := rina.streamLines(srv.URL + "/console/events?c=" + string(id))
 	await := func(what string, ok func(p convPayload) bool) {
 		t.Helper()
 		deadline := time.After(10 * time.Second)
@@ -616,15 +625,7 @@ func TestEventsSayWhenStale(t *testing.T) {
 	rina := s.signedIn(t, "rina", staffPassword)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/console/events", nil)
-	for name, v := range rina.cookies {
-		req.AddCookie(&http.Cookie{Name: name, Value: v})
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("stream: %v %v", resp, err)
-	}
-	lines := sseLines(t, resp)
+	lines := rina.streamLines(srv.URL + "/console/events")
 	await := func(want ...string) {
 		t.Helper()
 		deadline := time.After(5 * time.Second)
@@ -661,15 +662,7 @@ func TestTwoProcesses(t *testing.T) {
 	id := a.handsOver(t, dian, "Dian", "halo")
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/console/events?c="+string(id), nil)
-	for name, v := range rina.cookies {
-		req.AddCookie(&http.Cookie{Name: name, Value: v})
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("stream: %v %v", resp, err)
-	}
-	lines := sseLines(t, resp)
+	lines := rina.streamLines(srv.URL + "/console/events?c=" + string(id))
 	if rec := budi.get("/console/c/" + string(id)); rec.Code != 200 {
 		t.Fatalf("budi opens it on the other server: %d", rec.Code)
 	}
