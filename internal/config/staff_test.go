@@ -45,6 +45,26 @@ func TestParseStaffHours(t *testing.T) {
 	}
 }
 
+// fromEnv reads the settings in vars over the defaults. Where wantErr
+// is not empty the read must fail, its error saying each of them, and ok
+// is false; otherwise it must succeed.
+func fromEnv(t *testing.T, vars map[string]string, wantErr []string) (c Config, ok bool) {
+	t.Helper()
+	c, err := FromEnv(Defaults(), env(vars))
+	if len(wantErr) > 0 {
+		for _, w := range wantErr {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("error %v does not say %q", err, w)
+			}
+		}
+		return c, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, true
+}
+
 func TestStaffSettings(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -60,17 +80,9 @@ func TestStaffSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := FromEnv(Defaults(), env(tt.env))
-			if len(tt.wantErr) > 0 {
-				for _, w := range tt.wantErr {
-					if err == nil || !strings.Contains(err.Error(), w) {
-						t.Errorf("error %v does not say %q", err, w)
-					}
-				}
+			c, ok := fromEnv(t, tt.env, tt.wantErr)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if c.StaffHours.String() != tt.hours || c.StaffIdle != tt.idle {
 				t.Errorf("staff hours %s, idle %s; want %s, %s", c.StaffHours, c.StaffIdle, tt.hours, tt.idle)
@@ -112,17 +124,9 @@ func TestAlertSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := FromEnv(Defaults(), env(tt.env))
-			if len(tt.wantErr) > 0 {
-				for _, w := range tt.wantErr {
-					if err == nil || !strings.Contains(err.Error(), w) {
-						t.Errorf("error %v does not say %q", err, w)
-					}
-				}
+			c, ok := fromEnv(t, tt.env, tt.wantErr)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if c.StaffAlertOwner != tt.owner || c.StaffAlertGather != tt.gather || c.PublicURL != tt.url {
 				t.Errorf("owner alert after %s, gathering %s, public URL %q; want %s, %s, %q",
