@@ -39,6 +39,17 @@ func (f *fixture) handover(t *testing.T, a care.Address) care.Handover {
 	return c.Handover
 }
 
+// takeover has staff take over the conversation of the contact at a,
+// and returns the contact's id.
+func (f *fixture) takeover(t *testing.T, a care.Address, staff string) care.ContactID {
+	t.Helper()
+	id := f.id(t, a)
+	if _, err := f.store.Takeover(context.Background(), id, staff); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // staffHold is the shop's staff_hold text in Indonesian.
 func (f *fixture) staffHold() string {
 	return f.rt.staffText(flow.TextStaffHold, care.Session{}, f.rt.env(care.Contact{}, care.Session{}, nil, f.now), f.now)
@@ -133,11 +144,8 @@ func TestReminderOnce(t *testing.T) {
 			t.Fatalf("at %s %q answered %q, want %q", f.now.Format("15:04"), s.msg, got, s.want)
 		}
 	}
-	id := f.id(t, alice)
 	f.now = f.now.Add(3 * time.Minute) // 09:24
-	if _, err := f.store.Takeover(ctx, id, "rina"); err != nil {
-		t.Fatal(err)
-	}
+	id := f.takeover(t, alice, "rina")
 	if _, err := f.store.Reply(ctx, id, "rina", "Halo Kak, ada yang bisa dibantu?"); err != nil {
 		t.Fatal(err)
 	}
@@ -249,10 +257,7 @@ func TestBackToTheBot(t *testing.T) {
 	t.Run("the sweep returns an idle hold", func(t *testing.T) {
 		f := newFixture(t)
 		f.say(t, alice, "halo", "4", "saya mau pesan")
-		id := f.id(t, alice)
-		if _, err := f.store.Takeover(ctx, id, "rina"); err != nil {
-			t.Fatal(err)
-		}
+		f.takeover(t, alice, "rina")
 		f.now = f.now.Add(time.Hour)
 		if n, err := f.rt.SweepHandovers(ctx); n != 0 || err != nil {
 			t.Fatalf("an hour on SweepHandovers = %d, %v; want none", n, err)
@@ -275,10 +280,7 @@ func TestBackToTheBot(t *testing.T) {
 	t.Run("staff hand back with a flow", func(t *testing.T) {
 		f := newFixture(t)
 		f.say(t, alice, "halo", "4")
-		id := f.id(t, alice)
-		if _, err := f.store.Takeover(ctx, id, "rina"); err != nil {
-			t.Fatal(err)
-		}
+		id := f.takeover(t, alice, "rina")
 		f.now = f.now.Add(time.Minute)
 		if _, err := f.store.Handback(ctx, id, "rina", "menu"); err != nil {
 			t.Fatal(err)
@@ -304,10 +306,7 @@ func TestBackToTheBot(t *testing.T) {
 	t.Run("the customer writes before the bot resumed", func(t *testing.T) {
 		f := newFixture(t)
 		f.say(t, alice, "halo", "4")
-		id := f.id(t, alice)
-		if _, err := f.store.Takeover(ctx, id, "rina"); err != nil {
-			t.Fatal(err)
-		}
+		id := f.takeover(t, alice, "rina")
 		if _, err := f.store.Handback(ctx, id, "rina", "menu"); err != nil {
 			t.Fatal(err)
 		}
@@ -332,9 +331,7 @@ func TestTakeoverStopsQueuedFlowMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(time.Second)
-	if _, err := f.store.Takeover(ctx, f.id(t, alice), "rina"); err != nil {
-		t.Fatal(err)
-	}
+	f.takeover(t, alice, "rina")
 	gate := outreach.NewGate(outreach.GateConfig{})
 	out := f.drain(t)
 	if len(out) == 0 {
