@@ -31,6 +31,12 @@ func (c *clock) set(t time.Time) {
 	c.now = t
 }
 
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 // inboxStore is a store whose clock starts at t0 and which keeps staff
 // replies in the transcript.
 func inboxStore(t *testing.T) (*Store, redis.UniversalClient, *clock) {

@@ -3,7 +3,6 @@ package redisstore
 import (
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +12,6 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// testClock is a clock tests move by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 const (
 	pw1 = "kopi-susu-2026"
 	pw2 = "teh-manis-dingin"
@@ -38,11 +19,11 @@ const (
 
 // newStaff returns accounts on a fresh prefix, with a fast bcrypt and a
 // clock the test moves.
-func newStaff(t *testing.T) (*Staff, *testClock, redis.UniversalClient) {
+func newStaff(t *testing.T) (*Staff, *clock, redis.UniversalClient) {
 	t.Helper()
-	clock := &testClock{now: t0}
-	s, client := newStore(t, WithClock(clock.Now))
-	return s.Staff(WithBcryptCost(bcrypt.MinCost)), clock, client
+	clk := &clock{now: t0}
+	s, client := newStore(t, WithClock(clk.Now))
+	return s.Staff(WithBcryptCost(bcrypt.MinCost)), clk, client
 }
 
 func mustAdd(t *testing.T, st *Staff, name string, role care.StaffRole) care.StaffAccount {
@@ -166,7 +147,7 @@ func TestCheckStaffPassword(t *testing.T) {
 }
 
 func TestStaffSessions(t *testing.T) {
-	st, clock, client := newStaff(t)
+	st, clk, client := newStaff(t)
 	mustAdd(t, st, "Sari", care.RoleOwner)
 	mustAdd(t, st, "budi", care.RoleStaff)
 	check := func(token string, want bool) {
@@ -199,11 +180,11 @@ func TestStaffSessions(t *testing.T) {
 	}
 
 	// Sliding: each request keeps it 12 hours longer.
-	clock.Add(11 * time.Hour)
+	clk.add(11 * time.Hour)
 	check(token, true)
-	clock.Add(11 * time.Hour)
+	clk.add(11 * time.Hour)
 	check(token, true)
-	clock.Add(12*time.Hour + time.Millisecond)
+	clk.add(12*time.Hour + time.Millisecond)
 	check(token, false)
 	if n := client.Exists(ctx, st.sessionKey(secretHash(token))).Val(); n != 0 {
 		t.Errorf("the expired session is still stored")
@@ -249,7 +230,7 @@ func TestStaffSessions(t *testing.T) {
 }
 
 func TestStaffTokens(t *testing.T) {
-	st, clock, client := newStaff(t)
+	st, clk, client := newStaff(t)
 	mustAdd(t, st, "Sari", care.RoleOwner)
 	mustAdd(t, st, "budi", care.RoleStaff)
 	tok, secret, err := st.CreateStaffToken(ctx, "sari", "laptop kasir")
@@ -280,7 +261,7 @@ func TestStaffTokens(t *testing.T) {
 		t.Errorf("label with a new line: %v", err)
 	}
 
-	clock.Add(time.Minute)
+	clk.add(time.Minute)
 	second, secret2, _ := st.CreateStaffToken(ctx, "SARI", "")
 	_, budis, _ := st.CreateStaffToken(ctx, "budi", "")
 	list, err := st.StaffTokens(ctx, "sari")
@@ -396,9 +377,9 @@ func TestStaffLoginThrottle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, clock, _ := newStaff(t)
+			st, clk, _ := newStaff(t)
 			for _, a := range tt.attempts {
-				clock.Add(a.after)
+				clk.add(a.after)
 				if err := st.RecordStaffLogin(ctx, a.name, a.client, a.ok); err != nil {
 					t.Fatal(err)
 				}
@@ -407,7 +388,7 @@ func TestStaffLoginThrottle(t *testing.T) {
 				until, err := st.StaffLoginLocked(ctx, p[0], p[1])
 				if err != nil || until.IsZero() {
 					t.Errorf("%s from %s: locked until %v (%v), want locked", p[0], p[1], until, err)
-				} else if want := clock.Now().Add(15 * time.Minute); until.After(want) || until.Before(want.Add(-time.Minute)) {
+				} else if want := clk.Now().Add(15 * time.Minute); until.After(want) || until.Before(want.Add(-time.Minute)) {
 					t.Errorf("%s from %s: locked until %v, want about %v", p[0], p[1], until, want)
 				}
 			}
