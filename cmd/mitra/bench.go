@@ -17,7 +17,8 @@ import (
 
 func benchCmd() *cobra.Command {
 	opts := bench.Defaults()
-	var asJSON, tg bool
+	var asJSON, tg, bc bool
+	bcOpts := bench.BroadcastDefaults()
 	tgOpts := bench.TelegramDefaults()
 	var cpuProfile, phases string
 	rates := map[string]*care.Rate{}
@@ -58,6 +59,9 @@ func benchCmd() *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
+			if bc {
+				return runBroadcastBench(cmd, bcOpts, opts.RedisURL, asJSON)
+			}
 			if tg {
 				tgOpts.RedisURL = opts.RedisURL
 				if !asJSON {
@@ -95,6 +99,9 @@ func benchCmd() *cobra.Command {
 	f.DurationVar(&tgOpts.Delay, "telegram-delay", tgOpts.Delay, "--telegram: each Bot API call's round trip")
 	f.IntVar(&tgOpts.Conversations, "telegram-conversations", tgOpts.Conversations, "--telegram: conversations at once in the throughput run, each of "+strconv.Itoa(len(tgOpts.Conversation))+" messages")
 	f.IntVar(&tgOpts.Light, "telegram-light", tgOpts.Light, "--telegram: conversations one after the other for the latency at light load")
+	f.BoolVar(&bc, "broadcast", false, "instead, measure broadcasts: a preview (the planning pass) over --broadcast-contacts contacts seeded with pipelines, the plan a start makes, then a campaign to --broadcast-send of them through the real runner, sender, gate and rate limits to a stub Telegram at --broadcast-rate, every one-second window counted")
+	f.IntVar(&bcOpts.Contacts, "broadcast-contacts", bcOpts.Contacts, "--broadcast: contacts in the store")
+	f.IntVar(&bcOpts.Send, "broadcast-send", bcOpts.Send, "--broadcast: recipients of the sending run")
 	f.IntVar(&opts.Conversations, "conversations", opts.Conversations, "conversations talking at once")
 	f.IntVar(&opts.Messages, "messages", opts.Messages, "messages in the inbound throughput run")
 	f.IntVar(&opts.Rate, "rate", opts.Rate, "messages per second in the inbound latency run")
@@ -113,6 +120,7 @@ func benchCmd() *cobra.Command {
 	rateFlag("e2e-per-chat", &opts.E2EPerChat, "Telegram's per-chat limit in the whole-path runs")
 	rateFlag("limit-overall", &opts.LimitOverall, "Telegram's overall limit in the rate-limit run")
 	rateFlag("limit-per-chat", &opts.LimitPerChat, "Telegram's per-chat limit in the rate-limit run")
+	rateFlag("broadcast-rate", &bcOpts.Rate, "--broadcast: Telegram's overall limit in the sending run")
 	return c
 }
 

@@ -40,15 +40,11 @@ func Campaigns(cfg config.Config, set *flow.Set, store *redisstore.Store, log *s
 }
 
 // broadcastWindows bound how many of a campaign's messages wait in each
-// lane: a few seconds of Telegram's rate, a few of WhatsApp's paced
-// messages (each one early is handed back and held), many for the
-// simulator.
+// lane: a second and a half of Telegram's rate (broadcast.WindowFor), a
+// few of WhatsApp's paced messages (each one early is handed back and
+// held), many for the simulator.
 func broadcastWindows(cfg config.Config) map[care.Lane]int {
-	tg := 300
-	if r := cfg.Rates[care.Telegram].Overall; !r.Zero() {
-		tg = min(2000, max(20, int(5*float64(r.N)*float64(time.Second)/float64(r.Per))))
-	}
-	return map[care.Lane]int{"telegram.shop": tg, "whatsapp.shop": 3, "sim.shop": 500}
+	return map[care.Lane]int{"telegram.shop": broadcast.WindowFor(cfg.Rates[care.Telegram].Overall), "whatsapp.shop": 3, "sim.shop": 500}
 }
 
 // holdBroadcasts pauses the campaigns that send on WhatsApp until a ban

@@ -63,6 +63,19 @@ type RunnerConfig struct {
 // 100/s channel busy between two looks.
 const DefaultWindow = 300
 
+// WindowFor is the window of a lane whose channel sends at rate r: a
+// second and a half of sends. The sender books a send at most 2 s
+// ahead and holds back any later one, which costs a round through the
+// held-back set and an audit entry: a window within that keeps every
+// message of the lane bookable at once, and the channel busy between
+// two looks of the runner.
+func WindowFor(r care.Rate) int {
+	if r.Zero() {
+		return DefaultWindow
+	}
+	return min(2000, max(10, int(1.5*float64(r.N)*float64(time.Second)/float64(r.Per))))
+}
+
 // Runner feeds running campaigns to the outbox, folds their outcomes,
 // watches their safety and finishes them. Every process may run one: a
 // campaign is fed by whichever holds its lease, and another takes over
@@ -269,6 +282,20 @@ func (r *Runner) change(ctx context.Context, id care.CampaignID, from care.Campa
 		c.Updated = r.svc.cfg.Now()
 		return c, nil
 	})
+}
+
+// Plan makes a running campaign's plan now, unless it is made: what a
+// runner does first when it finds the campaign started. The bench
+// times it.
+func (r *Runner) Plan(ctx context.Context, id care.CampaignID) error {
+	c, _, err := r.svc.cfg.Store.LoadCampaign(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.State != care.CampaignRunning {
+		return care.Errorf(care.EConflict, "campaign %s is %s; only a running one is planned", id, c.State)
+	}
+	return r.plan(ctx, c)
 }
 
 // plan streams the audience once into the lanes' waiting lists, unless
