@@ -191,6 +191,12 @@ func (s *Store) erase(ctx context.Context, id care.ContactID, forget []care.Forg
 			}
 		}
 	}
+	if err := before(StepEraseOrders); err != nil {
+		return err
+	}
+	if err := s.bookOrders(ctx, id); err != nil {
+		return err
+	}
 	if err := before(StepEraseKeys); err != nil {
 		return err
 	}
@@ -213,7 +219,7 @@ func (s *Store) erase(ctx context.Context, id care.ContactID, forget []care.Forg
 // contactKeys are every key a contact can have.
 func (s *Store) contactKeys(id care.ContactID) []string {
 	var out []string
-	for _, k := range []string{keySession, keyProfile, keyInbound, keyOutbound, keyTaken, keyLedger, keyTranscript, keyCap, keyEvents, keyNotes, keyCampaigns} {
+	for _, k := range []string{keySession, keyProfile, keyInbound, keyOutbound, keyTaken, keyLedger, keyTranscript, keyCap, keyEvents, keyNotes, keyCampaigns, keyOrders} {
 		out = append(out, s.key(id, k))
 	}
 	return out
@@ -362,6 +368,12 @@ func (s *Store) merge(ctx context.Context, from, into care.ContactID, before fun
 		if _, err := pipe.Exec(ctx); err != nil {
 			return fmt.Errorf("queue moved messages: %w", err)
 		}
+	}
+	if err := before(StepMergeOrders); err != nil {
+		return err
+	}
+	if err := s.moveOrders(ctx, from, into); err != nil {
+		return err
 	}
 	if err := before(StepMergeStub); err != nil {
 		return err
