@@ -67,6 +67,8 @@ type Config struct {
 	// Canned, with Staff, serves the canned replies: the owner keeps
 	// them, staff send them.
 	Canned care.CannedReplies
+	// Orders, with Staff and Contacts, serves the orders' JSON API.
+	Orders care.OrderBook
 	// TrustProxy says a reverse proxy stands in front of Mitra and only
 	// it can reach it: its X-Forwarded-For names the client (for the
 	// login throttle) and its X-Forwarded-Proto: https makes cookies
@@ -139,6 +141,7 @@ func New(cfg Config) *Server {
 	if cfg.Staff != nil {
 		s.routeStaff()
 		s.routeAPI()
+		s.routeOrders()
 		s.routeOwner()
 		if s.inboxOn() {
 			s.routeInbox()
