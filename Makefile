@@ -1,7 +1,7 @@
 # Mitra's two set-up commands are `go run ./cmd/mitra demo` and `make test`.
 GO ?= go
 
-.PHONY: test deps vet build bench bench-telegram bench-telegraf run
+.PHONY: test deps vet build bench bench-telegram bench-telegraf bench-broadcast soak-broadcast run
 
 ## test: everything CI checks — vet, the race-enabled tests (real redis-server,
 ## real headless Chromium), the flow files and their conversation tests.
@@ -40,3 +40,16 @@ bench-telegram: deps
 bench-telegraf: deps
 	npm ci --prefix internal/bench/telegraf --no-audit --no-fund
 	$(GO) run ./cmd/mitra bench --telegram --telegram-bot "node internal/bench/telegraf/bot.mjs"
+
+## bench-broadcast: a preview over 1,000,000 contacts (target 10 s) and a
+## campaign sent at a channel's rate (target 95% of it, no second over).
+bench-broadcast: deps
+	$(GO) run ./cmd/mitra bench --broadcast
+
+## soak-broadcast: the broadcasts' reliability test: 10,000 simulated
+## recipients, the processes feeding and sending them killed with SIGKILL
+## at random moments and started again until the campaign is done (a
+## few minutes); each recipient gets at most one message, everyone
+## eligible one unless a sender died holding theirs, nobody else any.
+soak-broadcast: deps
+	$(GO) test -tags soak -run TestSoakBroadcast -count=1 -v -timeout 20m ./internal/broadcast

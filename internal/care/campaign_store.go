@@ -116,7 +116,8 @@ type CampaignStore interface {
 	// entries it read.
 	FoldOutcomes(ctx context.Context, id CampaignID, max int) (int, error)
 	// RecentFailures counts, of the campaign's last 50 delivery
-	// attempts, those that failed.
+	// attempts the channel answered (sent or failed), those that
+	// failed.
 	RecentFailures(ctx context.Context, id CampaignID) (failed, of int, err error)
 	// ClearRecent forgets the recent attempts (a resume starts afresh).
 	ClearRecent(ctx context.Context, id CampaignID) error

@@ -175,7 +175,9 @@ func lineSafe(s string) string { return strings.ReplaceAll(s, "|", "/") }
 // foldScript records outcomes read from the audit, once: it moves the
 // fold's cursor only from where the caller read it. A final outcome
 // (sent, refused, failed, unknown) is never replaced; "gone" is, by the
-// outcome that turns up after all.
+// outcome that turns up after all. The recent attempts the safety
+// checks count are the channel's answers, sent or failed: an unknown
+// outcome is a sender of ours that died, not the platform refusing.
 //
 //	KEYS: campaign hash, lines, sent set, recent attempts
 //	ARGV: cursor read, new cursor, then contact, status, ms, lane,
@@ -209,10 +211,8 @@ for i = 3, #ARGV, 5 do
       redis.call('HINCRBY', KEYS[1], 'n:' .. st, 1)
       redis.call('HINCRBY', KEYS[1], 'f:' .. olane, 1)
       if st == 'sent' then redis.call('ZADD', KEYS[3], ms, c) end
-      if st ~= 'refused' then
-        local mark = 'f'
-        if st == 'sent' then mark = 's' end
-        redis.call('LPUSH', KEYS[4], mark)
+      if st == 'sent' or st == 'failed' then
+        redis.call('LPUSH', KEYS[4], string.sub(st, 1, 1))
         redis.call('LTRIM', KEYS[4], 0, 49)
       end
     elseif st == 'deferred' then
