@@ -1,0 +1,180 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestQuote(t *testing.T) {
+	c := demo(t)
+	flat, err := Load(fstest.MapFS{File: {Data: []byte(strings.Replace(small, "  pickup: true", "  pickup: true\n  flat: 10000\n  free_over: 100000", 1))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		c    *Catalog
+		msg  string
+		// subtotal, fee, total, due
+		sub, fee, total, due int64
+		area                 string
+		known, free          bool
+	}{
+		{"area by its place", c, "beras 5kg sama telur sekilo, kirim ke jl mawar 5 ngaglik", 104000, 8000, 112000, 112000, "Sleman", true, false},
+		{"second area", c, "gula setengah kilo, alamat jl cendana 8 umbulharjo jogja", 8500, 12000, 20500, 20500, "Kota Yogyakarta", true, false},
+		{"no area, no flat fee", c, "beras 2kg kirim ke jl raya solo km 20 klaten", 30000, 0, 30000, 30000, "", false, false},
+		{"free over", c, "beras 10 kg sama minyak 2 liter, kirim ke depok sleman", 186000, 0, 186000, 186000, "Sleman", true, true},
+		{"free at exactly", c, "beras 10 kg, kirim ke depok", 150000, 0, 150000, 150000, "Sleman", true, true},
+		{"pickup", c, "tempe 2 papan tahu 1 papan ambil sendiri", 18000, 0, 18000, 18000, "", true, false},
+		{"not said", c, "nasi bungkus 3", 36000, 0, 36000, 36000, "", false, false},
+		{"half a kilo", c, "telur setengah kilo, pickup", 14500, 0, 14500, 14500, "", true, false},
+		{"pre-order deposit", c, "kue lapis 1 loyang, beras 5 kg, ambil sendiri", 425000, 0, 425000, 250000, "", true, false},
+		{"flat fee", flat, "beras 2 kg, kirim ke jl solo 5 klaten", 30000, 10000, 40000, 40000, "", true, false},
+		{"flat fee waived", flat, "beras 7 kg, dikirim ya", 105000, 0, 105000, 105000, "", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.c.Parse(tt.msg, Context{Today: day})
+			if len(p.Unclear) > 0 {
+				t.Fatalf("Parse(%q) = %s", tt.msg, summary(p))
+			}
+			q, err := tt.c.Quote(p.Order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.Subtotal != tt.sub || q.DeliveryFee != tt.fee || q.Total != tt.total || q.Due != tt.due || q.Area != tt.area || q.FeeKnown != tt.known || q.Free != tt.free {
+				t.Errorf("Quote = %+v", q)
+			}
+		})
+	}
+}
+
+func TestQuoteRefusesLines(t *testing.T) {
+	c := demo(t)
+	for _, tt := range []struct {
+		line Line
+		want string
+	}{
+		{Line{Item: "ayam", Qty: 1, Unit: "kg"}, `quote line 1: no item "ayam" in the catalog`},
+		{Line{Item: "beras", Qty: 1, Unit: "liter"}, "quote line 1: beras is sold by the kg, not the liter"},
+		{Line{Item: "beras", Qty: 0, Unit: "kg"}, "quote line 1: beras: quantity 0 is not above 0"},
+	} {
+		if _, err := c.Quote(Order{Lines: []Line{tt.line}}); err == nil || err.Error() != tt.want {
+			t.Errorf("Quote(%+v) = %v, want %s", tt.line, err, tt.want)
+		}
+	}
+}
+
+func TestRekap(t *testing.T) {
+	c := demo(t)
+	tests := []struct {
+		msg, lang, want string
+	}{
+		{"min mau pesan beras 5kg sama telur sekilo, kirim ke jl mawar 5 ngaglik", "id", `Rekap pesanan Kakak 🧾
+• Beras pandan wangi 5 kg × Rp15.000 = Rp75.000
+• Telur ayam 1 kg × Rp29.000 = Rp29.000
+Subtotal: Rp104.000
+Ongkir Sleman: Rp8.000
+Total: Rp112.000
+Dikirim ke: jl mawar 5 ngaglik`},
+		{"2 kg of rice and half a kilo of eggs, deliver to Jl Kaliurang 10 Sleman", "en", `Your order 🧾
+• Pandan fragrant rice 2 kg × Rp15,000 = Rp30,000
+• Chicken eggs 0.5 kg × Rp29,000 = Rp14,500
+Subtotal: Rp44,500
+Delivery to Sleman: Rp8,000
+Total: Rp52,500
+Delivered to: Jl Kaliurang 10 Sleman`},
+		{"gula 1,5 kg, tempe 2 papan, bayam 3 ikat, ambil sendiri", "id", `Rekap pesanan Kakak 🧾
+• Gula pasir 1,5 kg × Rp17.000 = Rp25.500
+• Tempe 2 papan × Rp6.000 = Rp12.000
+• Bayam 3 ikat × Rp5.000 = Rp15.000
+Subtotal: Rp52.500
+Ambil di toko: tanpa ongkir
+Total: Rp52.500`},
+		{"kue lapis 1 loyang, beras 10 kg, kirim ke depok", "id", `Rekap pesanan Kakak 🧾
+• Kue lapis legit 1 loyang × Rp350.000 = Rp350.000 (PO, siap 24 Desember 2026)
+• Beras pandan wangi 10 kg × Rp15.000 = Rp150.000
+Subtotal: Rp500.000
+Ongkir: gratis (belanja Rp150.000 ke atas) 🎉
+Total: Rp500.000
+DP pre-order: Rp175.000
+Dikirim ke: depok`},
+		{"layer cake 1, pick up", "en", `Your order 🧾
+• Lapis legit layer cake 1 whole cake × Rp350,000 = Rp350,000 (pre-order, ready 24 December 2026)
+Subtotal: Rp350,000
+Pickup at the shop: no delivery fee
+Total: Rp350,000
+Pre-order deposit: Rp175,000`},
+		{"nasi bungkus 3, kirim ke klaten", "id", `Rekap pesanan Kakak 🧾
+• Nasi bungkus dengan lauk 3 bungkus × Rp12.000 = Rp36.000
+Subtotal: Rp36.000
+Ongkir: kami cek dulu ya, Kak
+Total: Rp36.000 (belum termasuk ongkir)
+Dikirim ke: klaten`},
+		{"three rice packs", "en", `Your order 🧾
+• Rice pack with a side dish 3 packs × Rp12,000 = Rp36,000
+Subtotal: Rp36,000
+Total: Rp36,000 (before delivery)`},
+	}
+	for _, tt := range tests {
+		p := c.Parse(tt.msg, Context{Today: day})
+		q, err := c.Quote(p.Order)
+		if err != nil || len(p.Unclear) > 0 {
+			t.Fatalf("Parse(%q) = %s, %v", tt.msg, summary(p), err)
+		}
+		if got := c.Rekap(q, tt.lang); got != tt.want {
+			t.Errorf("Rekap(%q, %s):\n%s\nwant:\n%s", tt.msg, tt.lang, got, tt.want)
+		}
+	}
+}
+
+func TestPaymentText(t *testing.T) {
+	c := demo(t)
+	tests := []struct {
+		msg, lang, want string
+	}{
+		{"beras 5kg, kirim ke ngaglik", "id", "Silakan bayar Rp83.000 lewat:\n• Transfer BCA 1234567890 a.n. Sari Wulandari\n• QRIS (kodenya kami kirimkan)\n• Bayar di tempat (COD)"},
+		{"beras 5kg, pick up", "en", "Please pay Rp75,000 by:\n• Bank transfer: BCA 1234567890 (Sari Wulandari)\n• QRIS (we'll send the code)\n• Cash when you pick it up"},
+		{"kue lapis 2, ambil sendiri", "id", "Silakan bayar Rp350.000 lewat:\n• Transfer BCA 1234567890 a.n. Sari Wulandari\n• QRIS (kodenya kami kirimkan)\n• Tunai saat ambil di toko"},
+		{"beras 5kg", "id", "Silakan bayar Rp75.000 lewat:\n• Transfer BCA 1234567890 a.n. Sari Wulandari\n• QRIS (kodenya kami kirimkan)\n• Bayar di tempat (COD)\nOngkirnya menyusul ya, Kak 🙏"},
+	}
+	for _, tt := range tests {
+		q, err := c.Quote(c.Parse(tt.msg, Context{Today: day}).Order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.PaymentText(q, tt.lang); got != tt.want {
+			t.Errorf("PaymentText(%q, %s):\n%s\nwant:\n%s", tt.msg, tt.lang, got, tt.want)
+		}
+	}
+	only, err := Load(fstest.MapFS{File: {Data: []byte(small)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := only.Quote(Order{Lines: []Line{{Item: "tempe", Qty: 1, Unit: "papan"}}, Pickup: true})
+	if got, want := only.PaymentText(q, "id"), "Silakan bayar Rp6.000 lewat:\n• Tunai saat ambil di toko"; got != want {
+		t.Errorf("cod only: %q, want %q", got, want)
+	}
+}
+
+func TestFormatRupiah(t *testing.T) {
+	for _, tt := range []struct {
+		n      int64
+		id, en string
+	}{
+		{0, "Rp0", "Rp0"},
+		{500, "Rp500", "Rp500"},
+		{5000, "Rp5.000", "Rp5,000"},
+		{59000, "Rp59.000", "Rp59,000"},
+		{150000, "Rp150.000", "Rp150,000"},
+		{1250000, "Rp1.250.000", "Rp1,250,000"},
+	} {
+		if got := formatRupiah(tt.n, "id"); got != tt.id {
+			t.Errorf("formatRupiah(%d, id) = %s, want %s", tt.n, got, tt.id)
+		}
+		if got := formatRupiah(tt.n, "en"); got != tt.en {
+			t.Errorf("formatRupiah(%d, en) = %s, want %s", tt.n, got, tt.en)
+		}
+	}
+}
