@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mitra-care/mitra/internal/app"
+	"github.com/mitra-care/mitra/internal/catalog"
 	"github.com/mitra-care/mitra/internal/flow"
 )
 
@@ -19,11 +21,13 @@ func flowsCmd() *cobra.Command {
 	}
 	c.AddCommand(&cobra.Command{
 		Use:   "check [DIR]",
-		Short: "Validate the flows in DIR (default: the shipped flows) and list every problem",
+		Short: "Validate the flows and the catalog in DIR (default: the shipped flows) and list every problem",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := app.LoadFlows(dirArg(args))
-			if err != nil {
+			dir := dirArg(args)
+			set, err := app.LoadFlows(dir)
+			cat, cerr := catalog.Load(app.FlowsFS(dir))
+			if err := errors.Join(err, cerr); err != nil {
 				return err
 			}
 			for _, p := range set.Collisions() {
@@ -31,6 +35,7 @@ func flowsCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d flows (%s) in %s\n",
 				len(set.Flows()), strings.Join(set.Flows(), ", "), strings.Join(set.Languages(), ", "))
+			fmt.Fprintln(cmd.OutOrStdout(), catalogSummary(cat))
 			return nil
 		},
 	})
@@ -103,6 +108,44 @@ func flowsCmd() *cobra.Command {
 		},
 	})
 	return c
+}
+
+// catalogSummary says what the catalog holds, or that there is none.
+func catalogSummary(c *catalog.Catalog) string {
+	if c == nil {
+		return "no " + catalog.File + ": the shop takes no orders by chat"
+	}
+	var ids []string
+	for _, it := range c.Items() {
+		ids = append(ids, it.ID)
+	}
+	var ways []string
+	d := c.Delivery()
+	if d.Pickup {
+		ways = append(ways, "pickup")
+	}
+	for _, a := range d.Areas {
+		ways = append(ways, fmt.Sprintf("%s Rp%d", a.Name, a.Fee))
+	}
+	if d.Flat >= 0 {
+		ways = append(ways, fmt.Sprintf("elsewhere Rp%d", d.Flat))
+	}
+	if d.FreeOver > 0 {
+		ways = append(ways, fmt.Sprintf("free from Rp%d", d.FreeOver))
+	}
+	var pays []string
+	p := c.Payment()
+	if p.Transfer != nil {
+		pays = append(pays, "transfer to "+p.Transfer.Bank)
+	}
+	if p.QRIS {
+		pays = append(pays, "qris")
+	}
+	if p.COD {
+		pays = append(pays, "cod")
+	}
+	return fmt.Sprintf("ok: %s: %d items (%s); delivery: %s; payment: %s",
+		catalog.File, len(ids), strings.Join(ids, ", "), strings.Join(ways, ", "), strings.Join(pays, ", "))
 }
 
 func dirArg(args []string) string {
