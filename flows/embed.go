@@ -6,9 +6,10 @@ package flows
 
 import "embed"
 
-// FS holds shop.yaml, one file per flow, the conversation tests in
-// tests/ and the evaluation set eval.tsv, in the layout flow.Load,
-// flow.RunTests and flow.Evaluate read.
+// FS holds shop.yaml, one file per flow, the catalog (catalog.yaml),
+// the conversation tests in tests/ and the evaluation set eval.tsv, in
+// the layout flow.Load, catalog.Load, flow.RunTests and flow.Evaluate
+// read.
 //
 //go:embed *.yaml tests/*.yaml eval.tsv
 var FS embed.FS

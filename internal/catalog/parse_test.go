@@ -1,18 +1,19 @@
 package catalog
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mitra-care/mitra/flows"
 )
 
-// demo loads the catalog of the tests: Warung Bu Sari's, with telur
+// demo loads the catalog Mitra ships with, Warung Bu Sari's: telur
 // counted (stock 8, max 10), sawi out of stock and a pre-order of kue
 // lapis legit that closes on 2026-12-20 (quota 30, max 3 an order).
 func demo(t testing.TB) *Catalog {
 	t.Helper()
-	c, err := Load(os.DirFS("testdata"))
+	c, err := Load(flows.FS)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,13 +63,16 @@ type Options struct {
 }
 
 // shopYAML is the file that lists the languages, shop values and system
-// texts; every other *.yaml at the root of the flows directory is a
-// flow.
-const shopYAML = "shop.yaml"
+// texts; catalogYAML is the shop's products, read by package catalog;
+// every other *.yaml at the root of the flows directory is a flow.
+const (
+	shopYAML    = "shop.yaml"
+	catalogYAML = "catalog.yaml"
+)
 
 // Load reads and checks every *.yaml at the root of fsys: shop.yaml and
-// one flow per other file (tests/ holds conversation tests, see
-// RunTests). Problems in the files are reported together as a
+// one flow per other file but catalog.yaml (tests/ holds conversation
+// tests, see RunTests). Problems in the files are reported together as a
 // *LoadError; other errors (an unreadable directory) are wrapped.
 func Load(fsys fs.FS, opts Options) (*Set, error) {
 	entries, err := fs.ReadDir(fsys, ".")
@@ -88,7 +91,7 @@ func Load(fsys fs.FS, opts Options) (*Set, error) {
 		switch name := e.Name(); {
 		case !e.IsDir() && path.Ext(name) == ".yml":
 			l.add(name, 0, "flow files end in .yaml: rename it %s.yaml", strings.TrimSuffix(name, ".yml"))
-		case e.IsDir() || path.Ext(name) != ".yaml":
+		case e.IsDir() || path.Ext(name) != ".yaml" || name == catalogYAML:
 		case name == shopYAML:
 			shop = true
 		default:

@@ -17,6 +17,13 @@ func TestLoadBase(t *testing.T) {
 	}
 }
 
+func TestLoadLeavesTheCatalog(t *testing.T) {
+	set := load(t, map[string]string{"catalog.yaml": "items:\n  - id: beras\n"})
+	if got := strings.Join(set.Flows(), ","); got != "erase,fallback,help,menu,mydata,optin,optout,optout_ask,welcome" {
+		t.Errorf("Flows() = %s", got)
+	}
+}
+
 func TestLoadProblems(t *testing.T) {
 	tests := []struct {
 		name    string
