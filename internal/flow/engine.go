@@ -158,7 +158,7 @@ func (r *run) answer(in Input, norm string) {
 			r.startFlow(k)
 			return
 		}
-		if r.intent(nil, nil) {
+		if r.catch() || r.intent(nil, nil) {
 			return
 		}
 		r.understood()
@@ -190,7 +190,7 @@ func (r *run) answer(in Input, norm string) {
 		r.startFlow(k)
 		return
 	}
-	if r.intent(f, st) {
+	if r.catch() || r.intent(f, st) {
 		return
 	}
 	r.miss(f, st)
@@ -352,20 +352,31 @@ func (r *run) branch(st *step) jump {
 	return jump{} // unreachable for a loaded set: the last case is a default
 }
 
-// do emits the step's action with its rendered arguments.
+// do runs the step's call, or emits its action for the runtime, with
+// its rendered arguments.
 func (r *run) do(st *step) {
-	a := Action{Name: st.action}
+	if c := r.set.calls[st.action]; c != nil {
+		r.call(st, c)
+		return
+	}
+	a := Action{Name: st.action, Args: r.args(st)}
 	if r.asked != nil {
 		a.Question = r.asked.wording(r)
 		a.Version = r.asked.version
 	}
-	if len(st.args) > 0 {
-		a.Args = make(map[string]string, len(st.args))
-		for _, arg := range st.args {
-			a.Args[arg.key] = r.render(arg.value)
-		}
-	}
 	r.res.Actions = append(r.res.Actions, a)
+}
+
+// args renders the arguments of a do step; nil when it has none.
+func (r *run) args(st *step) map[string]string {
+	if len(st.args) == 0 {
+		return nil
+	}
+	args := make(map[string]string, len(st.args))
+	for _, arg := range st.args {
+		args[arg.key] = r.render(arg.value)
+	}
+	return args
 }
 
 // setVar stores a variable, bounded in length and number. "lang" sets

@@ -103,6 +103,10 @@ type Set struct {
 	// understand scores sentences against the flows' examples.
 	understand *matcher
 	fallback   *flowDef
+	// calls are the runtime's calls by name (Options.Calls); catches
+	// the flows with a catch, in file order.
+	calls   map[string]Call
+	catches []*flowDef
 }
 
 // Flows returns the ids of the flows, sorted, for listings such as

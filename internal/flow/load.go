@@ -60,6 +60,9 @@ type Options struct {
 	// args holds those whose value is plain text (templates are known
 	// only at run time). Its error is reported at the step.
 	CheckArgs func(action string, args map[string]string) error
+	// Calls are the Go code flows run inside a step (do: name), and
+	// as a flow's catch; see Call.
+	Calls map[string]Call
 }
 
 // shopYAML is the file that lists the languages, shop values and system
@@ -84,6 +87,7 @@ func Load(fsys fs.FS, opts Options) (*Set, error) {
 		texts:    map[string]text{},
 		flows:    map[string]*flowDef{},
 		keywords: map[string]*flowDef{},
+		calls:    opts.Calls,
 	}}
 	var flowFiles []string
 	shop := false

@@ -35,7 +35,7 @@ func TestLoadProblems(t *testing.T) {
 		{"unknown key", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: hi\n    nxt: explain\n"},
 			[]string{`help.yaml:5: unknown key "nxt" in a step (did you mean "next"?)`, "help.yaml:4: say has one language"}},
 		{"unknown key far from any", map[string]string{"help.yaml": "flow: help\ncolour: red\nsteps:\n  - id: explain\n    say: {id: a, en: b}\n    flow: menu\n"},
-			[]string{`help.yaml:2: unknown key "colour" in a flow file (known keys: flow, keywords, examples, label, aside, start, steps)`}},
+			[]string{`help.yaml:2: unknown key "colour" in a flow file (known keys: flow, keywords, examples, label, aside, start, steps, catch)`}},
 		{"key twice", map[string]string{"help.yaml": "flow: help\nsteps:\n  - id: explain\n    say: {id: a, en: b, id: c}\n    flow: menu\n"},
 			[]string{`help.yaml:4: key "id" appears twice in say (first at line 4)`}},
 		{"duplicate flow id across files", map[string]string{"zz.yaml": "flow: menu\nsteps:\n  - id: a\n    say: {id: a, en: b}\n"},

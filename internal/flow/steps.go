@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -21,7 +22,10 @@ type flowDef struct {
 	label text
 	// aside flows answer small talk (thanks, ok) and leave the
 	// conversation where it was: the question waiting still waits.
-	aside   bool
+	aside bool
+	// catch names the call that claims messages for the flow (see
+	// Call); "" for none.
+	catch   string
 	start   int // index of the start step
 	startID string
 	startAt int // line of start:, 0 when the first step starts
@@ -149,7 +153,7 @@ func (c *cond) holds(v string) bool {
 
 // The keys each part of a flow file may have.
 var (
-	flowKeys   = []string{"flow", "keywords", "examples", "label", "aside", "start", "steps"}
+	flowKeys   = []string{"flow", "keywords", "examples", "label", "aside", "start", "steps", "catch"}
 	kindKeys   = []string{"say", "ask", "set", "branch", "do"}
 	jumpKeys   = []string{"next", "flow", "end", "return"}
 	stepKeys   = slices.Concat([]string{"id"}, kindKeys, []string{"choices", "input", "save", "args"}, jumpKeys)
@@ -195,6 +199,14 @@ func (l *loader) flowFile(name string, data []byte) {
 		f.flag(v, "aside")
 		fd.aside = true
 	}
+	if v := m["catch"]; v != nil {
+		if name, ok := f.str(v, "catch"); ok {
+			if f.l.opts.Calls[name] == nil {
+				f.errf(deref(v).Line, "catch: unknown call %q (calls Mitra implements: %s)", name, f.l.callList())
+			}
+			fd.catch = name
+		}
+	}
 	if v := m["start"]; v != nil {
 		fd.startID, _ = f.id(v, "start")
 		fd.startAt = v.Line
@@ -213,6 +225,9 @@ func (l *loader) flowFile(name string, data []byte) {
 	}
 	l.set.flows[fd.id] = fd
 	l.order = append(l.order, fd)
+	if fd.catch != "" {
+		l.set.catches = append(l.set.catches, fd)
+	}
 }
 
 // steps reads the steps of a flow.
@@ -525,10 +540,13 @@ func (f file) when(n *yaml.Node) *cond {
 func (f file) action(st *step, n, args *yaml.Node) {
 	if name, ok := f.str(n, "do"); ok {
 		st.action = name
-		if !slices.Contains(f.l.opts.Actions, name) {
+		if !slices.Contains(f.l.opts.Actions, name) && f.l.opts.Calls[name] == nil {
 			known := "none"
 			if len(f.l.opts.Actions) > 0 {
 				known = strings.Join(f.l.opts.Actions, ", ")
+			}
+			if len(f.l.opts.Calls) > 0 {
+				known += "; calls: " + f.l.callList()
 			}
 			f.errf(deref(n).Line, "unknown action %q (actions Mitra implements: %s)", name, known)
 			return
@@ -552,4 +570,12 @@ func (f file) action(st *step, n, args *yaml.Node) {
 			f.errf(line, "do %s: %v", st.action, err)
 		}
 	}
+}
+
+// callList names the calls of the options, sorted, for problems.
+func (l *loader) callList() string {
+	if len(l.opts.Calls) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(l.opts.Calls)), ", ")
 }
