@@ -42,30 +42,39 @@ func BroadcastDefaults() BroadcastOptions {
 
 // BroadcastResult is what the broadcast bench measured.
 type BroadcastResult struct {
-	Contacts int `json:"contacts"`
-	// SeedSeconds is how long writing the contacts took (not a target).
+	// Contacts were seeded in SeedSeconds (not a target).
+	Contacts    int     `json:"contacts"`
 	SeedSeconds float64 `json:"seed_seconds"`
 	// PreviewSeconds is one preview over every contact (the planning
-	// pass: stream, read, decide, count); PlanSeconds the plan a start
-	// makes (the same pass, writing the recipients' waiting lists).
-	PreviewSeconds  float64 `json:"preview_seconds"`
-	ContactsPerSec  float64 `json:"preview_contacts_per_sec"`
-	PlanSeconds     float64 `json:"plan_seconds"`
-	Recipients      int     `json:"recipients"`
-	Excluded        int     `json:"excluded"`
-	Outside         int     `json:"outside"`
-	SendRecipients  int     `json:"send_recipients"`
-	Rate            string  `json:"send_rate_limit"`
-	Sent            int     `json:"sent"`
-	SendSeconds     float64 `json:"send_seconds"`
-	SendPerSec      float64 `json:"send_per_sec"`
-	RateShare       float64 `json:"send_share_of_rate"`
-	MaxInOneSecond  int     `json:"send_max_in_one_second"`
-	ExactlyOnce     bool    `json:"send_exactly_once"`
-	PlanOK, RateOK  bool    `json:"-"`
-	WindowOK        bool    `json:"-"`
-	PlanTargetSecs  float64 `json:"-"`
-	SendTargetShare float64 `json:"-"`
+	// pass: stream, read, decide, count), ContactsPerSec its pace;
+	// PlanSeconds the plan a start makes (the same pass, writing the
+	// recipients' waiting lists). Recipients, Excluded and Outside are
+	// what the preview counted.
+	PreviewSeconds float64 `json:"preview_seconds"`
+	ContactsPerSec float64 `json:"preview_contacts_per_sec"`
+	PlanSeconds    float64 `json:"plan_seconds"`
+	Recipients     int     `json:"recipients"`
+	Excluded       int     `json:"excluded"`
+	Outside        int     `json:"outside"`
+	// SendRecipients got the sending run's campaign at the limit Rate:
+	// Sent arrived at the stub in SendSeconds from the first to the
+	// last, SendPerSec of them a second, RateShare of the limit, at most
+	// MaxInOneSecond in any one-second window; ExactlyOnce says each
+	// recipient got one.
+	SendRecipients int     `json:"send_recipients"`
+	Rate           string  `json:"send_rate_limit"`
+	Sent           int     `json:"sent"`
+	SendSeconds    float64 `json:"send_seconds"`
+	SendPerSec     float64 `json:"send_per_sec"`
+	RateShare      float64 `json:"send_share_of_rate"`
+	MaxInOneSecond int     `json:"send_max_in_one_second"`
+	ExactlyOnce    bool    `json:"send_exactly_once"`
+	// PlanOK, RateOK and WindowOK say whether the targets were met:
+	// the preview within PlanTargetSecs, the rate reached at least
+	// SendTargetShare of the limit, no second over it.
+	PlanOK, RateOK, WindowOK bool    `json:"-"`
+	PlanTargetSecs           float64 `json:"-"`
+	SendTargetShare          float64 `json:"-"`
 }
 
 // RunBroadcast measures a broadcast against a real Redis: a preview and
