@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}()
 
 	a.campaigns = Campaigns(cfg, set, store, log)
-	a.broadcasts = broadcast.NewRunner(broadcast.RunnerConfig{Service: a.campaigns, Owner: a.consumer, Windows: broadcastWindows(cfg)})
+	a.broadcasts = broadcast.NewRunner(broadcast.RunnerConfig{Service: a.campaigns, Owner: a.consumer, Windows: broadcastWindows(cfg), OnPause: a.tellOwners})
 
 	var simulator care.Sender
 	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), TimeZone: cfg.TimeZone, Logger: log, Webhooks: map[string]http.Handler{},

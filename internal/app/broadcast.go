@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -47,6 +48,48 @@ func broadcastWindows(cfg config.Config) map[care.Lane]int {
 	return map[care.Lane]int{"telegram.shop": broadcast.WindowFor(cfg.Rates[care.Telegram].Overall), "whatsapp.shop": 3, "sim.shop": 500}
 }
 
+// pausedWords tell the owners that a broadcast paused itself, per
+// language: the name, the id, why, and the id again.
+var pausedWords = map[string]string{
+	"id": "📣 Broadcast %q (%s) berhenti sendiri: %s\nLihat `mitra broadcast report %s`, lalu resume atau cancel.",
+	"en": "📣 Broadcast %q (%s) paused itself: %s\nSee `mitra broadcast report %s`, then resume or cancel.",
+}
+
+// tellOwners tells the owners that campaign c paused itself, in their
+// linked chats (class StaffAlert: the gate sends it only there), beside
+// the warning in the log and the reason the campaign keeps for the
+// console. It returns at once: the messages are queued on the side.
+func (a *App) tellOwners(c care.Campaign) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		chats, err := a.store.StaffChats(ctx)
+		if err != nil {
+			a.log.Warn("telling the owners that a broadcast paused failed", "campaign", c.ID, "err", err)
+			return
+		}
+		words, ok := pausedWords[a.cfg.Lang]
+		if !ok {
+			words = pausedWords["en"]
+		}
+		var ms []care.Outbound
+		for i, ch := range chats {
+			if ch.Role != care.RoleOwner {
+				continue
+			}
+			ms = append(ms, care.Outbound{ID: fmt.Sprintf("bp-%s-%d-%d", c.ID, c.Updated.UnixMilli(), i), Address: ch.Address,
+				Class: care.StaffAlert, Origin: care.OriginSystem, Staff: ch.Account, Lang: a.cfg.Lang, Created: time.Now(),
+				Text: fmt.Sprintf(words, c.Name, c.ID, c.Reason, c.ID)})
+		}
+		if len(ms) == 0 {
+			return
+		}
+		if err := a.store.QueueStaffChat(ctx, ms); err != nil {
+			a.log.Warn("telling the owners that a broadcast paused failed", "campaign", c.ID, "err", err)
+		}
+	}()
+}
+
 // holdBroadcasts pauses the campaigns that send on WhatsApp until a ban
 // or a reach-out timelock ends; they resume by themselves then.
 func (a *App) holdBroadcasts(al whatsapp.Alert) {
@@ -57,8 +100,14 @@ func (a *App) holdBroadcasts(al whatsapp.Alert) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := a.campaigns.HoldChannel(ctx, care.WhatsApp, al.Until, "WhatsApp: "+al.Message); err != nil {
-			a.log.Error("pausing the broadcasts on WhatsApp failed; the gate holds their messages meanwhile", "err", err)
+		paused, err := a.campaigns.HoldChannel(ctx, care.WhatsApp, al.Until, "WhatsApp: "+al.Message)
+		if err != nil {
+			a.log.Error("pausing the broadcasts on WhatsApp failed; WhatsApp's pause holds their messages meanwhile", "err", err)
+		}
+		for _, id := range paused {
+			if c, _, err := a.campaigns.Campaign(ctx, id); err == nil {
+				a.tellOwners(c)
+			}
 		}
 	}()
 }

@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/config"
+	"github.com/mitra-care/mitra/internal/redisstore"
 )
 
 // allMessages returns every message the bot sent a simulated user.
@@ -93,5 +96,41 @@ func TestBroadcastEndToEnd(t *testing.T) {
 	}
 	if got := promos("chat"); len(got) != 0 {
 		t.Errorf("the customer who never said yes got %+v", got)
+	}
+}
+
+// A broadcast that pauses itself is told to the owners' linked chats,
+// not to other staff's.
+func TestBroadcastPauseToldToOwners(t *testing.T) {
+	a := start(t, nil)
+	ctx := t.Context()
+	staff := a.store.Staff(redisstore.WithBcryptCost(bcrypt.MinCost))
+	for name, role := range map[string]care.StaffRole{"sari": care.RoleOwner, "budi": care.RoleStaff} {
+		if _, err := staff.AddStaff(ctx, name, role, "kopi-susu-2026"); err != nil {
+			t.Fatal(err)
+		}
+		code, _, err := a.store.StaffLinkCode(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := a.store.LinkStaffChat(ctx, care.Address{Channel: care.Telegram, ID: "sim-" + name}, care.Address{}, code, "link-"+name); err != nil || res.Outcome != care.LinkDone {
+			t.Fatalf("link %s: %+v, %v", name, res, err)
+		}
+	}
+	c := care.Campaign{ID: "babcdefgh", Name: "Lebaran", State: care.CampaignPaused, Auto: true, Reason: "safety: 6 of 40 people reached withdrew promotions", Updated: time.Now()}
+	a.tellOwners(c)
+	deadline := time.Now().Add(15 * time.Second)
+	for len(allMessages(t, a.URL(), "sari")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the owner was not told")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := allMessages(t, a.URL(), "sari")
+	if len(got) != 1 || got[0].Class != care.StaffAlert || !strings.Contains(got[0].Text, `"Lebaran" (babcdefgh) berhenti sendiri: safety: 6 of 40`) {
+		t.Errorf("the owner got %+v", got)
+	}
+	if got := allMessages(t, a.URL(), "budi"); len(got) != 0 {
+		t.Errorf("staff who are not owners got %+v", got)
 	}
 }
