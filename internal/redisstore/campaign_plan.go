@@ -23,13 +23,12 @@ const scanBatch = 2000
 type prospectBatch struct {
 	addrs []string // the address each profile was reached by
 	profs []*redis.StringCmd
-	caps  []*redis.IntCmd // nil without a cap window
 }
 
 // ScanProspects hands fn every contact the address index names, a batch
 // at a time, with their cap count; see care.CampaignStore. It walks the
-// index with HSCAN and reads each page's profiles and caps in one
-// pipeline while the previous page decodes, so memory holds a few pages,
+// index with HSCAN and reads each page's profiles in one pipeline while
+// the previous page decodes (and its caps are read), so memory holds a few pages,
 // never the whole list. A contact with several addresses is handed over
 // once, at the first of its addresses the index files under it (as
 // EachContact does); contacts being erased are handed over too
@@ -49,7 +48,7 @@ func (s *Store) ScanProspects(ctx context.Context, capWindow time.Duration, fn f
 				scanErr = fmt.Errorf("scan the address index: %w", unavailable(err))
 				return
 			}
-			b := s.readProspects(ctx, kv, capWindow)
+			b := s.readProspects(ctx, kv)
 			select {
 			case pages <- b:
 			case <-ctx.Done():
@@ -106,23 +105,15 @@ func (s *Store) ScanProspects(ctx context.Context, capWindow time.Duration, fn f
 	return ctx.Err()
 }
 
-// readProspects pipelines the profile (and the cap count) of each index
-// entry of an HSCAN page: address, contact id, address, contact id….
-func (s *Store) readProspects(ctx context.Context, kv []string, capWindow time.Duration) prospectBatch {
+// readProspects pipelines the profile of each index entry of an HSCAN
+// page: address, contact id, address, contact id….
+func (s *Store) readProspects(ctx context.Context, kv []string) prospectBatch {
 	n := len(kv) / 2
 	b := prospectBatch{addrs: make([]string, 0, n), profs: make([]*redis.StringCmd, 0, n)}
-	if capWindow > 0 {
-		b.caps = make([]*redis.IntCmd, 0, n)
-	}
-	from := "(" + strconv.FormatInt(s.now().Add(-capWindow).UnixMilli(), 10)
 	pipe := s.client.Pipeline()
 	for i := 0; i+1 < len(kv); i += 2 {
-		id := care.ContactID(kv[i+1])
 		b.addrs = append(b.addrs, kv[i])
-		b.profs = append(b.profs, pipe.Get(ctx, s.key(id, keyProfile)))
-		if capWindow > 0 {
-			b.caps = append(b.caps, pipe.ZCount(ctx, s.key(id, keyCap), from, "+inf"))
-		}
+		b.profs = append(b.profs, pipe.Get(ctx, s.key(care.ContactID(kv[i+1]), keyProfile)))
 	}
 	_, _ = pipe.Exec(ctx)
 	return b
@@ -130,12 +121,16 @@ func (s *Store) readProspects(ctx context.Context, kv []string, capWindow time.D
 
 // decodeProspects decodes a page, keeping each contact at the first of
 // its addresses the index files under it (as EachContact does): usually
-// the first of the profile, else one more round trip tells.
+// the first of the profile, else the index tells. The caps of those who
+// said yes to promotions (only they can be over it) are read in the
+// same round trip.
 func (s *Store) decodeProspects(ctx context.Context, b prospectBatch, capWindow time.Duration) ([]care.Prospect, error) {
 	out := make([]care.Prospect, 0, len(b.profs))
 	var later []int              // indexes in out whose earlier addresses need a look
 	var before []*redis.SliceCmd // their index entries
-	var pipe redis.Pipeliner
+	caps := map[int]*redis.IntCmd{}
+	from := "(" + strconv.FormatInt(s.now().Add(-capWindow).UnixMilli(), 10)
+	pipe := s.client.Pipeline()
 	for i, c := range b.profs {
 		raw, err := c.Result()
 		if errors.Is(err, redis.Nil) {
@@ -152,18 +147,7 @@ func (s *Store) decodeProspects(ctx context.Context, b prospectBatch, capWindow 
 		if k < 0 {
 			continue // not the profile's address: the person is given at one of theirs
 		}
-		pr := care.Prospect{Contact: p}
-		if capWindow > 0 {
-			n, err := b.caps[i].Result()
-			if err != nil {
-				return nil, fmt.Errorf("read prospects' caps: %w", unavailable(err))
-			}
-			pr.Capped = int(n)
-		}
 		if k > 0 {
-			if pipe == nil {
-				pipe = s.client.Pipeline()
-			}
 			fields := make([]string, k)
 			for j, a := range p.Addresses[:k] {
 				fields[j] = a.String()
@@ -171,19 +155,28 @@ func (s *Store) decodeProspects(ctx context.Context, b prospectBatch, capWindow 
 			later = append(later, len(out))
 			before = append(before, pipe.HMGet(ctx, s.index, fields...))
 		}
-		out = append(out, pr)
+		if capWindow > 0 && p.Consents(care.Promotions) {
+			caps[len(out)] = pipe.ZCount(ctx, s.key(p.ID, keyCap), from, "+inf")
+		}
+		out = append(out, care.Prospect{Contact: p})
 	}
-	if pipe == nil {
+	if pipe.Len() == 0 {
 		return out, nil
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("read the index: %w", unavailable(err))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("read prospects' caps and the index: %w", unavailable(err))
+	}
+	for i, c := range caps {
+		out[i].Capped = int(c.Val())
 	}
 	drop := map[int]bool{}
 	for j, i := range later {
 		if slices.Contains(before[j].Val(), any(string(out[i].ID))) {
 			drop[i] = true // given at an earlier address
 		}
+	}
+	if len(drop) == 0 {
+		return out, nil
 	}
 	kept := out[:0]
 	for i, p := range out {
