@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/mitra-care/mitra/internal/care"
 )
@@ -24,9 +26,22 @@ type consoleView struct {
 	Queue queueView
 	// Conv is the open conversation; nil on the queue alone.
 	Conv *convView
+	// Canned are the shop's canned replies written for Conv's contact,
+	// offered beside the reply box; Draft is what the box holds when the
+	// page opens (a canned reply picked without the script).
+	Canned []cannedPick
+	Draft  string
+	// CanLink: the account may make a code that links its own chat for
+	// alerts; Link is the code just made.
+	CanLink bool
+	Link    *linkView
 	// Notice says why the last action was refused.
 	Notice string
 }
+
+// cannedPick is a canned reply as the reply box offers it: its name and
+// its text for the contact, ready to send or to edit.
+type cannedPick struct{ Name, Text string }
 
 // console is GET /console: the queue; on a phone the whole page, on a
 // desk beside an empty conversation pane.
@@ -45,5 +60,36 @@ func (s *Server) console(w http.ResponseWriter, r *http.Request) {
 // newConsoleView is the page's frame for the signed-in account.
 func (s *Server) newConsoleView(w http.ResponseWriter, r *http.Request) consoleView {
 	acct, _ := staffFrom(r.Context())
-	return consoleView{Shop: s.shopName(), Account: acct, FormToken: formToken(w, r), On: s.inboxOn()}
+	_, canLink := s.linkCodes()
+	return consoleView{Shop: s.shopName(), Account: acct, FormToken: formToken(w, r), On: s.inboxOn(), CanLink: canLink && s.inboxOn()}
+}
+
+// cannedFor is the canned replies written for contact c. The page shows
+// without them when they cannot be read: the reply box works all the
+// same.
+func (s *Server) cannedFor(ctx context.Context, c care.Contact) []cannedPick {
+	if s.cfg.Canned == nil {
+		return nil
+	}
+	rs, err := s.cfg.Canned.CannedReplies(ctx)
+	if err != nil {
+		s.cfg.Logger.Warn("reading the canned replies for the reply box failed", "err", err)
+		return nil
+	}
+	out := make([]cannedPick, len(rs))
+	for i, r := range rs {
+		out[i] = cannedPick{Name: r.Name, Text: r.Render(c.Lang, c.Name, s.shopName())}
+	}
+	return out
+}
+
+// draftOf is the text of the canned reply named name ("" when none is).
+func draftOf(picks []cannedPick, name string) string {
+	name = strings.ToLower(strings.TrimSpace(name))
+	for _, p := range picks {
+		if p.Name == name {
+			return p.Text
+		}
+	}
+	return ""
 }

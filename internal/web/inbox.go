@@ -52,6 +52,9 @@ func (s *Server) routeInbox() {
 	s.mux.HandleFunc("POST /console/c/{contact}/handback", boundForm(staff(s.handback)))
 	s.mux.HandleFunc("GET /console/events", staff(s.events))
 	s.mux.HandleFunc("GET /console/snapshot", staff(s.snapshot))
+	if _, ok := s.linkCodes(); ok {
+		s.mux.HandleFunc("POST /console/link", boundForm(staff(s.linkChat)))
+	}
 }
 
 // inboxOn reports whether the console serves the inbox.
@@ -140,7 +143,9 @@ type item struct {
 
 // conversationPage is GET /console/c/{contact}: the conversation, and
 // on a desk the queue beside it. Opening it is recorded in the staff
-// audit (viewed) and marks the account as viewing it.
+// audit (viewed) and marks the account as viewing it. With ?canned=NAME
+// the reply box holds that canned reply, written for the contact: the
+// pick of a page without its script.
 func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request) {
 	id, ok := contactParam(w, r)
 	if !ok {
@@ -171,6 +176,8 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request) {
 		}
 		c := s.convOf(tl, viewers, v.Account.Name, v.FormToken)
 		v.Conv = &c
+		v.Canned = s.cannedFor(r.Context(), tl.Contact)
+		v.Draft = draftOf(v.Canned, r.URL.Query().Get("canned"))
 	}
 	if v.Queue, err = s.queue(r.Context(), care.InboxView(r.URL.Query().Get("view")), id, v.Account.Name); err != nil {
 		s.staffUnavailable(w, r, err)
@@ -678,6 +685,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, do func(ctx context
 		if tl, err := s.cfg.Live.Reread(ctx, id); err == nil {
 			c := s.convOf(tl, nil, acct.Name, v.FormToken)
 			v.Conv = &c
+			v.Canned = s.cannedFor(ctx, tl.Contact)
+			// A refused text comes back in the box, to be put right.
+			v.Draft = r.PostForm.Get("text")
 		}
 		if q, err := s.queue(ctx, "", id, acct.Name); err == nil {
 			v.Queue = q

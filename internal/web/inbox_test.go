@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -50,7 +52,7 @@ func newConsoleServer(t *testing.T) *consoleServer {
 		}
 	}
 	s := &consoleServer{store: store, clock: clock}
-	s.Server = New(Config{Staff: st, Inbox: store, Live: store, HandbackFlows: []string{"menu", "optin"},
+	s.Server = New(Config{Staff: st, Inbox: store, Live: store, Canned: store, HandbackFlows: []string{"menu", "optin"},
 		Resume: func(_ context.Context, id care.ContactID) error {
 			s.mu.Lock()
 			defer s.mu.Unlock()
@@ -433,6 +435,139 @@ func TestConsoleQueuePage(t *testing.T) {
 	}
 }
 
+// TestCannedInReplyBox: the conversation's reply box offers the
+// owner's canned replies written for its contact; without the script a
+// pick opens the page with the text in the box.
+func TestCannedInReplyBox(t *testing.T) {
+	s := newConsoleServer(t)
+	rina := s.signedIn(t, "rina", staffPassword)
+	id := s.handsOver(t, dian, "Dian", "halo")
+	path := "/console/c/" + string(id)
+	if rec := staffAction(rina, path+"/takeover", nil); rec.Code != 200 {
+		t.Fatalf("take over: %d", rec.Code)
+	}
+	if page := rina.get(path).Body.String(); strings.Contains(page, `id="canned"`) {
+		t.Error("the reply box offers canned replies before the owner wrote any")
+	}
+	for _, r := range []care.CannedReply{
+		{Name: "salam", Text: "Halo {{contact.name}}, terima kasih sudah menghubungi {{shop.name}}.", By: "Sari"},
+		{Name: "ongkir", Text: "Ongkir ke <b>Bantul</b> Rp10.000, Kak {{contact.name}}.", By: "Sari"},
+	} {
+		if _, err := s.store.SaveCannedReply(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := rina.get(path).Body.String()
+	for _, want := range []string{
+		`id="canned"`, "Balasan cepat",
+		`href="/console/c/` + string(id) + `?canned=salam#text"`,
+		`<span class="canned-text">Halo Dian, terima kasih sudah menghubungi Toko Sari.</span>`,
+		`<span class="canned-text">Ongkir ke &lt;b&gt;Bantul&lt;/b&gt; Rp10.000, Kak Dian.</span>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the conversation page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "{{contact.name}}") || strings.Contains(page, "<b>Bantul") {
+		t.Error("the page shows a canned reply unwritten or unescaped")
+	}
+	if box := textBox(t, rina.get(path+"?canned=SALAM").Body.String()); box != "Halo Dian, terima kasih sudah menghubungi Toko Sari." {
+		t.Errorf("after picking salam the box holds %q", box)
+	}
+	if box := textBox(t, rina.get(path+"?canned=nope").Body.String()); box != "" {
+		t.Errorf("after picking a reply that is not there the box holds %q", box)
+	}
+	// The text picked goes like any reply.
+	wantRedirect(t, rina.post(path+"/reply", url.Values{"text": {"Halo Dian, terima kasih sudah menghubungi Toko Sari. Mau pesan apa?"}, formField: {rina.cookies[formCookie]}}), path)
+	if got := s.outbox(t); len(got) != 1 || got[0].Text != "Halo Dian, terima kasih sudah menghubungi Toko Sari. Mau pesan apa?" {
+		t.Errorf("the outbox holds %+v", got)
+	}
+	// A reply refused without the script comes back in the box.
+	rec := rina.post(path+"/reply", url.Values{"text": {strings.Repeat("a", care.MaxText+1)}, formField: {rina.cookies[formCookie]}})
+	if rec.Code != 400 || textBox(t, rec.Body.String()) != strings.Repeat("a", care.MaxText+1) {
+		t.Errorf("a refused reply: %d, the box does not hold it", rec.Code)
+	}
+}
+
+// textBox returns what the reply box of a console page holds.
+func textBox(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<textarea id="text"[^>]*>(.*?)</textarea>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no reply box on the page:\n%s", page)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// TestLinkChat: from the console a staff member gets a fresh one-time
+// code, with what to send the bot, that links their own chat; only
+// from the console's own form.
+func TestLinkChat(t *testing.T) {
+	s := newConsoleServer(t)
+	rina := s.signedIn(t, "rina", staffPassword)
+	if page := rina.get("/console").Body.String(); !strings.Contains(page, `action="/console/link"`) || !strings.Contains(page, "Hubungkan chat saya") {
+		t.Fatal("the console has no control to link one's chat")
+	}
+	code := regexp.MustCompile(`^[0-9]{6}$`)
+	how := func(c string) string {
+		return "Kirim LINK " + c + " ke bot toko dari Telegram atau WhatsApp Anda (berlaku 15 menit)."
+	}
+
+	// The page's script: the code in JSON, with the panel that shows it.
+	rec := staffAction(rina, "/console/link", nil)
+	var a linkResult
+	if err := json.Unmarshal(rec.Body.Bytes(), &a); rec.Code != 200 || err != nil || !a.OK || !code.MatchString(a.Code) {
+		t.Fatalf("link: %d %s", rec.Code, rec.Body)
+	}
+	if text := tagless(a.HTML); !strings.Contains(text, how(a.Code)) {
+		t.Errorf("the panel says %q, want %q", text, how(a.Code))
+	}
+	if d := a.Expires.Sub(s.clock.Now()); d != care.StaffLinkTTL {
+		t.Errorf("the code lasts %v, want %v", d, care.StaffLinkTTL)
+	}
+	if rec.Header().Get("Cache-Control") != "no-store" {
+		t.Error("the code may be cached")
+	}
+
+	// A plain form: the console with the panel; each time a fresh code.
+	rec = rina.post("/console/link", url.Values{formField: {rina.cookies[formCookie]}})
+	m := regexp.MustCompile(`id="link-code">([0-9]{6})<`).FindStringSubmatch(rec.Body.String())
+	if rec.Code != 200 || m == nil {
+		t.Fatalf("link without the script: %d %.500s", rec.Code, rec.Body)
+	}
+	if m[1] == a.Code {
+		t.Error("the second code is the first again")
+	}
+	if text := tagless(rec.Body.String()); !strings.Contains(text, how(m[1])) {
+		t.Errorf("the page does not say %q", how(m[1]))
+	}
+
+	// Without the form's token, or from a GET, no code.
+	req := httptest.NewRequest("POST", "/console/link", nil)
+	req.Header.Set("Accept", "application/json")
+	if rec := rina.do(req); rec.Code != 403 || strings.Contains(rec.Body.String(), `"code"`) {
+		t.Errorf("without the form token: %d %s", rec.Code, rec.Body)
+	}
+	if rec := rina.get("/console/link"); rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /console/link: %d", rec.Code)
+	}
+
+	// The code links the chat it is sent from to rina, once.
+	chat := care.Address{Channel: care.Telegram, ID: "777001"}
+	res, err := s.store.LinkStaffChat(t.Context(), chat, care.Address{}, a.Code, "tg-1")
+	if err != nil || res.Outcome != care.LinkDone || res.Account != "rina" {
+		t.Errorf("LINK %s: %+v %v, want linked to rina", a.Code, res, err)
+	}
+	if res, err := s.store.LinkStaffChat(t.Context(), care.Address{Channel: care.WhatsApp, ID: "6281200000777"}, care.Address{}, a.Code, "wa-1"); err != nil || res.Outcome != care.LinkWrong {
+		t.Errorf("the code used again: %+v %v, want wrong", res, err)
+	}
+}
+
+// tagless is HTML's text: its tags left out, its entities read.
+func tagless(s string) string {
+	return html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(s, ""))
+}
+
 // sseLines reads a stream's lines into a channel.
 func sseLines(t *testing.T, resp *http.Response) <-chan string {
 	lines := make(chan string, 100)
@@ -475,6 +610,61 @@ func (b *browser) streamLines(url string) <-chan string {
 	return sseLines(b.t, resp)
 }
 
+// patience is how long a test waits for what must come: long enough
+// for a machine busy with other tests, so that only what never comes
+// fails.
+const patience = 30 * time.Second
+
+// sseReader reads a stream's lines, knowing which event each belongs
+// to.
+type sseReader struct {
+	t     *testing.T
+	lines <-chan string
+	// event names the event of the last line read; "" between events.
+	event string
+}
+
+// newSSEReader reads a stream at url opened by b.
+func newSSEReader(b *browser, url string) *sseReader {
+	b.t.Helper()
+	return &sseReader{t: b.t, lines: b.streamLines(url)}
+}
+
+// await reads lines until ok is true of one (given the name of its
+// event), and fails the test when the stream ends first or when none
+// comes within patience.
+func (r *sseReader) await(what string, ok func(event, line string) bool) {
+	r.t.Helper()
+	deadline := time.After(patience)
+	for {
+		select {
+		case line, open := <-r.lines:
+			if !open {
+				r.t.Fatalf("the stream ended before %s", what)
+			}
+			switch {
+			case line == "":
+				r.event = ""
+			case strings.HasPrefix(line, "event: "):
+				r.event = line[len("event: "):]
+			}
+			if ok(r.event, line) {
+				return
+			}
+		case <-deadline:
+			r.t.Fatalf("no %s in %v", what, patience)
+		}
+	}
+}
+
+// data returns the data of a line of event want.
+func data(event, line, want string) (string, bool) {
+	if event != want {
+		return "", false
+	}
+	return strings.CutPrefix(line, "data: ")
+}
+
 // TestEventsStream: the stream says so at once when a conversation
 // starts waiting, sends its heartbeat comment, and tells proxies not to
 // buffer it.
@@ -490,35 +680,18 @@ func TestEventsStream(t *testing.T) {
 	if resp.StatusCode != 200 || h.Get("Content-Type") != "text/event-stream" || !strings.Contains(h.Get("Cache-Control"), "no-cache") || h.Get("X-Accel-Buffering") != "no" {
 		t.Fatalf("stream: %d %v", resp.StatusCode, h)
 	}
-	lines := sseLines(t, resp)
-	var id care.ContactID
-	sawPing, sawWaiting := false, false
-	deadline := time.After(10 * time.Second)
-	for !sawPing || !sawWaiting {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatal("the stream ended")
-			}
-			switch {
-			case line == ": ping":
-				sawPing = true
-				if id == "" {
-					// The first state is in; now a conversation starts waiting.
-					id = s.handsOver(t, dian, "Dian", "halo, telur ada?")
-				}
-			case strings.HasPrefix(line, "data: ") && id != "":
-				var p struct {
-					Rows []waitingRow `json:"waiting_rows"`
-				}
-				if err := json.Unmarshal([]byte(line[6:]), &p); err == nil && len(p.Rows) == 1 && p.Rows[0].ID == id && p.Rows[0].Words == "halo, telur ada?" {
-					sawWaiting = true
-				}
-			}
-		case <-deadline:
-			t.Fatalf("after 10 s: heartbeat %v, waiting conversation %v", sawPing, sawWaiting)
+	events := &sseReader{t: t, lines: sseLines(t, resp)}
+	// The first state comes before the first heartbeat; then a
+	// conversation starts waiting.
+	events.await("heartbeat", func(_, line string) bool { return line == ": ping" })
+	id := s.handsOver(t, dian, "Dian", "halo, telur ada?")
+	events.await("queue with Dian waiting", func(event, line string) bool {
+		var p struct {
+			Rows []waitingRow `json:"waiting_rows"`
 		}
-	}
+		d, ok := data(event, line, "queue")
+		return ok && json.Unmarshal([]byte(d), &p) == nil && len(p.Rows) == 1 && p.Rows[0].ID == id && p.Rows[0].Words == "halo, telur ada?"
+	})
 
 	// One account holds at most maxStreams streams in a process.
 	for range maxStreams - 1 {
@@ -538,7 +711,7 @@ func TestEventsStream(t *testing.T) {
 	// reconnect.
 	s.EndStreams()
 	bye := false
-	for line := range lines {
+	for line := range events.lines {
 		bye = bye || line == "event: bye"
 	}
 	if !bye {
@@ -558,33 +731,20 @@ func TestConversationStream(t *testing.T) {
 	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
 	srv.Start()
 	t.Cleanup(srv.Close)
-	lines := rina.streamLines(srv.URL + "/console/events?c=" + string(id))
+	r := newSSEReader(rina, srv.URL+"/console/events?c="+string(id))
 	await := func(what string, ok func(p convPayload) bool) {
 		t.Helper()
-		deadline := time.After(10 * time.Second)
-		event := ""
-		for {
-			select {
-			case line, open := <-lines:
-				if !open {
-					t.Fatalf("the stream ended waiting for %s", what)
-				}
-				if name, found := strings.CutPrefix(line, "event: "); found {
-					event = name
-				}
-				if data, found := strings.CutPrefix(line, "data: "); found && event == "conversation" {
-					var p convPayload
-					if err := json.Unmarshal([]byte(data), &p); err != nil {
-						t.Fatal(err)
-					}
-					if ok(p) {
-						return
-					}
-				}
-			case <-deadline:
-				t.Fatalf("no event with %s in 10 s", what)
+		r.await("conversation event with "+what, func(event, line string) bool {
+			d, found := data(event, line, "conversation")
+			if !found {
+				return false
 			}
-		}
+			var p convPayload
+			if err := json.Unmarshal([]byte(d), &p); err != nil {
+				t.Fatal(err)
+			}
+			return ok(p)
+		})
 	}
 	await("the conversation waiting", func(p convPayload) bool { return p.ID == id && p.State == care.StateWaiting })
 	// Past the server's timeouts, budi opens it and takes it over.
@@ -625,26 +785,26 @@ func TestEventsSayWhenStale(t *testing.T) {
 	rina := s.signedIn(t, "rina", staffPassword)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	lines := rina.streamLines(srv.URL + "/console/events")
-	await := func(want ...string) {
-		t.Helper()
-		deadline := time.After(5 * time.Second)
-		for _, w := range want {
-			for found := false; !found; {
-				select {
-				case line := <-lines:
-					found = line == w
-				case <-deadline:
-					t.Fatalf("no %q in 5 s", w)
-				}
-			}
-		}
-	}
-	await("event: queue")
+	r := newSSEReader(rina, srv.URL+"/console/events")
+	r.await("first state", func(event, _ string) bool { return event == "queue" })
 	flaky.fail.Store(true)
-	await("event: status", `data: {"ok":false}`)
+	r.await(`status {"ok":false}`, func(event, line string) bool { return event == "status" && line == `data: {"ok":false}` })
+	// Meanwhile a conversation starts waiting; the state sent once the
+	// store answers again has it. That state and the status saying so
+	// come from one poll, in either order.
+	id := s.handsOver(t, dian, "Dian", "halo")
 	flaky.fail.Store(false)
-	await("event: status", `data: {"ok":true}`, "event: queue")
+	sawOK, sawState := false, false
+	r.await(`status {"ok":true} and the queue with Dian waiting`, func(event, line string) bool {
+		if event == "status" && line == `data: {"ok":true}` {
+			sawOK = true
+		}
+		var p queuePayload
+		if d, ok := data(event, line, "queue"); ok && json.Unmarshal([]byte(d), &p) == nil && len(p.Rows) == 1 && p.Rows[0].ID == id {
+			sawState = true
+		}
+		return sawOK && sawState
+	})
 }
 
 // TestTwoProcesses: two servers over one Redis, as two processes behind
@@ -662,24 +822,16 @@ func TestTwoProcesses(t *testing.T) {
 	id := a.handsOver(t, dian, "Dian", "halo")
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	lines := rina.streamLines(srv.URL + "/console/events?c=" + string(id))
+	r := newSSEReader(rina, srv.URL+"/console/events?c="+string(id))
 	if rec := budi.get("/console/c/" + string(id)); rec.Code != 200 {
 		t.Fatalf("budi opens it on the other server: %d", rec.Code)
 	}
 	if rec := staffAction(budi, "/console/c/"+string(id)+"/takeover", nil); rec.Code != 200 {
 		t.Fatalf("budi takes over on the other server: %d %s", rec.Code, rec.Body)
 	}
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case line := <-lines:
-			var p convPayload
-			if data, ok := strings.CutPrefix(line, "data: "); ok && json.Unmarshal([]byte(data), &p) == nil &&
-				p.Holder == "budi" && strings.Contains(string(p.HTML["conv-viewers"]), "budi") {
-				return
-			}
-		case <-deadline:
-			t.Fatal("rina's stream never showed budi viewing and holding the conversation")
-		}
-	}
+	r.await("budi viewing and holding the conversation on rina's stream", func(_, line string) bool {
+		var p convPayload
+		d, ok := strings.CutPrefix(line, "data: ")
+		return ok && json.Unmarshal([]byte(d), &p) == nil && p.Holder == "budi" && strings.Contains(string(p.HTML["conv-viewers"]), "budi")
+	})
 }

@@ -323,11 +323,95 @@
     input.focus();
   }
 
+  // ---- canned replies ----
+
+  const canned = document.getElementById('canned');
+
+  // pickCanned puts a canned reply, written for this contact on the
+  // server, into the reply box in place of what is selected there (all
+  // of an empty box), to be edited before it is sent.
+  function pickCanned(pick) {
+    const text = (pick.querySelector('.canned-text') || {}).textContent || '';
+    const start = input.selectionStart ?? input.value.length;
+    const end = input.selectionEnd ?? start;
+    input.value = input.value.slice(0, start) + text + input.value.slice(end);
+    canned.open = false;
+    clearError();
+    fit();
+    input.focus();
+    input.setSelectionRange(start + text.length, start + text.length);
+  }
+
+  if (canned) {
+    canned.addEventListener('click', (e) => {
+      const pick = e.target.closest('.canned-pick');
+      if (pick) {
+        e.preventDefault();
+        pickCanned(pick);
+      }
+    });
+    canned.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && canned.open) {
+        canned.open = false;
+        canned.querySelector('summary').focus();
+      }
+    });
+    // A tap elsewhere closes the list.
+    document.addEventListener('click', (e) => {
+      if (canned.open && !canned.contains(e.target)) canned.open = false;
+    });
+  }
+
+  // ---- linking one's own chat for alerts ----
+
+  const linkPanel = document.getElementById('link-panel');
+
+  async function linkChat(form) {
+    const button = form.querySelector('button');
+    button.disabled = true;
+    try {
+      const res = await fetch(form.action, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'X-CSRF-Token': csrf },
+        body: new URLSearchParams(new FormData(form)),
+        credentials: 'same-origin',
+      });
+      if (!isJSON(res)) {
+        if (res.redirected) loggedOut();
+        else showBanner((await res.text()).trim() || 'HTTP ' + res.status, true);
+        return;
+      }
+      const v = await res.json();
+      if (!v.ok) {
+        showBanner(v.error || 'HTTP ' + res.status, true);
+        return;
+      }
+      linkPanel.innerHTML = v.html; // escaped by html/template
+      linkPanel.hidden = false;
+    } catch {
+      showBanner('Tidak tersambung ke server; coba lagi. (Could not reach the server.)', true);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  if (linkPanel) {
+    linkPanel.addEventListener('click', (e) => {
+      if (e.target.closest('.link-close')) {
+        e.preventDefault();
+        linkPanel.hidden = true;
+      }
+    });
+  }
+
   document.addEventListener('submit', (e) => {
     const form = e.target;
     if (form === composer) {
       e.preventDefault();
       submitComposer();
+    } else if (form.id === 'link-form' && linkPanel) {
+      e.preventDefault();
+      linkChat(form);
     } else if (form.classList && form.classList.contains('js-action')) {
       e.preventDefault();
       post(form.action, form, form.querySelector('button'));
@@ -348,6 +432,7 @@
       }
     });
     setMode();
+    fit();
     scrollToEnd();
     const facts = document.getElementById('facts-box');
     if (facts && matchMedia('(min-width: 1100px)').matches) facts.open = true;
