@@ -66,8 +66,10 @@ const (
 	// Busy: another sender took it moments ago and is sending it.
 	Busy
 	// Abandoned: another sender took it long ago and never recorded
-	// the outcome (it died mid-send). It is settled as "outcome
-	// unknown", never sent again.
+	// the outcome (it died mid-send), and this delivery has taken it
+	// over. A channel that can tell (DeliveryChecker) is asked whether
+	// it went out; otherwise, or when the channel cannot answer, it is
+	// settled as "outcome unknown", never sent again.
 	Abandoned
 )
 
@@ -154,8 +156,28 @@ type Sender interface {
 	Send(ctx context.Context, m Outbound) error
 }
 
+// DeliveryChecker is a Sender that can tell whether a message reached
+// the contact, from its own record of the message id written when the
+// send succeeded. The outreach sender asks it about a message whose
+// sender died between taking it and recording the outcome: delivered
+// is settled as sent, not delivered is released and sent again, and an
+// error leaves the outcome unknown. Such a channel's messages arrive
+// exactly once. The simulator implements it; Telegram and WhatsApp do
+// not (neither platform has a message id the sender chooses and can
+// look up), so a message of theirs whose sender died stays at most
+// once, settled as "outcome unknown".
+type DeliveryChecker interface {
+	Sender
+	// Delivered reports whether the channel accepted m (by m.ID, to
+	// m.Address).
+	Delivered(ctx context.Context, m Outbound) (bool, error)
+}
+
 // SimMessage is a message the bot sent to a simulated contact.
 type SimMessage struct {
+	// ID is the outbound message's id; the inbox keeps it apart, for
+	// Received, and never shows it.
+	ID      string    `json:"-"`
 	Seq     int64     `json:"seq"`
 	Text    string    `json:"text"`
 	Choices []Choice  `json:"choices,omitempty"`
@@ -172,6 +194,9 @@ type SimInbox interface {
 	// After returns up to max messages to a with a sequence number above
 	// after, in order.
 	After(ctx context.Context, a Address, after int64, max int) ([]SimMessage, error)
+	// Received reports whether a message with id messageID was
+	// appended for a, among its last kept messages.
+	Received(ctx context.Context, a Address, messageID string) (bool, error)
 }
 
 // Rate is a sending limit: at most N messages in any window of Per,

@@ -242,11 +242,11 @@ const behindWait = 500 * time.Millisecond
 // deliver takes one message through the gate to its channel. The rule at
 // the edge: a message is taken (marked with this sender and the time)
 // before the channel is called, and a taken message is never handed out
-// again. A crash between the channel accepting it and the outcome being
-// recorded therefore loses the record, never sends the message twice;
-// another sender later settles it as "outcome unknown". A channel that
-// certainly did not send it (care.RetryAfterError, care.EUnavailable)
-// gets it back: it is deferred, released and sent later.
+// again. A crash between taking it and the outcome being recorded
+// therefore never sends the message twice: another sender later takes
+// it over and settles it (settleAbandoned). A channel that certainly did
+// not send it (care.RetryAfterError, care.EUnavailable) gets it back: it
+// is deferred, released and sent later.
 func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 	now := s.cfg.Now()
 	dec := s.cfg.Gate.Decide(d, now)
@@ -319,8 +319,7 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		s.hold(ctx, d, "", now.Add(time.Minute), now)
 		return
 	case care.Abandoned:
-		release()
-		s.settle(ctx, d, care.Outcome{Verdict: care.Allow, Reason: "outcome unknown: the sender that took it stopped mid-send", At: now, Unknown: true}, "unknown")
+		s.settleAbandoned(ctx, d, ch, now, release)
 		return
 	}
 	if !d.Address.Simulated() {
@@ -377,6 +376,34 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 		out.Reason, out.Error = "send failed", err.Error()
 		s.settle(ctx, d, out, "failed")
 	}
+}
+
+// settleAbandoned settles a message whose sender died between taking it
+// and recording the outcome; Take has handed it over to this delivery,
+// so no other sender decides on it meanwhile. A channel that can tell
+// (care.DeliveryChecker) answers from its own record of the sends that
+// succeeded: delivered is settled as sent, and not delivered is released
+// to go round again, through the gate, and sent once. Any other channel,
+// or one that cannot answer, leaves the outcome unknown: settled, never
+// sent again.
+func (s *Sender) settleAbandoned(ctx context.Context, d care.Delivery, ch care.Sender, now time.Time, release func()) {
+	if dc, ok := ch.(care.DeliveryChecker); ok {
+		delivered, err := dc.Delivered(ctx, d.Outbound)
+		switch {
+		case err != nil:
+			s.cfg.Logger.Warn("the channel could not say whether a message of a sender that died went out; its outcome stays unknown", "message", d.ID, "err", err)
+		case delivered:
+			// Sent: the reservation against the cap stands.
+			s.settle(ctx, d, care.Outcome{Verdict: care.Allow, Reason: "sent, confirmed after a sender died", Sent: true, At: now}, "sent")
+			return
+		default:
+			release()
+			s.hold(ctx, d, "not sent by a sender that died; sending again", now, now)
+			return
+		}
+	}
+	release()
+	s.settle(ctx, d, care.Outcome{Verdict: care.Allow, Reason: "outcome unknown: the sender that took it stopped mid-send", At: now, Unknown: true}, "unknown")
 }
 
 // rateWait books the send against the channel's limits, overall and per

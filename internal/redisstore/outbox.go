@@ -19,7 +19,10 @@ import (
 // the time, unless it is gone, already taken, or not its contact's next
 // message in its lane. For a promotion it first checks, in the same
 // atomic step, that the profile still grants promotions: a STOP
-// committed after the sender read the profile must still win.
+// committed after the sender read the profile must still win. A mark
+// older than the take timeout (its sender died mid-send) is replaced by
+// the delivery's own: the delivery takes the abandoned message over, so
+// one sender alone decides what became of it.
 //
 //	KEYS: outbound bodies, taken markers, profile
 //	ARGV: 1 message id, 2 marker "<consumer>|<ms>|<entry>", 3 "promo"
@@ -34,7 +37,10 @@ local t = redis.call('HGET', KEYS[2], ARGV[1])
 if t then
   if string.sub(t, 1, string.len(ARGV[8])) == ARGV[8] and string.sub(t, -string.len(ARGV[9])) == ARGV[9] then return 0 end
   local at = tonumber(string.match(t, '|(%d+)|'))
-  if at and tonumber(ARGV[4]) - at > tonumber(ARGV[5]) then return 4 end
+  if at and tonumber(ARGV[4]) - at > tonumber(ARGV[5]) then
+    redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+    return 4
+  end
   return 3
 end
 if redis.call('HLEN', KEYS[1]) > 1 then

@@ -317,3 +317,47 @@ func TestTakeChecksConsentAgain(t *testing.T) {
 		t.Errorf("Take = %v, %v; want ErrNoConsent", got, err)
 	}
 }
+
+// TestAbandonedTakenOverOnce: a message whose sender died mid-send is
+// taken over by the first delivery that finds it so, alone: another
+// finds it busy until that one releases it (to send it again) or its
+// own take times out.
+func TestAbandonedTakenOverOnce(t *testing.T) {
+	now := t0
+	s, client := newStore(t, WithClock(func() time.Time { return now }))
+	mustCommit(t, s, step(alice, "m1", 0, "only once"))
+	dead := mustNext(t, s, "dead", 10)[0]
+	dup := func(consumer string) care.Delivery {
+		t.Helper()
+		if err := client.XAdd(ctx, &redis.XAddArgs{Stream: s.laneKey(replyLane), Values: []string{"c", string(idOf(alice)), "m", dead.ID}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+		return mustNext(t, s, consumer, 10)[0]
+	}
+	b, c := dup("b"), dup("c")
+	steps := []struct {
+		name  string
+		after time.Duration
+		d     care.Delivery
+		want  care.TakeResult
+	}{
+		{"the sender that dies takes it", 0, dead, care.Taken},
+		{"before the take timeout, busy", DefaultTakeTimeout - time.Second, b, care.Busy},
+		{"after it, taken over", 2 * time.Second, b, care.Abandoned},
+		{"another finds it busy", 0, c, care.Busy},
+		{"the one that took it over holds it", 0, b, care.Taken},
+		{"when it dies too, taken over again", DefaultTakeTimeout + time.Second, c, care.Abandoned},
+	}
+	for _, st := range steps {
+		now = now.Add(st.after)
+		if got, err := s.Take(ctx, st.d); got != st.want || err != nil {
+			t.Fatalf("%s: Take = %v, %v; want %v", st.name, got, err, st.want)
+		}
+	}
+	if err := s.Defer(ctx, c, care.Outcome{Reason: "not sent by a sender that died; sending again", Until: now}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Take(ctx, b); got != care.Taken || err != nil {
+		t.Errorf("Take once released = %v, %v; want Taken", got, err)
+	}
+}

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,12 +21,13 @@ const (
 	simTTL  = 7 * 24 * time.Hour
 )
 
-// simKeys are a simulated address's inbox and its counter, under the
-// hash tag {sim:<channel>.<id>}: the simulator's inbox belongs to the
-// address on the page, whatever contact the address is filed under.
+// simKeys are a simulated address's inbox, its counter and the ids of
+// its messages (a sorted set by sequence number), under the hash tag
+// {sim:<channel>.<id>}: the simulator's inbox belongs to the address on
+// the page, whatever contact the address is filed under.
 func (s *Store) simKeys(a care.Address) []string {
 	tag := s.prefix + ":{sim:" + string(a.Channel) + "." + a.ID + "}:"
-	return []string{tag + "in", tag + "seq"}
+	return []string{tag + "in", tag + "seq", tag + "ids"}
 }
 
 // validSim refuses an address that is not a simulated one.
@@ -39,20 +41,29 @@ func validSim(a care.Address) error {
 	return nil
 }
 
-// appendScript numbers a simulator message and stores it as "<seq> <JSON>".
+// appendScript numbers a simulator message and stores it as "<seq>
+// <JSON>", with its message id, when it has one, in the same step: the
+// id is there exactly when the message is.
 //
-//	KEYS: inbox list, sequence counter; ARGV: JSON, -simKeep, TTL ms
+//	KEYS: inbox list, sequence counter, ids; ARGV: JSON, -simKeep, TTL
+//	ms, message id ("": none)
 var appendScript = redis.NewScript(`
 local seq = redis.call('INCR', KEYS[2])
 redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[1])
 redis.call('LTRIM', KEYS[1], ARGV[2], -1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+if ARGV[4] ~= '' then
+  redis.call('ZADD', KEYS[3], seq, ARGV[4])
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, tonumber(ARGV[2]) - 1)
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
 return seq
 `)
 
 // Append stores m in the simulated contact's inbox and returns its
 // sequence number. Numbers keep increasing when old messages are trimmed.
+// The ids of the last simKeep messages are kept for Received.
 func (s *Store) Append(ctx context.Context, id care.Address, m care.SimMessage) (int64, error) {
 	if err := validSim(id); err != nil {
 		return 0, fmt.Errorf("simulator append: %w", err)
@@ -63,7 +74,7 @@ func (s *Store) Append(ctx context.Context, id care.Address, m care.SimMessage) 
 		return 0, fmt.Errorf("simulator append to %s: encode: %w", id, err)
 	}
 	keys := s.simKeys(id)
-	seq, err := appendScript.Run(ctx, s.client, keys, b, -simKeep, simTTL.Milliseconds()).Int64()
+	seq, err := appendScript.Run(ctx, s.client, keys, b, -simKeep, simTTL.Milliseconds(), m.ID).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("simulator append to %s: %w", id, err)
 	}
@@ -103,4 +114,24 @@ func (s *Store) After(ctx context.Context, id care.Address, after int64, max int
 		}
 	}
 	return out, nil
+}
+
+// Received reports whether the message messageID was appended for the
+// simulated address, among its last simKeep messages: the simulator's
+// record of what it delivered, written in the step that delivered it.
+func (s *Store) Received(ctx context.Context, id care.Address, messageID string) (bool, error) {
+	if err := validSim(id); err != nil {
+		return false, fmt.Errorf("simulator received: %w", err)
+	}
+	if messageID == "" {
+		return false, care.Errorf(care.EInvalid, "simulator received: no message id")
+	}
+	err := s.client.ZScore(ctx, s.simKeys(id)[2], messageID).Err()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("simulator received %s for %s: %w", messageID, id, err)
+	}
+	return true, nil
 }

@@ -29,7 +29,7 @@ func TestSimInbox(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, client := newStore(t)
 			for i := 1; i <= tt.appends; i++ {
-				seq, err := s.Append(ctx, sim, care.SimMessage{Seq: 99, Text: "m" + strconv.Itoa(i), Class: care.Reply, At: t0})
+				seq, err := s.Append(ctx, sim, care.SimMessage{ID: "id" + strconv.Itoa(i), Seq: 99, Text: "m" + strconv.Itoa(i), Class: care.Reply, At: t0})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -48,6 +48,13 @@ func TestSimInbox(t *testing.T) {
 				want := tt.first + int64(i)
 				if m.Seq != want || m.Text != "m"+strconv.FormatInt(want, 10) || !m.At.Equal(t0) || m.Class != care.Reply {
 					t.Errorf("message %d = %+v, want seq %d", i, m, want)
+				}
+			}
+			// The ids of the messages kept, and only those, were received.
+			for i := 1; i <= tt.appends+1; i++ {
+				want := i <= tt.appends && i > tt.appends-simKeep
+				if got, err := s.Received(ctx, sim, "id"+strconv.Itoa(i)); got != want || err != nil {
+					t.Fatalf("Received(id%d) = %v, %v; want %v", i, got, err, want)
 				}
 			}
 			if tt.appends > 0 {
@@ -69,5 +76,11 @@ func TestSimInboxInvalid(t *testing.T) {
 	}
 	if _, err := s.Append(ctx, care.Address{Channel: care.WhatsApp, ID: "6281"}, care.SimMessage{}); care.ErrorCode(err) != care.EInvalid {
 		t.Errorf("Append to a real address = %v, want invalid", err)
+	}
+	if _, err := s.Received(ctx, care.Address{Channel: care.WhatsApp, ID: "6281"}, "m1"); care.ErrorCode(err) != care.EInvalid {
+		t.Errorf("Received of a real address = %v, want invalid", err)
+	}
+	if _, err := s.Received(ctx, care.Address{Channel: care.WhatsApp, ID: "sim-x"}, ""); care.ErrorCode(err) != care.EInvalid {
+		t.Errorf("Received without an id = %v, want invalid", err)
 	}
 }

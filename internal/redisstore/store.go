@@ -64,8 +64,11 @@ var (
 const DefaultClaimTimeout = time.Minute
 
 // DefaultTakeTimeout is how long a sender may hold a message it took
-// before another sender decides it died mid-send: its outcome is then
-// unknown, and the message is settled so, never sent again.
+// before another sender decides it died mid-send and takes it over: a
+// channel that can tell says whether it went out; otherwise its outcome
+// is unknown, and the message is settled so, never sent again. It must
+// outlast any send: the channel is asked only once the dead sender's
+// send can no longer land.
 const DefaultTakeTimeout = 5 * time.Minute
 
 // Option changes a Store made by New.
