@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), TimeZone: cfg.TimeZone, Logger: log, Webhooks: map[string]http.Handler{},
 		TrustProxy: cfg.TrustProxy, Staff: store.Staff(redisstore.WithSessionTTL(cfg.StaffSessionTTL)), Inbox: store, Contacts: store, Directory: store, Canned: store, Orders: store,
 		Live: store, Resume: a.rt.Resume, HandbackFlows: handbackFlows(set)}
+	ccfg.Campaigns = a.campaigns
 	if cfg.Simulator {
 		simulator = sim.New(store, nil)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}

@@ -56,6 +56,7 @@ func (s *Server) routeOwner() {
 		s.mux.HandleFunc("POST /console/canned", s.staffOnly(care.RoleOwner, s.ownerSaveCanned))
 		s.mux.HandleFunc("POST /console/canned/{name}/delete", s.staffOnly(care.RoleOwner, s.ownerDeleteCanned))
 	}
+	s.routeBroadcasts()
 }
 
 // navLink is a tab of the owner's pages.

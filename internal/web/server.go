@@ -67,6 +67,8 @@ type Config struct {
 	// Canned, with Staff, serves the canned replies: the owner keeps
 	// them, staff send them.
 	Canned care.CannedReplies
+	// Campaigns, with Staff, serves the owner's broadcast pages.
+	Campaigns care.Campaigns
 	// Orders, with Staff and Contacts, serves the orders' JSON API.
 	Orders care.OrderBook
 	// TrustProxy says a reverse proxy stands in front of Mitra and only
