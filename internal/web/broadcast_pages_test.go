@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"encoding/json"
+	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -30,7 +31,7 @@ func newBroadcastServer(t *testing.T) broadcastServer {
 	s.campaigns = broadcast.New(broadcast.Config{Store: s.store,
 		Planner: broadcast.NewPlanner(broadcast.PlanConfig{TimeZone: time.FixedZone("WIB", 7*3600),
 			Caps: outreach.Caps{Max: 100, Window: 7 * 24 * time.Hour}, WhatsAppPerMinute: 6, WhatsAppDailyCap: 200}),
-		Langs: []string{"id", "en"}, Shop: "Toko Sari", Now: s.clock.Now})
+		Langs: []string{"id", "en"}, Shop: "Toko Sari", Now: s.clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	cfg := s.Server.cfg
 	cfg.Campaigns = s.campaigns
 	s.Server = New(cfg)
