@@ -19,6 +19,7 @@ import (
 	"github.com/mitra-care/mitra/flows"
 	"github.com/mitra-care/mitra/internal/broadcast"
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/catalog"
 	"github.com/mitra-care/mitra/internal/channel/sim"
 	"github.com/mitra-care/mitra/internal/channel/telegram"
 	"github.com/mitra-care/mitra/internal/channel/whatsapp"
@@ -55,9 +56,24 @@ type App struct {
 }
 
 // LoadFlows reads and validates the flows of dir, or the shipped flows
-// when dir is empty.
+// when dir is empty, with the calls of the catalog they sell from; a
+// catalog.yaml with problems (catalog.Load lists them) counts as none.
 func LoadFlows(dir string) (*flow.Set, error) {
-	return flow.Load(FlowsFS(dir), inbound.FlowOptions)
+	cat, _ := catalog.Load(FlowsFS(dir))
+	return flow.Load(FlowsFS(dir), inbound.Options(cat))
+}
+
+// LoadShop reads and validates the flows of dir (the shipped ones when
+// dir is empty) and their catalog.yaml, reporting the problems of both:
+// the catalog is nil when there is none, and the shop takes no orders
+// by chat.
+func LoadShop(dir string) (*flow.Set, *catalog.Catalog, error) {
+	cat, cerr := catalog.Load(FlowsFS(dir))
+	set, err := flow.Load(FlowsFS(dir), inbound.Options(cat))
+	if err := errors.Join(err, cerr); err != nil {
+		return nil, nil, err
+	}
+	return set, cat, nil
 }
 
 // FlowsFS is the flows directory dir, or the shipped flows when dir is
@@ -74,7 +90,7 @@ func FlowsFS(dir string) fs.FS {
 // unreachable, a flow is wrong or a channel cannot start. Run starts the
 // work.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
-	set, err := LoadFlows(cfg.FlowsDir)
+	set, cat, err := LoadShop(cfg.FlowsDir)
 	if err != nil {
 		return nil, fmt.Errorf("flows are not valid, fix them first:\n%w", err)
 	}
@@ -118,6 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		AlertOwner:  cfg.StaffAlertOwner,
 		AlertGather: cfg.StaffAlertGather,
 		PublicURL:   cfg.PublicURL,
+		Catalog:     cat,
 		Logger:      log,
 		Recorder:    a.metrics,
 		Pseudonyms:  pseudonyms,

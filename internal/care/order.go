@@ -289,6 +289,10 @@ type Order struct {
 	Updated    time.Time       `json:"updated"`
 	// Note is the customer's note with the order.
 	Note string `json:"note,omitempty"`
+	// Placed is the id of the customer's message that placed the order
+	// in the chat ("" for one filed otherwise): should that message be
+	// processed again, the order it placed is found, not filed twice.
+	Placed string `json:"placed,omitempty"`
 	// Proof is the proof of payment: a media reference or a file path.
 	Proof string `json:"proof,omitempty"`
 	// Resi is the courier's tracking number of a shipped order.

@@ -139,6 +139,19 @@ steps:
 // testActions mirror the actions the runtime implements.
 var testActions = []string{"escalate", "consent", "erase"}
 
+// The names of the runtime's actions and calls the shipped flows use
+// besides; the calls do nothing.
+var (
+	orderActions = []string{"order_place"}
+	orderCalls   = func() map[string]Call {
+		m := map[string]Call{}
+		for _, name := range []string{"order_catch", "order_start", "order_answer", "order_set", "order_confirm", "order_cancel"} {
+			m[name] = func(CallIn) CallOut { return CallOut{} }
+		}
+		return m
+	}()
+)
+
 // files is base with changes: a file mapped to "" is removed.
 func files(changes map[string]string) fstest.MapFS {
 	fsys := fstest.MapFS{}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/catalog"
 	"github.com/mitra-care/mitra/internal/flow"
 )
 
@@ -21,9 +22,10 @@ type action struct {
 
 // actions are the flow actions the runtime implements, by name.
 var actions = map[string]action{
-	ActionEscalate: escalateAction,
-	ActionConsent:  consentAction,
-	ActionErase:    eraseAction,
+	ActionEscalate:   escalateAction,
+	ActionConsent:    consentAction,
+	ActionErase:      eraseAction,
+	ActionOrderPlace: orderPlaceAction,
 }
 
 // Actions lists the flow actions the runtime implements; flows are
@@ -31,9 +33,17 @@ var actions = map[string]action{
 // action with wrong arguments, fails at load.
 var Actions = slices.Sorted(maps.Keys(actions))
 
-// FlowOptions load flows for this runtime: its actions, their arguments
-// checked.
-var FlowOptions = flow.Options{Actions: Actions, CheckArgs: CheckArgs}
+// FlowOptions load flows for a runtime of a shop that takes no orders
+// by chat (no catalog.yaml); see Options.
+var FlowOptions = Options(nil)
+
+// Options load flows for a runtime selling what cat lists (nil: the
+// shop takes no orders by chat, and the order flow hands ordering to
+// staff): its actions, their arguments checked, and its calls. The
+// runtime must be given the same catalog (Config.Catalog).
+func Options(cat *catalog.Catalog) flow.Options {
+	return flow.Options{Actions: Actions, CheckArgs: CheckArgs, Calls: newOrderDesk(cat).calls()}
+}
 
 // CheckArgs checks the plain-text arguments of a flow's do step at load.
 func CheckArgs(name string, args map[string]string) error {
@@ -57,6 +67,10 @@ type step struct {
 	// escalated: the step handed the conversation to staff; remind: the
 	// customer, waiting for staff, is reminded that they will answer.
 	escalated, remind bool
+	// say are messages actions add after the flows'.
+	say []flow.Message
+	// place is the order the step places (order_place); nil for none.
+	place *placement
 }
 
 // act applies the flows' actions to the step, in order.

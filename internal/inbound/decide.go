@@ -13,10 +13,11 @@ import (
 	"github.com/mitra-care/mitra/internal/flow"
 )
 
-// decide turns a loaded conversation and a message into what to store.
+// decide turns a loaded conversation and a message into what to store,
+// and the order the step places (nil for none; Runtime.place files it).
 // It does no I/O: rec holds the contact's records when the message asks
 // for them (MY DATA).
-func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Conversation, in care.Inbound, now time.Time, rec *care.Records) care.Commit {
+func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Conversation, in care.Inbound, now time.Time, rec *care.Records) (care.Commit, *placement) {
 	truncated := in.Clean()
 	contact := conv.Contact
 	if contact.ID == "" {
@@ -49,7 +50,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		sess.Flow, sess.Step, sess.Return = "", "", ""
 		r.finish(&c, conv, sess, contact, nil, now)
 		r.cfg.Logger.Info("a person at the shop answers from its phone; the bot keeps quiet", "contact", contact.ID)
-		return c
+		return c, nil
 	}
 	if in.Name != "" {
 		contact.Name = in.Name
@@ -120,7 +121,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		st.consent(care.Promotions, false, care.SourceKeyword, flow.Action{})
 	}
 	st.act(res.Actions)
-	msgs := append(before, res.Messages...)
+	msgs := append(append(before, res.Messages...), st.say...)
 	switch {
 	case st.escalated:
 		msgs = append(msgs, flow.Message{Text: r.staffText(flow.TextStaffHold, sess, env, now)})
@@ -143,7 +144,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		msgs = append(msgs, r.olderMessages(rec, contact, now)...)
 	}
 	r.finish(&c, conv, sess, contact, msgs, now)
-	return c
+	return c, st.place
 }
 
 // commitFor starts the commit of a step about in: what every step
@@ -157,9 +158,10 @@ func (r *Runtime) commitFor(in care.Inbound) care.Commit {
 	return c
 }
 
-// env is what the flows know of the world for a step.
+// env is what the flows know of the world for a step; the time is the
+// shop's, so a call tells the shop's day (a pre-order closed).
 func (r *Runtime) env(contact care.Contact, sess care.Session, rec *care.Records, now time.Time) flow.Env {
-	return flow.Env{Now: now, Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, sess, rec, now)}
+	return flow.Env{Now: now.In(r.cfg.TimeZone), Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, sess, rec, now)}
 }
 
 // finish completes the commit c of a step: the session stored over the
@@ -174,27 +176,35 @@ func (r *Runtime) finish(c *care.Commit, conv care.Conversation, sess care.Sessi
 		contact.Lang = sess.Lang
 	}
 	c.Session, c.Contact = sess, contact
+	c.Outbound = nil
+	r.reply(c, msgs)
+}
+
+// reply adds msgs to the replies of the step c, on the step's address
+// in the session's language; their ids follow from the message's, so
+// the same step run again queues the same messages.
+func (r *Runtime) reply(c *care.Commit, msgs []flow.Message) {
 	in := c.Inbound
-	c.Outbound = make([]care.Outbound, len(msgs))
-	base := outboundID(contact.ID, in.MessageID)
-	for i, m := range msgs {
-		c.Outbound[i] = care.Outbound{
-			ID:      base + "." + strconv.Itoa(i),
-			Contact: contact.ID,
+	base := outboundID(c.Contact.ID, in.MessageID)
+	for _, m := range msgs {
+		o := care.Outbound{
+			ID:      base + "." + strconv.Itoa(len(c.Outbound)),
+			Contact: c.Contact.ID,
 			Address: in.Address,
 			Class:   care.Reply,
 			Text:    m.Text,
 			Choices: m.Choices,
-			Lang:    cmp.Or(sess.Lang, r.cfg.Lang),
-			Created: now,
+			Lang:    cmp.Or(c.Session.Lang, r.cfg.Lang),
+			Created: c.Session.Updated,
 			Origin:  care.OriginFlow,
 		}
 		if in.Kind != "" {
-			c.Outbound[i].InReplyTo = in.MessageID // not for the bot's own step (Resume)
+			o.InReplyTo = in.MessageID // not for the bot's own step (Resume)
 		}
 		if c.Erase {
-			c.Outbound[i].Origin = care.OriginErasure
+			o.Origin = care.OriginErasure
 		}
+		c.Outbound = append(c.Outbound, o)
 	}
 }
 

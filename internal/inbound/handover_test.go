@@ -97,7 +97,7 @@ func TestEscalationSaysWhenStaffAnswer(t *testing.T) {
 		wantUntil time.Time
 	}{
 		{"menu, on duty", time.Date(2026, 5, 4, 10, 0, 0, 0, jakarta), []string{"halo", "4"}, time.Date(2026, 5, 4, 14, 2, 0, 0, jakarta)},
-		{"how to order, in the evening", time.Date(2026, 5, 4, 19, 0, 0, 0, jakarta), []string{"halo", "3"}, time.Date(2026, 5, 5, 12, 0, 0, 0, jakarta)},
+		{"a person, in the evening", time.Date(2026, 5, 4, 19, 0, 0, 0, jakarta), []string{"halo", "bisa ngobrol sama admin?"}, time.Date(2026, 5, 5, 12, 0, 0, 0, jakarta)},
 		{"not understood twice, on Sunday", time.Date(2026, 5, 10, 10, 0, 0, 0, jakarta), []string{"halo", "qwerty zxcv", "asdf ghjk", "ya"}, time.Date(2026, 5, 11, 12, 0, 0, 0, jakarta)},
 	}
 	for _, tt := range tests {

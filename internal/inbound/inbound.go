@@ -24,6 +24,7 @@ import (
 
 	"github.com/mitra-care/mitra/internal/backoff"
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/catalog"
 	"github.com/mitra-care/mitra/internal/flow"
 )
 
@@ -67,6 +68,10 @@ type Store interface {
 	// DeadLetterInbound keeps an inbound message that cannot be
 	// processed, with why.
 	DeadLetterInbound(ctx context.Context, id care.ContactID, in care.Inbound, reason string) error
+	// CreateOrder and ContactOrders are care.OrderBook's: orders
+	// placed in the chat, and MY DATA's list.
+	CreateOrder(ctx context.Context, o care.Order, prefix string) (care.Order, error)
+	ContactOrders(ctx context.Context, id care.ContactID) ([]care.Order, error)
 }
 
 // Config tunes the runtime.
@@ -113,6 +118,10 @@ type Config struct {
 	// PublicURL starts the console links the bot gives staff; "" leaves
 	// them paths.
 	PublicURL string
+	// Catalog is what the shop sells, for orders placed in the chat:
+	// the catalog the flows were loaded with (Options); nil when the
+	// shop takes no orders by chat.
+	Catalog *catalog.Catalog
 	// Pseudonyms name people in the logs.
 	Pseudonyms care.Pseudonyms
 	// Now is the clock; time.Now when nil.
@@ -131,6 +140,9 @@ var _ care.Handler = (*Runtime)(nil)
 type Runtime struct {
 	cfg    Config
 	flows  *flow.Set
+	orders *orderDesk
+	// prefix starts the shop's order numbers (care.OrderPrefix).
+	prefix string
 	store  Store
 	ids    *idCache
 	queues []chan job
@@ -186,7 +198,8 @@ func New(cfg Config, flows *flow.Set, store Store) *Runtime {
 	if cfg.ErasureGrace <= 0 {
 		cfg.ErasureGrace = time.Minute
 	}
-	r := &Runtime{cfg: cfg, flows: flows, store: store, ids: newIDCache(idCacheSize), stop: make(chan struct{}), exited: make(chan struct{})}
+	r := &Runtime{cfg: cfg, flows: flows, store: store, orders: newOrderDesk(cfg.Catalog), prefix: care.OrderPrefix(flows.ShopName()),
+		ids: newIDCache(idCacheSize), stop: make(chan struct{}), exited: make(chan struct{})}
 	r.queues = make([]chan job, cfg.Workers)
 	for i := range r.queues {
 		r.queues[i] = make(chan job, cfg.Queue)
@@ -554,8 +567,14 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 			errs[i] = care.ErrDuplicate
 			continue
 		}
-		c := r.decide(ids[i], fresh[i], convs[i], in, now, records[i])
+		c, pl := r.decide(ids[i], fresh[i], convs[i], in, now, records[i])
 		c.Deadline = deadlines[i]
+		if pl != nil {
+			if err := r.place(ctx, &c, pl); err != nil {
+				errs[i] = err
+				continue
+			}
+		}
 		if err := r.schedule(ctx, c, fresh[i], now); err != nil {
 			errs[i] = err
 			continue

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mitra-care/mitra/flows"
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/catalog"
 	"github.com/mitra-care/mitra/internal/flow"
 	"github.com/mitra-care/mitra/internal/redisstore"
 	"github.com/mitra-care/mitra/internal/redistest"
@@ -22,13 +23,24 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// shipped loads the shipped flows with the shipped catalog.
 func shipped(t testing.TB) *flow.Set {
 	t.Helper()
-	set, err := flow.Load(flows.FS, FlowOptions)
+	set, err := flow.Load(flows.FS, Options(shippedCatalog(t)))
 	if err != nil {
 		t.Fatalf("shipped flows: %v", err)
 	}
 	return set
+}
+
+// shippedCatalog loads the shipped catalog.
+func shippedCatalog(t testing.TB) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Load(flows.FS)
+	if err != nil {
+		t.Fatalf("shipped catalog: %v", err)
+	}
+	return cat
 }
 
 type fixture struct {
@@ -48,7 +60,7 @@ func newFixture(t *testing.T, opts ...func(*Config)) *fixture {
 	clock := func() time.Time { return f.now }
 	f.store = redisstore.New(client, prefix, redisstore.WithClock(clock), redisstore.WithTranscript(90*24*time.Hour))
 	cfg := Config{Lang: "id", SessionTTL: time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7,
-		Logger: quiet, Now: clock}
+		Catalog: shippedCatalog(t), Logger: quiet, Now: clock}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -1,0 +1,157 @@
+package inbound
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/catalog"
+	"github.com/mitra-care/mitra/internal/flow"
+)
+
+// ActionOrderPlace places the order being made in the chat (the draft
+// in the session's variables): the runtime files it in the order book
+// under the shop's next number before the step is stored, tells the
+// customer the number and how to pay, and records their consent to
+// hear about this order (purpose orders, source order), which ordering
+// implies. The order starts new: the shop confirms it (stock, the fee
+// of an address in no area, a COD order with the customer).
+const ActionOrderPlace = "order_place"
+
+var orderPlaceAction = action{do: func(s *step, a flow.Action) { s.placeOrder(a) }}
+
+// placement is an order a step places: filed, and told, before the step
+// is committed (Runtime.place).
+type placement struct {
+	order care.Order
+	quote catalog.Quote
+	// ahead: the customer pays before delivery by any way the shop
+	// takes (not one they named).
+	ahead   bool
+	lang    string
+	consent care.ConsentEvent
+}
+
+// placeOrder prepares the order of the draft for Runtime.place; the
+// customer is told when there is nothing to place.
+func (s *step) placeOrder(a flow.Action) {
+	r := s.r
+	lang := cmp.Or(s.sess.Lang, r.cfg.Lang)
+	d, ok := r.orders.draftOf(s.sess.Vars)
+	if r.orders.cat == nil || !ok || len(d.lines) == 0 || len(d.ask) > 0 {
+		s.say = append(s.say, flow.Message{Text: pick(lang, "Maaf, Kak, pesanannya belum lengkap. Tulis saja lagi pesanannya di sini 🙏",
+			"Sorry, the order is not complete yet. Just write it here again 🙏")})
+		return
+	}
+	q, err := r.orders.cat.Quote(d.order())
+	if err != nil {
+		r.cfg.Logger.Error("an order being made does not price; nothing placed", "contact", s.contact.ID, "err", err)
+		s.say = append(s.say, flow.Message{Text: pick(lang, "Maaf, Kak, pesanannya belum bisa kami catat. Staf kami akan membantu 🙏",
+			"Sorry, we could not take the order. Someone from the shop will help 🙏")})
+		return
+	}
+	o := care.Order{Contact: s.contact.ID, DeliveryFee: q.DeliveryFee, Method: r.orders.method(d.pay), Note: d.note, Placed: s.in.MessageID,
+		Delivery: care.OrderDelivery{Pickup: d.pickup, Recipient: cmp.Or(d.name, s.contact.Name), Phone: d.phone, Area: q.Area}}
+	if d.deliver {
+		o.Delivery.Address = d.address
+	}
+	var ready time.Time
+	for _, l := range q.Lines {
+		o.Lines = append(o.Lines, l.OrderLine)
+		if it, _ := r.orders.cat.Item(l.Item); it.Preorder != nil && it.Preorder.Ready.After(ready) {
+			ready = it.Preorder.Ready
+		}
+	}
+	if q.Deposit > 0 {
+		o.PreOrder = &care.PreOrder{Deposit: q.Deposit, Ready: ready}
+	}
+	s.place = &placement{order: o, quote: q, ahead: !care.PaymentMethod(d.pay).Valid(), lang: lang,
+		consent: care.ConsentEvent{Purpose: care.Orders, Granted: true, At: s.now, Channel: s.in.Address.Channel, Source: care.SourceOrder,
+			MessageID: s.in.MessageID, Text: consentText(s.in), Question: a.Question, Version: a.Version}}
+}
+
+// place files the order a step places and completes the step's commit:
+// the draft goes, the customer hears the number and how to pay, and
+// their consent to hear about the order is recorded. The message that
+// placed an order, processed again (a conflict, a redelivery), finds
+// it instead of filing a second. An order the book refuses (the
+// contact is being erased) is apologised for, and the draft kept.
+func (r *Runtime) place(ctx context.Context, c *care.Commit, pl *placement) error {
+	o, found, err := r.placedBy(ctx, c.Contact.ID, c.Inbound.MessageID)
+	if err != nil {
+		return err
+	}
+	if !found {
+		o, err = r.store.CreateOrder(ctx, pl.order, r.prefix)
+		switch code := care.ErrorCode(err); {
+		case code == care.ENotFound, code == care.EInvalid:
+			r.cfg.Logger.Warn("an order was not placed", "contact", c.Contact.ID, "err", err)
+			r.reply(c, []flow.Message{{Text: pick(pl.lang, "Maaf, Kak, pesanannya belum bisa kami catat. Staf kami akan membantu 🙏",
+				"Sorry, we could not take the order. Someone from the shop will help 🙏")}})
+			return nil
+		case err != nil:
+			return fmt.Errorf("place order: %w", err)
+		}
+		r.cfg.Logger.Info("order placed", "contact", c.Contact.ID, "order", o.Number, "total", o.Total)
+	}
+	vars := maps.Clone(c.Session.Vars)
+	for _, v := range orderVars {
+		delete(vars, v)
+	}
+	c.Session.Vars = vars
+	c.Consent = append(c.Consent, pl.consent)
+	c.Contact = c.Contact.Apply(pl.consent)
+	r.reply(c, []flow.Message{{Text: r.placedText(o, pl)}})
+	return nil
+}
+
+// placedBy finds the order a message of the contact placed.
+func (r *Runtime) placedBy(ctx context.Context, id care.ContactID, messageID string) (care.Order, bool, error) {
+	orders, err := r.store.ContactOrders(ctx, id)
+	if err != nil {
+		return care.Order{}, false, fmt.Errorf("orders of %s: %w", id, err)
+	}
+	for _, o := range orders {
+		if o.Placed == messageID {
+			return o, true, nil
+		}
+	}
+	return care.Order{}, false, nil
+}
+
+// placedText tells the customer their order's number and how to pay:
+// the shop's account and QRIS for a payment ahead (the amount due now,
+// a pre-order's down payment), cash on delivery or at the shop for COD.
+func (r *Runtime) placedText(o care.Order, pl *placement) string {
+	lang, q := pl.lang, pl.quote
+	var b strings.Builder
+	b.WriteString(pick(lang, "Terima kasih, Kak! 🙏 Pesanan %s sudah kami catat.", "Thank you! 🙏 Your order %s is in.", o.Number))
+	switch {
+	case o.Method == care.MethodCOD && o.Delivery.Pickup:
+		b.WriteString(pick(lang, "\nBayarnya tunai %s saat diambil di toko ya, Kak.", "\nPlease pay %s in cash when you pick it up.", money(o.Total, lang)))
+	case o.Method == care.MethodCOD:
+		b.WriteString(pick(lang, "\nBayarnya di tempat (COD) %s saat pesanan sampai. Kami hubungi Kakak dulu sebelum pesanan dikirim.",
+			"\nYou pay %s cash on delivery (COD). We will check with you before we send it.", money(o.Total, lang)))
+	default:
+		b.WriteString(pick(lang, "\nSilakan bayar %s lewat:", "\nPlease pay %s by:", money(q.Due, lang)))
+		p := r.orders.cat.Payment()
+		if t := p.Transfer; t != nil && (pl.ahead || o.Method == care.MethodTransfer) {
+			b.WriteString(pick(lang, "\n• Transfer %s %s a.n. %s", "\n• Bank transfer: %s %s (%s)", t.Bank, t.Account, t.Name))
+		}
+		if p.QRIS && (pl.ahead || o.Method == care.MethodQRIS) {
+			b.WriteString(pick(lang, "\n• QRIS (kodenya kami kirimkan)", "\n• QRIS (we will send you the code)"))
+		}
+		if q.Deposit > 0 {
+			b.WriteString(pick(lang, "\nItu DP pre-order-nya; sisanya dibayar saat pesanan siap.", "\nThat is the pre-order deposit; the rest is paid when the order is ready."))
+		}
+		b.WriteString(pick(lang, "\nSetelah bayar, kirim foto bukti bayarnya di sini ya, Kak.", "\nOnce paid, send a photo of the receipt here."))
+	}
+	if !q.FeeKnown && !o.Delivery.Pickup {
+		b.WriteString(pick(lang, "\nOngkirnya kami kabari menyusul 🙏", "\nWe will tell you the delivery fee 🙏"))
+	}
+	return b.String()
+}
