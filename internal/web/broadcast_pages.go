@@ -55,19 +55,7 @@ func (s *Server) routeBroadcasts() {
 
 // broadcastPage is the owner's page frame with the broadcasts' tab.
 func (s *Server) broadcastPage(w http.ResponseWriter, r *http.Request, title, titleEn string) ownerPage {
-	p := s.ownerPage(w, r, "/console/broadcasts", title, titleEn)
-	tab := navLink{Path: "/console/broadcasts", Label: "Siaran", En: "broadcasts", Current: true}
-	if i := slices.IndexFunc(p.Nav, func(l navLink) bool { return l.Path == tab.Path }); i >= 0 {
-		p.Nav[i].Current = true
-	} else {
-		// After the canned replies, before the accounts.
-		at := len(p.Nav)
-		if i := slices.IndexFunc(p.Nav, func(l navLink) bool { return l.Path == "/console/staff" }); i >= 0 {
-			at = i
-		}
-		p.Nav = slices.Insert(p.Nav, at, tab)
-	}
-	return p
+	return s.ownerPage(w, r, "/console/broadcasts", title, titleEn)
 }
 
 // campaignID reads the campaign of the request's path; false, answered

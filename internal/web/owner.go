@@ -92,6 +92,9 @@ func (s *Server) ownerPage(w http.ResponseWriter, r *http.Request, path, title, 
 	if s.cfg.Canned != nil {
 		links = append(links, navLink{"/console/canned", "Balasan cepat", "canned replies", false})
 	}
+	if s.cfg.Campaigns != nil {
+		links = append(links, navLink{"/console/broadcasts", "Siaran", "broadcasts", false})
+	}
 	links = append(links, navLink{"/console/staff", "Akun staf", "accounts", false})
 	if s.cfg.Inbox != nil {
 		links = append(links, navLink{"/console/audit", "Jejak staf", "staff audit", false})
