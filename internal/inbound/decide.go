@@ -15,9 +15,9 @@ import (
 
 // decide turns a loaded conversation and a message into what to store,
 // and the order the step places (nil for none; Runtime.place files it).
-// It does no I/O: rec holds the contact's records when the message asks
-// for them (MY DATA).
-func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Conversation, in care.Inbound, now time.Time, rec *care.Records) (care.Commit, *placement) {
+// It does no I/O: x holds what the message needed read besides (MY
+// DATA's records and orders).
+func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Conversation, in care.Inbound, now time.Time, x reads) (care.Commit, *placement) {
 	truncated := in.Clean()
 	contact := conv.Contact
 	if contact.ID == "" {
@@ -92,7 +92,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 			input.Start = "welcome"
 		}
 	}
-	env := r.env(contact, sess, rec, now)
+	env := r.env(contact, sess, x, now)
 	if active {
 		// HELP meanwhile answers with staff_hold, which may say when.
 		env.Mitra[mitraStaffETA] = r.staffETA(cmp.Or(sess.Lang, r.cfg.Lang), now)
@@ -140,8 +140,8 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		contact = care.Contact{ID: contact.ID, Version: contact.Version, Addresses: contact.Addresses, FirstSeen: contact.FirstSeen,
 			LastInbound: contact.LastInbound, LastInboundOn: contact.LastInboundOn, Erasing: now}
 	}
-	if rec != nil {
-		msgs = append(msgs, r.olderMessages(rec, contact, now)...)
+	if x.records != nil {
+		msgs = append(msgs, r.olderMessages(x.records, contact, now)...)
 	}
 	r.finish(&c, conv, sess, contact, msgs, now)
 	return c, st.place
@@ -160,8 +160,8 @@ func (r *Runtime) commitFor(in care.Inbound) care.Commit {
 
 // env is what the flows know of the world for a step; the time is the
 // shop's, so a call tells the shop's day (a pre-order closed).
-func (r *Runtime) env(contact care.Contact, sess care.Session, rec *care.Records, now time.Time) flow.Env {
-	return flow.Env{Now: now.In(r.cfg.TimeZone), Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, sess, rec, now)}
+func (r *Runtime) env(contact care.Contact, sess care.Session, x reads, now time.Time) flow.Env {
+	return flow.Env{Now: now.In(r.cfg.TimeZone), Lang: r.cfg.Lang, Contact: map[string]string{"name": contact.Name}, Mitra: r.mitraValues(contact, sess, x, now)}
 }
 
 // finish completes the commit c of a step: the session stored over the
@@ -230,12 +230,13 @@ const chunk = 3500
 
 // mitraValues are the {{mitra.x}} values: the caps and when staff would
 // answer always, the records when the contact asked for them.
-func (r *Runtime) mitraValues(c care.Contact, sess care.Session, rec *care.Records, now time.Time) map[string]string {
+func (r *Runtime) mitraValues(c care.Contact, sess care.Session, x reads, now time.Time) map[string]string {
 	m := map[string]string{
 		"promo_max":   strconv.Itoa(r.cfg.PromoMax),
 		"promo_days":  strconv.Itoa(r.cfg.PromoDays),
 		mitraStaffETA: r.staffETA(cmp.Or(sess.Lang, r.cfg.Lang), now),
 	}
+	rec := x.records
 	if rec == nil {
 		return m
 	}
@@ -279,6 +280,7 @@ func (r *Runtime) mitraValues(c care.Contact, sess care.Session, rec *care.Recor
 		b.WriteString(")")
 	}
 	m["consents"] = b.String()
+	m["orders"] = ordersList(x.orders, cmp.Or(sess.Lang, r.cfg.Lang), day)
 	lines := transcriptLines(rec, day)
 	recent := lines
 	for n, i := 0, len(lines)-1; i >= 0; i-- {

@@ -177,7 +177,7 @@ func (r *Runtime) resume(conv care.Conversation, now time.Time) (care.Commit, bo
 	c := r.commitFor(in)
 	sess := conv.Session
 	sess.StaffUntil = time.Time{}
-	env := r.env(contact, sess, nil, now)
+	env := r.env(contact, sess, reads{}, now)
 	var msgs []flow.Message
 	if rs.Notice {
 		if t := r.staffText(flow.TextStaffBack, sess, env, now); t != "" {

@@ -52,7 +52,7 @@ func (f *fixture) takeover(t *testing.T, a care.Address, staff string) care.Cont
 
 // staffHold is the shop's staff_hold text in Indonesian.
 func (f *fixture) staffHold() string {
-	return f.rt.staffText(flow.TextStaffHold, care.Session{}, f.rt.env(care.Contact{}, care.Session{}, nil, f.now), f.now)
+	return f.rt.staffText(flow.TextStaffHold, care.Session{}, f.rt.env(care.Contact{}, care.Session{}, reads{}, f.now), f.now)
 }
 
 func TestStaffETA(t *testing.T) {
@@ -81,7 +81,7 @@ func TestStaffETA(t *testing.T) {
 			}
 		})
 	}
-	if got := f.rt.mitraValues(care.Contact{}, care.Session{Lang: "en"}, nil, at(4, 10, 0))[mitraStaffETA]; got != "usually within a few minutes" {
+	if got := f.rt.mitraValues(care.Contact{}, care.Session{Lang: "en"}, reads{}, at(4, 10, 0))[mitraStaffETA]; got != "usually within a few minutes" {
 		t.Errorf("{{mitra.staff_eta}} = %q", got)
 	}
 }
@@ -127,7 +127,7 @@ func TestReminderOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.say(t, alice, "halo", "4") // handed over at 09:02
-	hold := f.rt.staffText(flow.TextStaffReminder, care.Session{}, f.rt.env(care.Contact{}, care.Session{}, nil, f.now.Add(16*time.Minute)), f.now.Add(16*time.Minute)) + "\n"
+	hold := f.rt.staffText(flow.TextStaffReminder, care.Session{}, f.rt.env(care.Contact{}, care.Session{}, reads{}, f.now.Add(16*time.Minute)), f.now.Add(16*time.Minute)) + "\n"
 	steps := []struct {
 		wait time.Duration // before the message (say adds a minute)
 		msg  string

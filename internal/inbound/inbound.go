@@ -540,21 +540,12 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 			errs[i] = r.desk(ctx, in, staff[i])
 		}
 	}
-	records := make([]*care.Records, len(ins))
+	extra := make([]reads, len(ins))
 	for i, in := range ins {
-		// MY DATA shows the ledger and transcript: one more round trip,
-		// for this rare message only.
-		if desk[i] || errs[i] != nil || convs[i].Seen || convs[i].Contact.ID == "" || in.Kind != care.KindText {
+		if desk[i] || errs[i] != nil || convs[i].Seen || convs[i].Contact.ID == "" {
 			continue
 		}
-		if k, _ := flow.Keyword(in.Text); k == flow.KeywordMyData {
-			rec, err := r.store.Records(ctx, ids[i])
-			if err != nil {
-				errs[i] = fmt.Errorf("records: %w", err)
-				continue
-			}
-			records[i] = &rec
-		}
+		extra[i], errs[i] = r.read(ctx, ids[i], convs[i], in)
 	}
 	now := r.cfg.Now()
 	commits := make([]care.Commit, 0, len(ins))
@@ -567,7 +558,7 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 			errs[i] = care.ErrDuplicate
 			continue
 		}
-		c, pl := r.decide(ids[i], fresh[i], convs[i], in, now, records[i])
+		c, pl := r.decide(ids[i], fresh[i], convs[i], in, now, extra[i])
 		c.Deadline = deadlines[i]
 		if pl != nil {
 			if err := r.place(ctx, &c, pl); err != nil {

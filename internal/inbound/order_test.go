@@ -143,7 +143,7 @@ func TestOrderPlacedOnce(t *testing.T) {
 	}
 	in := text(alice, "again", "ya")
 	for range 2 {
-		c, pl := f.rt.decide(id, care.Resolution{}, convs[0], in, f.now, nil)
+		c, pl := f.rt.decide(id, care.Resolution{}, convs[0], in, f.now, reads{})
 		if pl == nil {
 			t.Fatal("YA placed nothing")
 		}
@@ -170,7 +170,7 @@ func TestOrderRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, pl := f.rt.decide(id, care.Resolution{}, convs[0], text(alice, "again", "ya"), f.now, nil)
+	c, pl := f.rt.decide(id, care.Resolution{}, convs[0], text(alice, "again", "ya"), f.now, reads{})
 	pl.order.Contact = care.NewContactID()
 	if err := f.rt.place(ctx, &c, pl); err != nil {
 		t.Fatal(err)
@@ -316,5 +316,37 @@ func TestOrderCatch(t *testing.T) {
 	}
 	if newOrderDesk(nil).catch(flow.CallIn{Input: "beras 5kg", Env: env}).Claim {
 		t.Error("a shop without a catalog claimed an order")
+	}
+}
+
+// TestMyDataOrders: MY DATA lists the contact's orders, each with its
+// number, day, total and states, in the language spoken, also when
+// asked in a sentence.
+func TestMyDataOrders(t *testing.T) {
+	tests := []struct {
+		name string
+		msgs []string
+		ask  string
+		want []string
+	}{
+		{"indonesian", []string{"min mau pesan beras 5kg sama telur sekilo, kirim ke jl mawar 5 sleman", "ya", "tidak", "tempe 2 papan ambil sendiri", "ya", "cod"},
+			"DATA SAYA",
+			[]string{"Pesanan:\n• WBS-0001 · 2026-05-04 09:03 · Rp112.000 · baru, belum dibayar, belum diproses\n• WBS-0002 · 2026-05-04 09:06 · Rp12.000 · baru, COD, belum diproses\n\nPesan terakhir:",
+				"✓ orders (order: \"tidak\")", "✓ orders (order: \"cod\")"}},
+		{"english, in a sentence", []string{"english please", "I want 2 kg rice, deliver to jl mawar 5 sleman", "yes", "no"},
+			"what data do you keep about me?",
+			[]string{"Orders:\n• WBS-0001 · 2026-05-04 09:04 · Rp38,000 · new, unpaid, not started\n\nRecent messages:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.say(t, alice, tt.msgs...)
+			got := f.say(t, alice, tt.ask)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("MY DATA lacks %q:\n%s", w, got)
+				}
+			}
+		})
 	}
 }

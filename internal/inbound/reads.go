@@ -1,0 +1,51 @@
+package inbound
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/flow"
+)
+
+// reads are what a step reads besides its conversation. Only the few
+// messages that need them pay the round trips: MY DATA, a photo from a
+// customer who ordered before.
+type reads struct {
+	// records are the ledger and the transcript, for MY DATA; nil
+	// otherwise.
+	records *care.Records
+	// orders are the contact's orders, oldest first, when they were
+	// read.
+	orders []care.Order
+}
+
+// read reads what the step of in needs besides its conversation conv.
+func (r *Runtime) read(ctx context.Context, id care.ContactID, conv care.Conversation, in care.Inbound) (reads, error) {
+	var x reads
+	if !myData(in) {
+		return x, nil
+	}
+	rec, err := r.store.Records(ctx, id)
+	if err != nil {
+		return x, fmt.Errorf("records: %w", err)
+	}
+	x.records = &rec
+	if x.orders, err = r.store.ContactOrders(ctx, id); err != nil {
+		return x, fmt.Errorf("orders: %w", err)
+	}
+	return x, nil
+}
+
+// myData reports whether in asks what is kept about the contact: DATA
+// SAYA, or a sentence that means it.
+func myData(in care.Inbound) bool {
+	if in.Kind != care.KindText {
+		return false
+	}
+	if k, _ := flow.Keyword(in.Text); k == flow.KeywordMyData {
+		return true
+	}
+	p := flow.Privacy(flow.Words(in.Text))
+	return p.Keyword == flow.KeywordMyData && !p.Unsure
+}
