@@ -49,7 +49,7 @@ bench-broadcast: deps
 ## soak-broadcast: the broadcasts' reliability test: 10,000 simulated
 ## recipients, the processes feeding and sending them killed with SIGKILL
 ## at random moments and started again until the campaign is done (a
-## few minutes); each recipient gets at most one message, everyone
-## eligible one unless a sender died holding theirs, nobody else any.
+## few minutes); everyone eligible gets exactly one message, nobody
+## else any.
 soak-broadcast: deps
 	$(GO) test -tags soak -run TestSoakBroadcast -count=1 -v -timeout 20m ./internal/broadcast
