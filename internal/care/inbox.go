@@ -160,6 +160,10 @@ const (
 	// ActionViewed: a staff member opened the conversation (staff audit
 	// only).
 	ActionViewed StaffAction = "viewed"
+	// ActionProof: the customer sent a photo of their payment, kept as
+	// the proof of the order the event's Reason names, for staff to
+	// check.
+	ActionProof StaffAction = "proof"
 )
 
 // StaffEvent is one action on a conversation: who, what, when. The

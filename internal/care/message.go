@@ -53,7 +53,11 @@ type Inbound struct {
 	Alias Address `json:"alias,omitzero"`
 	// Start is a deep-link payload (Telegram's /start promo): it starts
 	// the flow registered for it, and any other payload greets.
-	Start string    `json:"start,omitempty"`
+	Start string `json:"start,omitempty"`
+	// Media is the platform's reference to the photo or file the
+	// message holds (Telegram's file_id), "" when it gives none: a
+	// photo of a payment is kept as the order's proof by it.
+	Media string    `json:"media,omitempty"`
 	At    time.Time `json:"at"`
 }
 

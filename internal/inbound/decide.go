@@ -102,6 +102,19 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 			before = append(before, flow.Message{Text: t})
 		}
 	}
+	if p := x.proof; p != nil {
+		// A photo of the payment for an order: kept, and the
+		// conversation stays where it was.
+		c.Events = append(c.Events, care.StaffEvent{At: now, Action: care.ActionProof, By: care.ByCustomer, Reason: p.number})
+		if !p.told {
+			lang := cmp.Or(sess.Lang, r.cfg.Lang)
+			before = append(before, flow.Message{Text: pick(lang, "Terima kasih, Kak 🙏 Fotonya kami simpan sebagai bukti bayar pesanan %s; staf kami akan mengeceknya.",
+				"Thank you 🙏 We have kept the photo as the proof of payment for order %s; our staff will check it.", p.number)})
+		}
+		contact.Handover = h
+		r.finish(&c, conv, sess, contact, before, now)
+		return c, nil
+	}
 	res := r.flows.Step(sess, input, env)
 
 	sess = res.Session

@@ -68,10 +68,11 @@ type Store interface {
 	// DeadLetterInbound keeps an inbound message that cannot be
 	// processed, with why.
 	DeadLetterInbound(ctx context.Context, id care.ContactID, in care.Inbound, reason string) error
-	// CreateOrder and ContactOrders are care.OrderBook's: orders
-	// placed in the chat, and MY DATA's list.
+	// CreateOrder, ContactOrders and AttachProof are care.OrderBook's:
+	// orders placed in the chat, MY DATA's list, a photo of a payment.
 	CreateOrder(ctx context.Context, o care.Order, prefix string) (care.Order, error)
 	ContactOrders(ctx context.Context, id care.ContactID) ([]care.Order, error)
+	AttachProof(ctx context.Context, ref, proof, by string) (care.OrderUpdate, error)
 }
 
 // Config tunes the runtime.
@@ -545,7 +546,9 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 		if desk[i] || errs[i] != nil || convs[i].Seen || convs[i].Contact.ID == "" {
 			continue
 		}
-		extra[i], errs[i] = r.read(ctx, ids[i], convs[i], in)
+		if extra[i], errs[i] = r.read(ctx, ids[i], convs[i], in); errs[i] == nil {
+			errs[i] = r.attachProof(ctx, in, &extra[i])
+		}
 	}
 	now := r.cfg.Now()
 	commits := make([]care.Commit, 0, len(ins))

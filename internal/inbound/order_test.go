@@ -350,3 +350,97 @@ func TestMyDataOrders(t *testing.T) {
 		})
 	}
 }
+
+// photo is a photo from addr with the platform's reference media.
+func photo(addr care.Address, id, media string) care.Inbound {
+	return care.Inbound{Address: addr, MessageID: id, Kind: care.KindImage, Media: media, Name: "Alice"}
+}
+
+// TestProofOfPayment: a photo sent while an order awaits payment is kept
+// as its proof, the payment then awaits the shop's check, the customer
+// is told by the order's notice, and the conversation's events say so
+// for staff; a second photo is kept instead, and said so.
+func TestProofOfPayment(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.say(t, alice, "beras 2kg ambil sendiri bayar transfer", "ya")
+	if err := f.rt.Handle(ctx, photo(alice, "p1", "")); err != nil {
+		t.Fatal(err)
+	}
+	out := f.drain(t)
+	if len(out) != 1 || out[0].Class != care.Transactional || out[0].Text != "Bukti bayar pesanan WBS-0001 sudah kami terima, Kak. Kami cek dulu ya." {
+		t.Fatalf("after the photo the bot queued %+v", out)
+	}
+	o := f.orders(t, alice)[0]
+	if o.Payment != care.PaymentAwaiting || o.Proof != "whatsapp:message:p1" || o.History[len(o.History)-1].By != care.ByCustomer {
+		t.Errorf("order %+v", o)
+	}
+	tl, err := f.store.Timeline(ctx, f.id(t, alice), "budi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := tl.Events[len(tl.Events)-1]; e.Action != care.ActionProof || e.Reason != "WBS-0001" || e.By != care.ByCustomer {
+		t.Errorf("last event %+v, want the proof of WBS-0001", e)
+	}
+	conv, err := f.store.Load(ctx, f.id(t, alice), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv.Session.Flow != "" {
+		t.Errorf("the photo moved the conversation to %s/%s", conv.Session.Flow, conv.Session.Step)
+	}
+	f.now = f.now.Add(time.Minute)
+	if err := f.rt.Handle(ctx, photo(alice, "p2", "")); err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(f.drain(t)); got != "Terima kasih, Kak 🙏 Fotonya kami simpan sebagai bukti bayar pesanan WBS-0001; staf kami akan mengeceknya.\n" {
+		t.Errorf("after a second photo the bot said %q", got)
+	}
+	if o := f.orders(t, alice)[0]; o.Proof != "whatsapp:message:p2" || o.Payment != care.PaymentAwaiting {
+		t.Errorf("order after a second photo %+v", o)
+	}
+}
+
+// TestProofNotAwaited: a photo when no order awaits payment gets the
+// usual answer and keeps nothing; a Telegram photo is kept by its file.
+func TestProofNotAwaited(t *testing.T) {
+	tg := care.Address{Channel: care.Telegram, ID: "4242"}
+	tests := []struct {
+		name    string
+		addr    care.Address
+		msgs    []string
+		proof   string
+		payment care.PaymentState
+	}{
+		{"no order", alice, []string{"halo"}, "", ""},
+		{"a COD order", alice, []string{"beras 2kg ambil sendiri bayar cod", "ya"}, "", care.PaymentCOD},
+		{"a cancelled order being made", alice, []string{"beras 2kg ambil sendiri", "batal"}, "", ""},
+		{"telegram", tg, []string{"beras 2kg ambil sendiri bayar transfer", "ya"}, "telegram:file:AgAD", care.PaymentAwaiting},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.say(t, tt.addr, tt.msgs...)
+			f.now = f.now.Add(time.Minute)
+			if err := f.rt.Handle(context.Background(), photo(tt.addr, "p1", "AgAD")); err != nil {
+				t.Fatal(err)
+			}
+			got := texts(f.drain(t))
+			os := f.orders(t, tt.addr)
+			if tt.proof != "" {
+				if len(os) != 1 || os[0].Proof != tt.proof || os[0].Payment != tt.payment {
+					t.Errorf("orders %+v", os)
+				}
+				return
+			}
+			if !strings.HasPrefix(got, "Maaf, Kak, saya hanya bisa membaca pesan teks. 🙏\n") {
+				t.Errorf("the bot said %q, want not_text", got)
+			}
+			for _, o := range os {
+				if o.Proof != "" || o.Payment != tt.payment {
+					t.Errorf("order %+v", o)
+				}
+			}
+		})
+	}
+}

@@ -9,8 +9,8 @@ import (
 )
 
 // reads are what a step reads besides its conversation. Only the few
-// messages that need them pay the round trips: MY DATA, a photo from a
-// customer who ordered before.
+// messages that need them pay the round trips: MY DATA, a photo (a
+// proof of payment?).
 type reads struct {
 	// records are the ledger and the transcript, for MY DATA; nil
 	// otherwise.
@@ -18,19 +18,25 @@ type reads struct {
 	// orders are the contact's orders, oldest first, when they were
 	// read.
 	orders []care.Order
+	// proof is the order a photo was kept for as its proof of payment
+	// (Runtime.attachProof); nil when it was none's.
+	proof *proofKept
 }
 
 // read reads what the step of in needs besides its conversation conv.
 func (r *Runtime) read(ctx context.Context, id care.ContactID, conv care.Conversation, in care.Inbound) (reads, error) {
 	var x reads
-	if !myData(in) {
+	switch {
+	case myData(in):
+		rec, err := r.store.Records(ctx, id)
+		if err != nil {
+			return x, fmt.Errorf("records: %w", err)
+		}
+		x.records = &rec
+	case !proofKind(in.Kind):
 		return x, nil
 	}
-	rec, err := r.store.Records(ctx, id)
-	if err != nil {
-		return x, fmt.Errorf("records: %w", err)
-	}
-	x.records = &rec
+	var err error
 	if x.orders, err = r.store.ContactOrders(ctx, id); err != nil {
 		return x, fmt.Errorf("orders: %w", err)
 	}

@@ -235,6 +235,7 @@ func message(update int, m *tgbotapi.Message) (event, string) {
 		MessageID: strconv.Itoa(m.MessageID),
 		Kind:      kind,
 		Name:      name(m.From),
+		Media:     media(m),
 		At:        time.Unix(int64(m.Date), 0).UTC(),
 	}
 	if kind == care.KindText {
@@ -271,6 +272,19 @@ func messageKind(m *tgbotapi.Message) (kind care.Kind, ok bool) {
 		return care.KindOther, true
 	}
 	return "", false
+}
+
+// media is the file_id of the photo (its largest size) or the document
+// a message holds, "" for none: the bot can fetch the file by it, so it
+// is what a proof of payment keeps.
+func media(m *tgbotapi.Message) string {
+	switch {
+	case len(m.Photo) > 0:
+		return m.Photo[len(m.Photo)-1].FileID
+	case m.Document != nil && m.Animation == nil:
+		return m.Document.FileID
+	}
+	return ""
 }
 
 // text turns a message's text into the runtime's terms. "/start payload"

@@ -21,6 +21,7 @@ func TestPollingTranslatesUpdates(t *testing.T) {
 	chat := care.Address{Channel: care.Telegram, ID: "4242"}
 	at := func(id int) time.Time { return time.Unix(int64(1700000000+id), 0).UTC() }
 	file := map[string]any{"file_id": "AgAD", "file_unique_id": "AQAD"}
+	small := map[string]any{"file_id": "AgAS", "file_unique_id": "AQAS"} // a photo's smaller size, listed first
 	tests := []struct {
 		name   string
 		update telegramtest.Update
@@ -45,8 +46,8 @@ func TestPollingTranslatesUpdates(t *testing.T) {
 			&care.Inbound{Kind: care.KindText, MessageID: "8", Text: "/ harga berapa?"}, ""},
 		{"sticker", telegramtest.StickerUpdate(4242, 9),
 			&care.Inbound{Kind: care.KindSticker, MessageID: "9"}, ""},
-		{"photo with caption", telegramtest.MessageUpdate(4242, "private", 10, map[string]any{"photo": []any{file}, "caption": "yang ini ada?"}),
-			&care.Inbound{Kind: care.KindImage, MessageID: "10"}, ""},
+		{"photo with caption", telegramtest.MessageUpdate(4242, "private", 10, map[string]any{"photo": []any{small, file}, "caption": "yang ini ada?"}),
+			&care.Inbound{Kind: care.KindImage, MessageID: "10", Media: "AgAD"}, ""},
 		{"voice", telegramtest.MessageUpdate(4242, "private", 11, map[string]any{"voice": map[string]any{"file_id": "AwAD", "file_unique_id": "AQAD", "duration": 3}}),
 			&care.Inbound{Kind: care.KindVoice, MessageID: "11"}, ""},
 		{"audio", telegramtest.MessageUpdate(4242, "private", 12, map[string]any{"audio": map[string]any{"file_id": "CQAD", "file_unique_id": "AQAD", "duration": 180}}),
@@ -56,7 +57,7 @@ func TestPollingTranslatesUpdates(t *testing.T) {
 		{"animation, which carries a document too", telegramtest.MessageUpdate(4242, "private", 14, map[string]any{"animation": map[string]any{"file_id": "CgAD", "file_unique_id": "AQAD", "width": 320, "height": 240, "duration": 2}, "document": file}),
 			&care.Inbound{Kind: care.KindVideo, MessageID: "14"}, ""},
 		{"document", telegramtest.MessageUpdate(4242, "private", 15, map[string]any{"document": file}),
-			&care.Inbound{Kind: care.KindDocument, MessageID: "15"}, ""},
+			&care.Inbound{Kind: care.KindDocument, MessageID: "15", Media: "AgAD"}, ""},
 		{"location", telegramtest.MessageUpdate(4242, "private", 16, map[string]any{"location": map[string]any{"latitude": -6.2, "longitude": 106.8}}),
 			&care.Inbound{Kind: care.KindLocation, MessageID: "16"}, ""},
 		{"contact", telegramtest.MessageUpdate(4242, "private", 17, map[string]any{"contact": map[string]any{"phone_number": "+628123456789", "first_name": "Budi"}}),
