@@ -465,3 +465,33 @@ func TestConsentEvidence(t *testing.T) {
 		t.Errorf("version %q did not change with the English wording", v)
 	}
 }
+
+// TestBranchOnMitraValue: a branch tests a value Mitra supplies, and a
+// value Mitra does not supply is a problem at load.
+func TestBranchOnMitraValue(t *testing.T) {
+	welcome := `flow: welcome
+steps:
+  - id: hi
+    branch:
+      - when: {var: mitra.usual, empty: false}
+        next: usual
+      - next: plain
+  - id: usual
+    say: {id: "Yang biasa: {{mitra.usual}}?", en: "The usual: {{mitra.usual}}?"}
+    end: true
+  - id: plain
+    say: {id: halo, en: hello}
+    flow: menu
+`
+	set := load(t, map[string]string{"welcome.yaml": welcome})
+	for usual, want := range map[string]string{"beras 5 kg": "Yang biasa: beras 5 kg?", "": "halo | " + menuAsk} {
+		res := set.Step(care.Session{}, says("halo"), Env{Now: now, Lang: "id", Mitra: map[string]string{"usual": usual}})
+		if got := said(res); got != want {
+			t.Errorf("usual %q: said %q, want %q", usual, got, want)
+		}
+	}
+	_, err := Load(files(map[string]string{"welcome.yaml": strings.Replace(welcome, "mitra.usual, empty", "mitra.usal, empty", 1)}), Options{Actions: testActions})
+	if err == nil || !strings.Contains(err.Error(), "welcome.yaml:5: when var mitra.usal: Mitra supplies") {
+		t.Errorf("error %v, want the unknown value named", err)
+	}
+}

@@ -145,7 +145,7 @@ var (
 	orderActions = []string{"order_place"}
 	orderCalls   = func() map[string]Call {
 		m := map[string]Call{}
-		for _, name := range []string{"order_catch", "order_start", "order_answer", "order_set", "order_confirm", "order_cancel"} {
+		for _, name := range []string{"order_catch", "order_start", "order_answer", "order_set", "order_confirm", "order_cancel", "order_again"} {
 			m[name] = func(CallIn) CallOut { return CallOut{} }
 		}
 		return m

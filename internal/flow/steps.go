@@ -503,6 +503,11 @@ func (f file) when(n *yaml.Node) *cond {
 	c := &cond{}
 	if v := m["var"]; v != nil {
 		c.name, _ = f.str(v, "var")
+		if key, ok := strings.CutPrefix(c.name, "mitra."); ok {
+			if _, known := MitraValues[key]; !known {
+				f.errf(v.Line, "when var %s: Mitra supplies %s", c.name, mitraKeyList())
+			}
+		}
 	} else {
 		f.errf(n.Line, "when needs var: the variable to test")
 	}

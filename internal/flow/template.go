@@ -30,6 +30,8 @@ var MitraValues = map[string]string{
 	"consents":   "the contact's consents with their dates (MY DATA)",
 	"orders":     "the contact's orders (MY DATA)",
 	"messages":   "the contact's recent messages (MY DATA)",
+	"last_order": "the contact's last order not cancelled, for ordering it again (the order calls read it)",
+	"usual":      "a regular's usual order, in words: their last one, for a contact with three orders completed; empty for others",
 }
 
 // segment is a literal piece of text or one expression.
@@ -167,14 +169,18 @@ func mitraKeyList() string {
 	return strings.Join(keys, ", ")
 }
 
-// getVar reads a variable; "lang" is the language being spoken and
-// "misses" the count of messages not understood.
+// getVar reads a variable; "lang" is the language being spoken,
+// "misses" the count of messages not understood, and "mitra.x" a value
+// Mitra supplies, so a branch can test it.
 func (r *run) getVar(name string) string {
 	switch name {
 	case "lang":
 		return r.set.langs[r.lang]
 	case "misses":
 		return strconv.Itoa(r.sess.Misses)
+	}
+	if key, ok := strings.CutPrefix(name, "mitra."); ok {
+		return r.env.Mitra[key]
 	}
 	return r.sess.Vars[name]
 }

@@ -249,6 +249,9 @@ func (r *Runtime) mitraValues(c care.Contact, sess care.Session, x reads, now ti
 		"promo_days":  strconv.Itoa(r.cfg.PromoDays),
 		mitraStaffETA: r.staffETA(cmp.Or(sess.Lang, r.cfg.Lang), now),
 	}
+	if x.orders != nil {
+		r.orders.orderValues(m, x.orders, cmp.Or(sess.Lang, r.cfg.Lang))
+	}
 	rec := x.records
 	if rec == nil {
 		return m

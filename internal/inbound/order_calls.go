@@ -26,6 +26,9 @@ type orderDesk struct {
 	categories []string
 }
 
+// orderFlow is the flow the order calls serve (order.yaml).
+const orderFlow = "order"
+
 // Where an order goes next (order_next), as the flow branches.
 const (
 	routeAsk     = "ask"     // a question about an item (order_q)
@@ -71,6 +74,7 @@ func (o *orderDesk) calls() map[string]flow.Call {
 		CallOrderSet:     o.set,
 		CallOrderConfirm: o.confirm,
 		CallOrderCancel:  o.cancel,
+		CallOrderAgain:   o.again,
 	}
 }
 

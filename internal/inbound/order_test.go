@@ -444,3 +444,58 @@ func TestProofNotAwaited(t *testing.T) {
 		})
 	}
 }
+
+// complete has the shop confirm, hand over and complete order number,
+// paid.
+func (f *fixture) complete(t *testing.T, number string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, ch := range []care.OrderChange{{Order: care.OrderConfirmed}, {Order: care.OrderCompleted, Payment: care.PaymentPaid, Fulfilment: care.FulfilmentPickedUp}} {
+		if _, err := f.store.UpdateOrder(ctx, number, func(o care.Order) (care.Order, error) { return o.Apply(ch, "budi", f.now) }); err != nil {
+			t.Fatalf("%s: %v", number, err)
+		}
+	}
+	f.drain(t)
+}
+
+// TestOrderAgain: "pesan lagi" makes the last order the order being
+// made, priced today; YA places it again under a new number.
+func TestOrderAgain(t *testing.T) {
+	f := newFixture(t)
+	f.say(t, alice, "min mau pesan beras 5kg sama telur sekilo, kirim ke jl mawar 5 sleman", "ya", "tidak")
+	f.now = f.now.Add(5 * time.Hour)
+	got := f.say(t, alice, "pesan lagi dong")
+	if !strings.Contains(got, "• Beras pandan wangi 5 kg × Rp15.000 = Rp75.000\n• Telur ayam 1 kg × Rp29.000 = Rp29.000\nSubtotal: Rp104.000\nOngkir Sleman: Rp8.000") ||
+		!strings.Contains(got, "Sudah benar, Kak?") {
+		t.Fatalf("pesan lagi: the bot said\n%s", got)
+	}
+	if got := f.say(t, alice, "ya"); !strings.Contains(got, "Pesanan WBS-0002 sudah kami catat.\nSilakan bayar Rp112.000 lewat:") {
+		t.Errorf("placed again, paid as before: the bot said\n%s", got)
+	}
+	if os := f.orders(t, alice); len(os) != 2 || os[1].Total != os[0].Total || os[1].Delivery.Address != "jl mawar 5 sleman" {
+		t.Errorf("orders %+v", os)
+	}
+}
+
+// TestRegular: a customer with three orders completed is greeted by
+// name and offered their usual, which YA orders again; before the
+// third, the welcome is the usual one.
+func TestRegular(t *testing.T) {
+	f := newFixture(t)
+	for i := range regularAfter {
+		f.say(t, alice, "tempe 2 papan ambil sendiri, bayar cod", "ya")
+		f.complete(t, care.OrderNumber("WBS", int64(i+1)))
+		f.now = f.now.Add(24 * time.Hour)
+		got := f.say(t, alice, "halo")
+		regular := strings.Contains(got, "Halo Alice! 😊 Senang Kakak mampir lagi ke Warung Bu Sari. Mau pesan yang biasa: Tempe 2 papan?")
+		if regular != (i+1 >= regularAfter) {
+			t.Errorf("after %d orders completed the welcome is\n%s", i+1, got)
+		}
+	}
+	if got := f.say(t, alice, "ya"); !strings.Contains(got, "• Tempe 2 papan × Rp6.000 = Rp12.000") {
+		t.Errorf("the usual: the bot said\n%s", got)
+	}
+	if got := f.say(t, alice, "ya"); !strings.Contains(got, "Pesanan WBS-0004 sudah kami catat.") {
+		t.Errorf("the usual placed: the bot said\n%s", got)
+	}
+}

@@ -10,7 +10,8 @@ import (
 
 // reads are what a step reads besides its conversation. Only the few
 // messages that need them pay the round trips: MY DATA, a photo (a
-// proof of payment?).
+// proof of payment?), and a customer who ordered before outside an
+// order being made (their last order, their usual).
 type reads struct {
 	// records are the ledger and the transcript, for MY DATA; nil
 	// otherwise.
@@ -33,7 +34,7 @@ func (r *Runtime) read(ctx context.Context, id care.ContactID, conv care.Convers
 			return x, fmt.Errorf("records: %w", err)
 		}
 		x.records = &rec
-	case !proofKind(in.Kind):
+	case !proofKind(in.Kind) && !returning(conv, in):
 		return x, nil
 	}
 	var err error
@@ -54,4 +55,12 @@ func myData(in care.Inbound) bool {
 	}
 	p := flow.Privacy(flow.Words(in.Text))
 	return p.Keyword == flow.KeywordMyData && !p.Unsure
+}
+
+// returning reports whether in may ask for a returning customer's last
+// order: a customer who placed one (their orders consent says so)
+// writes or taps outside an order being made.
+func returning(conv care.Conversation, in care.Inbound) bool {
+	_, ordered := conv.Contact.Consent[care.Orders]
+	return ordered && in.Kind.Understood() && conv.Session.Flow != orderFlow
 }
