@@ -19,9 +19,9 @@ import (
 )
 
 // Store is what campaigns need of the store: their own records, the
-// outbox (for tests), the contacts and leases.
+// outbox (for tests), the contacts, their orders and leases.
 type Store interface {
-	care.CampaignStore
+	PlanStore
 	care.Leaser
 	Enqueue(ctx context.Context, ms []care.Outbound) error
 	Lookup(ctx context.Context, a care.Address) (care.ContactID, bool, error)

@@ -60,8 +60,12 @@ type placement struct {
 	quiet time.Time
 }
 
-// inAudience reports whether the contact is in the audience a at now.
-func inAudience(c care.Contact, a care.Audience, now time.Time) bool {
+// inAudience reports whether the contact is in the audience a at now;
+// buyers are the contacts a's order rules keep (nil: a has none).
+func inAudience(c care.Contact, a care.Audience, buyers customers, now time.Time) bool {
+	if buyers != nil && !buyers[c.ID] {
+		return false
+	}
 	for _, t := range a.Tags {
 		if !slices.Contains(c.Tags, t) {
 			return false
@@ -205,15 +209,19 @@ func (t *tally) add(pl placement) {
 }
 
 // Preview says what starting campaign c at start would do, streaming
-// the contacts from scan; excluded, if set, hears of each contact left
+// the contacts from store; excluded, if set, hears of each contact left
 // out. See care.Campaigns.
-func (pl *Planner) Preview(ctx context.Context, store care.CampaignStore, c care.Campaign, start time.Time, excluded func(care.Excluded) error) (care.Preview, error) {
-	t := &tally{p: care.Preview{Campaign: c.ID, At: start, Excluded: map[care.Exclusion]int{}, ByChannel: map[care.Channel]int{}},
+func (pl *Planner) Preview(ctx context.Context, store PlanStore, c care.Campaign, start time.Time, excluded func(care.Excluded) error) (care.Preview, error) {
+	t := &tally{p: care.Preview{Campaign: c.ID, Audience: c.Audience, At: start, Excluded: map[care.Exclusion]int{}, ByChannel: map[care.Channel]int{}},
 		perLane: map[care.Lane]int{}}
-	err := store.ScanProspects(ctx, pl.cfg.Caps.Window, func(ps []care.Prospect) error {
+	buyers, err := ordered(ctx, store, c.Audience, start)
+	if err != nil {
+		return care.Preview{}, err
+	}
+	err = store.ScanProspects(ctx, pl.cfg.Caps.Window, func(ps []care.Prospect) error {
 		for _, p := range ps {
 			t.p.Scanned++
-			if !inAudience(p.Contact, c.Audience, start) {
+			if !inAudience(p.Contact, c.Audience, buyers, start) {
 				t.add(placement{outside: true})
 				continue
 			}

@@ -312,10 +312,14 @@ func (r *Runner) plan(ctx context.Context, c care.Campaign) error {
 	renewed := start
 	t := care.PlanTotals{Excluded: map[care.Exclusion]int{}}
 	now := r.svc.cfg.Now()
+	buyers, err := ordered(ctx, st, c.Audience, now)
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
 	err = st.ScanProspects(ctx, pl.cfg.Caps.Window, func(ps []care.Prospect) error {
 		var rs []care.Planned
 		for _, p := range ps {
-			if !inAudience(p.Contact, c.Audience, now) {
+			if !inAudience(p.Contact, c.Audience, buyers, now) {
 				t.Outside++
 				continue
 			}

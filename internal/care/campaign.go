@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +28,8 @@ const (
 	MaxTags = 20
 	// maxTag bounds one tag, in characters.
 	maxTag = 40
+	// maxItemID bounds a catalog item's id, as catalog.yaml does.
+	maxItemID = 64
 )
 
 // CampaignID names a campaign: "b" and 8 random letters, short enough
@@ -126,6 +129,49 @@ type Audience struct {
 	// ActiveDays, when above 0, keeps only contacts who wrote in the
 	// last ActiveDays days.
 	ActiveDays int `json:"active_days,omitempty"`
+	// OrderedDays, when above 0, keeps only contacts who placed an
+	// order, not cancelled, in the last OrderedDays days.
+	OrderedDays int `json:"ordered_days,omitempty"`
+	// Regulars keeps only regular customers: RegularOrders completed
+	// orders or more.
+	Regulars bool `json:"regulars,omitempty"`
+	// Bought, when set, keeps only contacts with a completed order of
+	// this catalog item (its id).
+	Bought string `json:"bought,omitempty"`
+}
+
+// RegularOrders is how many completed orders make a customer a regular:
+// the bot greets them with their usual order, and a campaign's audience
+// of regulars counts them.
+const RegularOrders = 3
+
+// ByOrders reports whether the audience is narrowed by the contacts'
+// orders.
+func (a Audience) ByOrders() bool { return a.OrderedDays > 0 || a.Regulars || a.Bought != "" }
+
+// String describes the audience for the owner: "promotions consent,
+// tags vip; on whatsapp; ordered in the last 30 days".
+func (a Audience) String() string {
+	parts := []string{"promotions consent"}
+	if len(a.Tags) > 0 {
+		parts = append(parts, "tags "+strings.Join(a.Tags, ", "))
+	}
+	if a.Channel != "" {
+		parts = append(parts, "on "+string(a.Channel))
+	}
+	if a.ActiveDays > 0 {
+		parts = append(parts, fmt.Sprintf("wrote in the last %d days", a.ActiveDays))
+	}
+	if a.OrderedDays > 0 {
+		parts = append(parts, fmt.Sprintf("ordered in the last %d days", a.OrderedDays))
+	}
+	if a.Regulars {
+		parts = append(parts, fmt.Sprintf("regulars (%d+ completed orders)", RegularOrders))
+	}
+	if a.Bought != "" {
+		parts = append(parts, "bought "+a.Bought)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Campaign is one broadcast.
@@ -168,7 +214,7 @@ type Campaign struct {
 // first is the default) and returns it tidied: a name; a text in the
 // default language, each text at most MaxCampaignText characters with
 // only the variables RenderCampaign knows; an audience of valid tags, a
-// known channel, whole days.
+// known channel, whole days, an item id of the catalog's form.
 func (c Campaign) Clean(langs []string) (Campaign, error) {
 	if len(langs) == 0 {
 		return Campaign{}, Errorf(EInvalid, "the shop speaks no language")
@@ -212,7 +258,21 @@ func (c Campaign) Clean(langs []string) (Campaign, error) {
 	if c.Audience.ActiveDays < 0 {
 		return Campaign{}, Errorf(EInvalid, "active days %d: want 0 (anyone) or more", c.Audience.ActiveDays)
 	}
+	if c.Audience.OrderedDays < 0 {
+		return Campaign{}, Errorf(EInvalid, "ordered days %d: want 0 (anyone) or more", c.Audience.OrderedDays)
+	}
+	out.Audience.Bought = strings.ToLower(strings.TrimSpace(c.Audience.Bought))
+	if b := out.Audience.Bought; b != "" && !validItemID(b) {
+		return Campaign{}, Errorf(EInvalid, "item %q: a catalog item's id is a-z, 0-9, _ and -", clipName(b))
+	}
 	return out, nil
+}
+
+// validItemID reports whether id has the form of a catalog item's id.
+func validItemID(id string) bool {
+	return len(id) <= maxItemID && !strings.ContainsFunc(id, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '_' || r == '-')
+	})
 }
 
 // campaignText checks and cleans one text of a campaign.
@@ -350,8 +410,10 @@ type Excluded struct {
 type Preview struct {
 	Campaign CampaignID `json:"campaign"`
 	At       time.Time  `json:"at"`
+	// Audience is the campaign's, as it was planned.
+	Audience Audience `json:"audience"`
 	// Scanned counts the live contacts looked at; Outside those not in
-	// the audience (tags, channel, active days).
+	// the audience (tags, channel, active days, orders).
 	Scanned int `json:"scanned"`
 	Outside int `json:"outside"`
 	// Recipients would get the message: Now as soon as it starts (their

@@ -24,6 +24,8 @@ func TestCampaignClean(t *testing.T) {
 		{"a bad tag", Campaign{Name: "p", Texts: map[string]string{"id": "x"}, Audience: Audience{Tags: []string{"v;ip"}}}, "tag"},
 		{"an unknown channel", Campaign{Name: "p", Texts: map[string]string{"id": "x"}, Audience: Audience{Channel: "sms"}}, "channel"},
 		{"negative days", Campaign{Name: "p", Texts: map[string]string{"id": "x"}, Audience: Audience{ActiveDays: -1}}, "active days"},
+		{"negative ordered days", Campaign{Name: "p", Texts: map[string]string{"id": "x"}, Audience: Audience{OrderedDays: -1}}, "ordered days"},
+		{"an item id with spaces", Campaign{Name: "p", Texts: map[string]string{"id": "x"}, Audience: Audience{Bought: "telur ayam"}}, "catalog item's id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +43,31 @@ func TestCampaignClean(t *testing.T) {
 				t.Errorf("Clean: %v, want an invalid error with %q", err, tt.err)
 			}
 		})
+	}
+}
+
+func TestAudienceString(t *testing.T) {
+	tests := []struct {
+		a    Audience
+		want string
+	}{
+		{Audience{}, "promotions consent"},
+		{Audience{Tags: []string{"jakarta", "vip"}, Channel: WhatsApp, ActiveDays: 30},
+			"promotions consent; tags jakarta, vip; on whatsapp; wrote in the last 30 days"},
+		{Audience{OrderedDays: 14, Regulars: true, Bought: "telur"},
+			"promotions consent; ordered in the last 14 days; regulars (3+ completed orders); bought telur"},
+	}
+	for _, tt := range tests {
+		if got := tt.a.String(); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.a, got, tt.want)
+		}
+		if got := tt.a.ByOrders(); got != (tt.a.OrderedDays > 0 || tt.a.Regulars || tt.a.Bought != "") {
+			t.Errorf("%+v: ByOrders %v", tt.a, got)
+		}
+	}
+	c, err := Campaign{Name: "p", Texts: map[string]string{"id": "x"}, Audience: Audience{Bought: " Telur "}}.Clean([]string{"id"})
+	if err != nil || c.Audience.Bought != "telur" {
+		t.Errorf("Clean of bought %q: %q, %v", " Telur ", c.Audience.Bought, err)
 	}
 }
 
