@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/mitra-care/mitra/internal/app"
 	"github.com/mitra-care/mitra/internal/broadcast"
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/catalog"
 	"github.com/mitra-care/mitra/internal/config"
 	"github.com/mitra-care/mitra/internal/redisstore"
 )
@@ -79,27 +79,31 @@ func broadcastCreateCmd() *cobra.Command {
 		text, textID, tEN string
 		texts             []string
 		channel, at       string
-		asJSON, regulars  bool
-		orderedDays       int
-		bought            string
+		asJSON            bool
 	)
 	cmd := &cobra.Command{
-		Use:   "create --name NAME --text TEXT [--text-en TEXT] [--tag TAG]... [--channel CH] [--active-days N] [--at TIME]",
+		Use:   "create --name NAME --text TEXT [--text-en TEXT] [--tag TAG]... [--channel CH] [--active-days N] [--ordered-days N] [--regulars] [--bought ITEM] [--at TIME]",
 		Short: "Make a draft campaign and print its id",
 		Long: "Make a draft campaign. --text is the message in the shop's first language (the first of shop.yaml's " +
 			"languages); --text-en, --text-id and --text-for LANG=TEXT give it in others, for contacts who speak them. " +
 			"A text may hold {{contact.name}} (with a default: {{contact.name|Kak}}) and {{shop.name}}; the opt-out line " +
 			"is added when it is sent. The audience is everyone with an active promotions consent, narrowed by --tag " +
-			"(the contact carries every tag given), --channel (reachable there, and sent there) and --active-days " +
-			"(wrote in the last N days). --at sets the earliest time it sends once started (RFC 3339, or " +
+			"(the contact carries every tag given), --channel (reachable there, and sent there), --active-days " +
+			"(wrote in the last N days), --ordered-days (placed an order, not cancelled, in the last N days), --regulars " +
+			"(three completed orders or more) and --bought (a completed order of that catalog item, by its id). --at sets the earliest time it sends once started (RFC 3339, or " +
 			"\"2006-01-02 15:04\" in MITRA_TIMEZONE). Nothing is sent until `start`.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			switch {
-			case orderedDays != 0, regulars, bought != "":
-				return errors.New("--ordered-days, --regulars and --bought are not available yet: Mitra keeps no orders yet; narrow the audience by --tag, --channel or --active-days")
-			}
 			return withCampaigns(cmd, func(cfg config.Config, _ *redisstore.Store, svc *broadcast.Service) error {
+				if c.Audience.Bought != "" {
+					// A catalog with problems is checked by `mitra flows
+					// check`; the id is then taken as given.
+					if cat, err := catalog.Load(app.FlowsFS(cfg.FlowsDir)); err == nil && cat != nil {
+						if err := broadcast.CheckItem(c.Audience.Bought, cat.Items()); err != nil {
+							return fmt.Errorf("--bought: %w", err)
+						}
+					}
+				}
 				c.Texts = map[string]string{}
 				for _, t := range texts {
 					lang, body, ok := strings.Cut(t, "=")
@@ -147,9 +151,9 @@ func broadcastCreateCmd() *cobra.Command {
 	f.StringVar(&channel, "channel", "", "only contacts reachable on this channel (whatsapp or telegram), and send there")
 	f.IntVar(&c.Audience.ActiveDays, "active-days", 0, "only contacts who wrote in the last N days")
 	f.StringVar(&at, "at", "", "the earliest time it sends once started")
-	f.IntVar(&orderedDays, "ordered-days", 0, "only contacts who ordered in the last N days (not available yet)")
-	f.BoolVar(&regulars, "regulars", false, "only regular customers (not available yet)")
-	f.StringVar(&bought, "bought", "", "only contacts who bought this item (not available yet)")
+	f.IntVar(&c.Audience.OrderedDays, "ordered-days", 0, "only contacts who placed an order, not cancelled, in the last N days")
+	f.BoolVar(&c.Audience.Regulars, "regulars", false, "only regular customers: three completed orders or more")
+	f.StringVar(&c.Audience.Bought, "bought", "", "only contacts with a completed order of this catalog item (its id in catalog.yaml)")
 	f.BoolVar(&asJSON, "json", false, `print {"id": ...}`)
 	_ = cmd.MarkFlagRequired("name")
 	return cmd
@@ -267,6 +271,7 @@ func printPreview(w io.Writer, p care.Preview, loc *time.Location) {
 		excluded += n
 	}
 	fmt.Fprintf(w, "campaign %s, as of %s\n", p.Campaign, p.At.In(loc).Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "  audience     %s\n", p.Audience)
 	fmt.Fprintf(w, "  looked at    %d contacts, %d of them outside the audience\n", p.Scanned, p.Outside)
 	fmt.Fprintf(w, "  recipients   %d%s\n", p.Recipients, byChannel(p.ByChannel))
 	fmt.Fprintf(w, "    now        %d\n", p.Now)
@@ -474,6 +479,7 @@ func printStatus(w io.Writer, c care.Campaign, t care.CampaignTotals, loc *time.
 		fmt.Fprintf(w, " (%s)", c.Reason)
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  audience     %s\n", c.Audience)
 	if !c.Started.IsZero() {
 		fmt.Fprintf(w, "  started      %s\n", when(c.Started))
 	}

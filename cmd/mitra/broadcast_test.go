@@ -52,14 +52,33 @@ func TestBroadcastCommands(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
+	boughtEggs(t, s, care.Address{Channel: care.Telegram, ID: "700"})
 
-	if _, err := runBroadcast(t, "create", "--name", "x", "--text", "y", "--regulars"); err == nil || !strings.Contains(err.Error(), "not available yet") {
-		t.Errorf("--regulars: %v, want not available yet", err)
+	if _, err := runBroadcast(t, "create", "--name", "x", "--text", "y", "--bought", "telor"); err == nil || !strings.Contains(err.Error(), `did you mean "telur"?`) {
+		t.Errorf("--bought telor: %v, want did you mean telur", err)
+	}
+	out, err := runBroadcast(t, "create", "--name", "Telur", "--text", "y", "--bought", "telur", "--ordered-days", "30", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eggs struct{ ID care.CampaignID }
+	if err := json.Unmarshal([]byte(out), &eggs); err != nil {
+		t.Fatalf("create --json printed %q (%v)", out, err)
+	}
+	if out, err := runBroadcast(t, "preview", string(eggs.ID)); err != nil ||
+		!strings.Contains(out, "audience     promotions consent; ordered in the last 30 days; bought telur") || !strings.Contains(out, "recipients   1 (telegram 1)") {
+		t.Errorf("preview by orders: %v\n%s", err, out)
+	}
+	if out, err := runBroadcast(t, "preview", string(eggs.ID), "--json"); err != nil || !strings.Contains(out, `"ordered_days": 30`) || !strings.Contains(out, `"bought": "telur"`) {
+		t.Errorf("preview --json by orders: %v\n%s", err, out)
+	}
+	if out, err := runBroadcast(t, "report", string(eggs.ID)); err != nil || !strings.Contains(out, "audience     promotions consent; ordered in the last 30 days; bought telur") {
+		t.Errorf("report by orders: %v\n%s", err, out)
 	}
 	if _, err := runBroadcast(t, "create", "--name", "x", "--text", "Halo {{contact.phone}}"); err == nil || !strings.Contains(err.Error(), "knows only") {
 		t.Errorf("a bad template: %v", err)
 	}
-	out, err := runBroadcast(t, "create", "--name", "Promo Lebaran", "--text", "Halo {{contact.name|Kak}}!", "--text-en", "Hi!", "--json")
+	out, err = runBroadcast(t, "create", "--name", "Promo Lebaran", "--text", "Halo {{contact.name|Kak}}!", "--text-en", "Hi!", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +132,26 @@ func TestBroadcastCommands(t *testing.T) {
 	var st campaignStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Campaign.State != care.CampaignCancelled || st.Campaign.Texts["en"] != "Hi!" {
 		t.Errorf("status --json = %q (%v)", out, err)
+	}
+}
+
+// boughtEggs files an order of eggs for the contact of a, today, and
+// completes it.
+func boughtEggs(t *testing.T, s *redisstore.Store, a care.Address) {
+	t.Helper()
+	id, ok, err := s.Lookup(t.Context(), a)
+	if err != nil || !ok {
+		t.Fatalf("contact of %s: %v %v", a, ok, err)
+	}
+	o, err := s.CreateOrder(t.Context(), care.Order{Contact: id, Method: care.MethodCOD, Delivery: care.OrderDelivery{Pickup: true},
+		Lines: []care.OrderLine{{Item: "telur", Name: "Telur", Qty: 1, Unit: "kg", Price: 29_000}}}, "WBS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []care.OrderChange{{Order: care.OrderConfirmed}, {Fulfilment: care.FulfilmentPickedUp, Order: care.OrderCompleted}} {
+		if _, err := s.UpdateOrder(t.Context(), o.Number, func(o care.Order) (care.Order, error) { return o.Apply(ch, "sari", time.Now()) }); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

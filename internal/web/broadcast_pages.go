@@ -115,6 +115,9 @@ type campaignRow struct {
 // broadcastForm is what the create form holds, put back after a refusal.
 type broadcastForm struct {
 	Name, TextID, TextEN, Tags, Channel, ActiveDays, At string
+	// OrderedDays, Regulars and Bought narrow the audience by orders.
+	OrderedDays, Bought string
+	Regulars            bool
 }
 
 // broadcastsView is the list with the create form.
@@ -159,7 +162,8 @@ func (s *Server) renderBroadcasts(w http.ResponseWriter, r *http.Request, v broa
 func (s *Server) ownerCreateBroadcast(w http.ResponseWriter, r *http.Request) {
 	f := broadcastForm{Name: r.PostForm.Get("name"), TextID: r.PostForm.Get("text_id"), TextEN: r.PostForm.Get("text_en"),
 		Tags: r.PostForm.Get("tags"), Channel: r.PostForm.Get("channel"), ActiveDays: strings.TrimSpace(r.PostForm.Get("active_days")),
-		At: strings.TrimSpace(r.PostForm.Get("at"))}
+		At: strings.TrimSpace(r.PostForm.Get("at")), OrderedDays: strings.TrimSpace(r.PostForm.Get("ordered_days")),
+		Regulars: r.PostForm.Get("regulars") != "", Bought: strings.TrimSpace(r.PostForm.Get("bought"))}
 	c, err := s.campaignFromForm(f)
 	if err == nil {
 		c, err = s.cfg.Campaigns.CreateCampaign(r.Context(), c)
@@ -197,6 +201,14 @@ func (s *Server) campaignFromForm(f broadcastForm) (care.Campaign, error) {
 		}
 		c.Audience.ActiveDays = n
 	}
+	if f.OrderedDays != "" {
+		n, err := strconv.Atoi(f.OrderedDays)
+		if err != nil || n < 0 {
+			return care.Campaign{}, care.Errorf(care.EInvalid, "memesan dalam %q hari: isi angka 0 atau lebih (ordered days: a whole number)", clip(f.OrderedDays, 16))
+		}
+		c.Audience.OrderedDays = n
+	}
+	c.Audience.Regulars, c.Audience.Bought = f.Regulars, f.Bought
 	if f.At != "" {
 		at, err := time.ParseInLocation("2006-01-02T15:04", f.At, s.timeZone())
 		if err != nil {

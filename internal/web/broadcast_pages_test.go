@@ -313,3 +313,41 @@ func TestBroadcastPagesRefuseStaff(t *testing.T) {
 		t.Errorf("without campaigns: %d", rec.Code)
 	}
 }
+
+// TestBroadcastFormByOrders: the create form narrows the audience by
+// orders, and a refused value comes back in the form.
+func TestBroadcastFormByOrders(t *testing.T) {
+	s := newBroadcastServer(t)
+	b := s.owner(t)
+	contains(t, "the form", b.get("/console/broadcasts").Body.String(), `id="ordered_days"`, `id="regulars"`, `id="bought"`)
+	tests := []struct {
+		name string
+		kv   []string
+		want care.Audience
+	}{
+		{"none", nil, care.Audience{}},
+		{"ordered lately", []string{"ordered_days", " 14 "}, care.Audience{OrderedDays: 14}},
+		{"regulars who bought eggs", []string{"regulars", "1", "bought", "Telur"}, care.Audience{Regulars: true, Bought: "telur"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := s.state(t, s.create(t, b, tt.kv...)).Audience
+			if got.OrderedDays != tt.want.OrderedDays || got.Regulars != tt.want.Regulars || got.Bought != tt.want.Bought {
+				t.Errorf("audience %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	refused := []struct {
+		name, field, value, why string
+	}{
+		{"ordered days not a number", "ordered_days", "dua", "memesan dalam"},
+		{"an item id with spaces", "bought", "telur ayam", "catalog item&#39;s id"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := b.post("/console/broadcasts", form(b, "name", "Promo", "text_id", "Halo", tt.field, tt.value, "regulars", "1"))
+			want(t, rec, 400)
+			contains(t, "the refused form", rec.Body.String(), "Siaran belum dibuat:", tt.why, `value="`+tt.value+`"`, `name="regulars" type="checkbox" value="1" checked`)
+		})
+	}
+}
