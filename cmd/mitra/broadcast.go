@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/schollz/progressbar/v3"
 	"io"
 	"log/slog"
 	"os"
@@ -497,6 +498,8 @@ func printStatus(w io.Writer, c care.Campaign, t care.CampaignTotals, loc *time.
 // followProgress draws a progress bar of a running campaign's outcomes
 // once a second, until it stops running or ctx ends.
 func followProgress(ctx context.Context, w io.Writer, svc *broadcast.Service, id care.CampaignID) error {
+	bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetWidth(30),
+		progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -504,8 +507,11 @@ func followProgress(ctx context.Context, w io.Writer, svc *broadcast.Service, id
 		if err != nil {
 			return err
 		}
-		fmt.Fprint(w, "\r"+progressBar(tot.Outcomes(), tot.Planned, 30)+fmt.Sprintf(" sent %d, deferred %d, refused %d, failed %d ", tot.Sent, tot.Deferred, tot.Refused, tot.Failed))
+		bar.ChangeMax64(int64(max(tot.Planned, 1)))
+		bar.Describe(fmt.Sprintf("sent %d, deferred %d, refused %d, failed %d", tot.Sent, tot.Deferred, tot.Refused, tot.Failed))
+		_ = bar.Set64(int64(tot.Outcomes()))
 		if c.State != care.CampaignRunning {
+			_ = bar.Finish()
 			fmt.Fprintf(w, "\n%s is %s\n", id, c.State)
 			return nil
 		}
@@ -516,16 +522,6 @@ func followProgress(ctx context.Context, w io.Writer, svc *broadcast.Service, id
 		case <-t.C:
 		}
 	}
-}
-
-// progressBar draws done of total as "[#####-----]  50% 5/10".
-func progressBar(done, total, width int) string {
-	frac := 1.0
-	if total > 0 {
-		frac = min(1, float64(done)/float64(total))
-	}
-	full := int(frac * float64(width))
-	return fmt.Sprintf("[%s%s] %3.0f%% %d/%d", strings.Repeat("#", full), strings.Repeat("-", width-full), 100*frac, done, total)
 }
 
 func broadcastReportCmd() *cobra.Command {

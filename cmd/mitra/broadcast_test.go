@@ -154,20 +154,3 @@ func boughtEggs(t *testing.T, s *redisstore.Store, a care.Address) {
 		}
 	}
 }
-
-func TestProgressBar(t *testing.T) {
-	tests := []struct {
-		done, total int
-		want        string
-	}{
-		{0, 10, "[----------]   0% 0/10"},
-		{5, 10, "[#####-----]  50% 5/10"},
-		{12, 10, "[##########] 100% 12/10"},
-		{0, 0, "[##########] 100% 0/0"},
-	}
-	for _, tt := range tests {
-		if got := progressBar(tt.done, tt.total, 10); got != tt.want {
-			t.Errorf("progressBar(%d, %d) = %q, want %q", tt.done, tt.total, got, tt.want)
-		}
-	}
-}
