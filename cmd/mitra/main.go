@@ -25,7 +25,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), demoCmd(), flowsCmd(), whatsappCmd(), contactsCmd(), ordersCmd(), staffCmd(), broadcastCmd(), auditCmd(), optinLinkCmd(), benchCmd(), healthcheckCmd(), versionCmd())
+	root.AddCommand(serveCmd(), demoCmd(), flowsCmd(), whatsappCmd(), contactsCmd(), ordersCmd(), feedbackCmd(), staffCmd(), broadcastCmd(), auditCmd(), optinLinkCmd(), benchCmd(), healthcheckCmd(), versionCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "mitra:", err)
 		os.Exit(1)

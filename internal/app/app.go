@@ -122,22 +122,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		consumer: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), care.NewContactID()[1:7])}
 	a.metrics.WatchLanes(a.laneStats)
 	a.rt = inbound.New(inbound.Config{
-		Lang:        cfg.Lang,
-		SessionTTL:  cfg.SessionTTL,
-		StaffHold:   cfg.StaffHold,
-		StaffHours:  cfg.StaffHours,
-		StaffIdle:   cfg.StaffIdle,
-		Transcript:  cfg.Transcript,
-		PromoMax:    cfg.PromoMax,
-		PromoDays:   int(cfg.PromoWindow / (24 * time.Hour)),
-		TimeZone:    cfg.TimeZone,
-		AlertOwner:  cfg.StaffAlertOwner,
-		AlertGather: cfg.StaffAlertGather,
-		PublicURL:   cfg.PublicURL,
-		Catalog:     cat,
-		Logger:      log,
-		Recorder:    a.metrics,
-		Pseudonyms:  pseudonyms,
+		Lang:          cfg.Lang,
+		SessionTTL:    cfg.SessionTTL,
+		StaffHold:     cfg.StaffHold,
+		StaffHours:    cfg.StaffHours,
+		StaffIdle:     cfg.StaffIdle,
+		Transcript:    cfg.Transcript,
+		PromoMax:      cfg.PromoMax,
+		PromoDays:     int(cfg.PromoWindow / (24 * time.Hour)),
+		TimeZone:      cfg.TimeZone,
+		AlertOwner:    cfg.StaffAlertOwner,
+		AlertGather:   cfg.StaffAlertGather,
+		PublicURL:     cfg.PublicURL,
+		Catalog:       cat,
+		FeedbackDelay: cfg.FeedbackDelay,
+		QuietStart:    cfg.QuietStart,
+		QuietEnd:      cfg.QuietEnd,
+		Logger:        log,
+		Recorder:      a.metrics,
+		Pseudonyms:    pseudonyms,
 	}, set, store)
 	defer func() {
 		if err != nil {
@@ -325,16 +328,24 @@ const sweepEvery = 5 * time.Second
 // others from doing it too; it renews it every sweep.
 const alertLease = 3 * sweepEvery
 
+// feedbackEvery is how often the process holding the alerts' lease
+// looks for orders to ask about: each look reads the lists of orders
+// delivered and picked up.
+const feedbackEvery = time.Minute
+
 // sweepLoop finishes durable jobs (erasures, merges) as they come due,
 // also those a crashed process left half-done, gives back to the bot
 // the conversations staff did not answer in time, and alerts staff
 // about the conversations waiting for them. Every process sweeps: a job
 // is claimed by one, a conversation returned by one write over its
 // profile's version. Alerts are one process's, under a lease, so the
-// conversations that start waiting together are listed together.
+// conversations that start waiting together are listed together; the
+// same process asks, once a minute, the customers whose orders arrived
+// how they were.
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
+	var asked time.Time // the last feedback sweep
 	for {
 		if n, err := a.store.Sweep(ctx, a.forgetters()); err != nil && ctx.Err() == nil {
 			a.log.Warn("a durable job failed; it runs again shortly", "err", err)
@@ -351,6 +362,12 @@ func (a *App) sweepLoop(ctx context.Context) {
 		} else if ok {
 			if _, err := a.rt.SweepAlerts(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("alerting staff failed; tried again shortly", "err", err)
+			}
+			if time.Since(asked) >= feedbackEvery {
+				asked = time.Now()
+				if _, err := a.rt.SweepFeedback(ctx); err != nil && ctx.Err() == nil {
+					a.log.Warn("asking customers how their orders were failed; tried again shortly", "err", err)
+				}
 			}
 		}
 		select {

@@ -164,6 +164,9 @@ const (
 	// the proof of the order the event's Reason names, for staff to
 	// check.
 	ActionProof StaffAction = "proof"
+	// ActionSuggested: the customer left a suggestion for the shop, the
+	// event's Reason.
+	ActionSuggested StaffAction = "suggested"
 )
 
 // StaffEvent is one action on a conversation: who, what, when. The

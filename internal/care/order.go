@@ -235,6 +235,20 @@ type PreOrder struct {
 	Ready time.Time `json:"ready,omitzero"`
 }
 
+// Feedback is what a customer said of an order they received: a score
+// and, if they liked, a comment.
+type Feedback struct {
+	// Asked is when they were asked how it was.
+	Asked time.Time `json:"asked"`
+	// Score is 1 (not happy at all) to 5 (very happy); 0 until they
+	// answer.
+	Score int `json:"score,omitempty"`
+	// Comment is their words, kept until they erase their data.
+	Comment string `json:"comment,omitempty"`
+	// At is when they answered; zero until then.
+	At time.Time `json:"at,omitzero"`
+}
+
 // OrderField is what an entry of an order's history changed.
 type OrderField string
 
@@ -298,6 +312,9 @@ type Order struct {
 	// Resi is the courier's tracking number of a shipped order.
 	Resi     string    `json:"resi,omitempty"`
 	PreOrder *PreOrder `json:"pre_order,omitempty"`
+	// Feedback is what the customer said of the order once they had
+	// it; nil until they were asked.
+	Feedback *Feedback `json:"feedback,omitempty"`
 	// History is every change, oldest first.
 	History []OrderEvent `json:"history,omitempty"`
 	// Erased is when the customer erased their data; zero while they
@@ -811,14 +828,18 @@ func Rupiah(n int64) string {
 }
 
 // Anonymous is the order as the books keep it after its customer erased
-// their data at at: the items, amounts, dates, states and who at the
-// shop changed it, without anything that says who the customer was (no
-// contact, recipient, phone, address, note, proof, resi or reasons).
+// their data at at: the items, amounts, dates, states, the score they
+// gave and who at the shop changed it, without anything that says who
+// the customer was (no contact, recipient, phone, address, note, proof,
+// resi, reasons or comment).
 func (o Order) Anonymous(at time.Time) Order {
 	out := o
 	out.Contact = ""
 	out.Delivery = OrderDelivery{Pickup: o.Delivery.Pickup, Area: o.Delivery.Area}
 	out.Note, out.Proof, out.Resi = "", "", ""
+	if f := o.Feedback; f != nil {
+		out.Feedback = &Feedback{Asked: f.Asked, Score: f.Score, At: f.At}
+	}
 	out.History = make([]OrderEvent, len(o.History))
 	for i, e := range o.History {
 		e.Resi, e.Reason = "", ""

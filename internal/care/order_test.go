@@ -452,10 +452,14 @@ func TestAnonymous(t *testing.T) {
 	o.Note, o.Proof = "pagar hijau", "media/bukti.jpg"
 	o.Lines = []OrderLine{{Name: "Tomat", Qty: 1, Price: 45_000}}
 	o.History = []OrderEvent{{At: orderAt, By: "rina", What: FieldFulfilment, To: "shipped", Resi: "JNE123", Reason: "Sari minta cepat"}}
+	o.Feedback = &Feedback{Asked: orderAt, Score: 4, Comment: "kurir Pak Budi ramah", At: orderAt}
 	a := o.Anonymous(orderAt)
 	if a.Contact != "" || a.Delivery != (OrderDelivery{Area: "Bogor"}) || a.Note != "" || a.Proof != "" || a.Resi != "" ||
-		a.History[0].Resi != "" || a.History[0].Reason != "" || !a.Erased.Equal(orderAt) {
+		a.History[0].Resi != "" || a.History[0].Reason != "" || !a.Erased.Equal(orderAt) || *a.Feedback != (Feedback{Asked: orderAt, Score: 4, At: orderAt}) {
 		t.Errorf("anonymous: %+v", a)
+	}
+	if o.Feedback.Comment == "" {
+		t.Error("anonymous changed the original's feedback")
 	}
 	if a.Number != o.Number || a.Total != o.Total || a.Lines[0].Name != "Tomat" || a.State != o.State || a.History[0].By != "rina" || o.History[0].Resi != "JNE123" {
 		t.Errorf("anonymous lost the books or changed the original: %+v", a)

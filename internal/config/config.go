@@ -79,6 +79,9 @@ type Config struct {
 	// QuietStart and QuietEnd bound the quiet hours (offsets from
 	// midnight in the contact's time); equal means off.
 	QuietStart, QuietEnd time.Duration
+	// FeedbackDelay is how long after an order is delivered or picked
+	// up its customer is asked how it was; 0 never.
+	FeedbackDelay time.Duration
 	// Transcript is how long conversation texts are kept.
 	Transcript time.Duration
 	// Rates are the platform limits per channel, overall and per chat.
@@ -115,6 +118,7 @@ func Defaults() Config {
 		PromoWindow:      7 * 24 * time.Hour,
 		QuietStart:       21 * time.Hour,
 		QuietEnd:         8 * time.Hour,
+		FeedbackDelay:    2 * time.Hour,
 		Transcript:       90 * 24 * time.Hour,
 		Rates: map[care.Channel]ChannelRates{
 			care.Telegram: {Overall: care.Rate{N: 30, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}},
@@ -155,6 +159,7 @@ var Vars = []Var{
 	{Name: "MITRA_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn or error"},
 	{Name: "MITRA_PROMO_CAP", Default: "2/7d", Help: "the most promotions one person receives, across channels: N/<days>d"},
 	{Name: "MITRA_QUIET_HOURS", Default: "21:00-08:00", Help: "no promotions in these hours of the contact's time zone (deferred to their end); off for none"},
+	{Name: "MITRA_FEEDBACK_DELAY", Default: "2h", Help: "how long after an order is delivered or picked up its customer is asked how it was (outside the quiet hours); off for never"},
 	{Name: "MITRA_TRANSCRIPT_DAYS", Default: "90", Help: "days conversation texts are kept (0 keeps none)"},
 	{Name: "MITRA_TELEGRAM_RATE", Default: "30/s", Help: "Telegram messages at most, overall: N/s, N/m or N/h"},
 	{Name: "MITRA_TELEGRAM_CHAT_RATE", Default: "1/s", Help: "Telegram messages at most to one chat"},
@@ -253,6 +258,17 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("MITRA_STAFF_ALERT_GATHER=%q: want a duration from 0s to 10m, like 1m", v))
 		} else {
 			c.StaffAlertGather = d
+		}
+	}
+	if v := get("MITRA_FEEDBACK_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case strings.EqualFold(v, "off"):
+			c.FeedbackDelay = 0
+		case err != nil || d <= 0:
+			errs = append(errs, fmt.Errorf("MITRA_FEEDBACK_DELAY=%q: want a positive duration like 2h, or off", v))
+		default:
+			c.FeedbackDelay = d
 		}
 	}
 	if v := get("MITRA_PUBLIC_URL"); v != "" {

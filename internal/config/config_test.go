@@ -29,7 +29,7 @@ func TestFromEnv(t *testing.T) {
 			env:  map[string]string{},
 			check: func(t *testing.T, c Config) {
 				if c.HTTPAddr != "127.0.0.1:8080" || c.Lang != "id" || c.TimeZone.String() != "Asia/Jakarta" ||
-					c.SessionTTL != 720*time.Hour || c.Simulator || c.RedisPrefix != "mitra" {
+					c.SessionTTL != 720*time.Hour || c.Simulator || c.RedisPrefix != "mitra" || c.FeedbackDelay != 2*time.Hour {
 					t.Errorf("defaults: %+v", c)
 				}
 			},
@@ -60,6 +60,18 @@ func TestFromEnv(t *testing.T) {
 			},
 		},
 		{
+			name: "feedback asked after a while, or never",
+			env:  map[string]string{"MITRA_FEEDBACK_DELAY": "90m"},
+			check: func(t *testing.T, c Config) {
+				if c.FeedbackDelay != 90*time.Minute {
+					t.Errorf("FeedbackDelay = %v", c.FeedbackDelay)
+				}
+				if off, err := FromEnv(Defaults(), env(map[string]string{"MITRA_FEEDBACK_DELAY": "OFF"})); err != nil || off.FeedbackDelay != 0 {
+					t.Errorf("off: %v, %v", off.FeedbackDelay, err)
+				}
+			},
+		},
+		{
 			name:    "both a value and a file",
 			env:     map[string]string{"MITRA_REDIS_URL": "redis://x", "MITRA_REDIS_URL_FILE": secret},
 			wantErr: []string{"MITRA_REDIS_URL and MITRA_REDIS_URL_FILE are both set"},
@@ -74,10 +86,10 @@ func TestFromEnv(t *testing.T) {
 			env: map[string]string{
 				"MITRA_TIMEZONE": "Mars/Olympus", "MITRA_SESSION_TTL": "forever", "MITRA_HTTP_ADDR": "8080",
 				"MITRA_SIMULATOR": "maybe", "MITRA_LOG_FORMAT": "xml", "MITRA_LOG_LEVEL": "loud",
-				"MITRA_FLOWS_DIR": filepath.Join(dir, "none"), "MITRA_REDIS_PREFIX": "a b",
+				"MITRA_FLOWS_DIR": filepath.Join(dir, "none"), "MITRA_REDIS_PREFIX": "a b", "MITRA_FEEDBACK_DELAY": "soon",
 			},
 			wantErr: []string{"MITRA_TIMEZONE", "MITRA_SESSION_TTL", "MITRA_HTTP_ADDR", "MITRA_SIMULATOR",
-				"MITRA_LOG_FORMAT", "MITRA_LOG_LEVEL", "MITRA_FLOWS_DIR", "MITRA_REDIS_PREFIX"},
+				"MITRA_LOG_FORMAT", "MITRA_LOG_LEVEL", "MITRA_FLOWS_DIR", "MITRA_REDIS_PREFIX", "MITRA_FEEDBACK_DELAY"},
 		},
 	}
 	for _, tt := range tests {

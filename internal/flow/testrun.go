@@ -47,7 +47,10 @@ type convTest struct {
 	lang    string
 	contact map[string]string
 	mitra   map[string]string
-	turns   []turn
+	// vars are the conversation's variables at the start, as the
+	// runtime sets them for a flow it starts itself.
+	vars  map[string]string
+	turns []turn
 }
 
 // testMitra are the {{mitra.x}} values of a test unless it says others:
@@ -105,7 +108,7 @@ func RunTests(set *Set, fsys fs.FS) ([]TestResult, error) {
 // runTest plays one test and returns its failures.
 func (s *Set) runTest(t convTest) []string {
 	var failures []string
-	sess := care.Session{Lang: t.lang}
+	sess := care.Session{Lang: t.lang, Vars: t.vars}
 	mitra := maps.Clone(testMitra)
 	maps.Copy(mitra, t.mitra)
 	env := Env{Now: testStart, Lang: s.langs[0], Contact: t.contact, Mitra: mitra}
@@ -213,7 +216,7 @@ func (l *loader) testFile(name string, data []byte) []convTest {
 func (f file) test(n *yaml.Node) (convTest, bool) {
 	before := len(f.l.problems)
 	t := convTest{line: n.Line}
-	m := f.fields(n, "a test", []string{"name", "lang", "contact", "mitra", "turns"})
+	m := f.fields(n, "a test", []string{"name", "lang", "contact", "mitra", "vars", "turns"})
 	if m == nil {
 		return t, false
 	}
@@ -243,6 +246,12 @@ func (f file) test(n *yaml.Node) (convTest, bool) {
 				f.errf(p.key.Line, "mitra.%s: Mitra supplies %s", p.key.Value, mitraKeyList())
 			}
 			t.mitra[p.key.Value], _ = f.str(p.value, "mitra "+p.key.Value)
+		}
+	}
+	if v := m["vars"]; v != nil {
+		t.vars = map[string]string{}
+		for _, p := range f.pairs(v, "vars") {
+			t.vars[f.checkVar(p.key.Line, p.key.Value)], _ = f.str(p.value, "vars "+p.key.Value)
 		}
 	}
 	if v := m["turns"]; v != nil && deref(v).Kind == yaml.SequenceNode && len(deref(v).Content) > 0 {

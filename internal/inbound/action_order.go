@@ -74,6 +74,28 @@ func (s *step) placeOrder(a flow.Action) {
 			MessageID: s.in.MessageID, Text: consentText(s.in), Question: a.Question, Version: a.Version}}
 }
 
+// settle does what the actions of a step leave to do before it is
+// stored (st, as decide returns it): the order it places, the feedback
+// it keeps, the suggestion it indexes.
+func (r *Runtime) settle(ctx context.Context, c *care.Commit, st *step, now time.Time) error {
+	if st.place != nil {
+		if err := r.place(ctx, c, st.place); err != nil {
+			return err
+		}
+	}
+	if st.feedback != nil {
+		if err := r.writeFeedback(ctx, st.feedback, now); err != nil {
+			return err
+		}
+	}
+	if st.suggested {
+		if err := r.store.Suggested(ctx, c.Contact.ID, now); err != nil {
+			return fmt.Errorf("index a suggestion: %w", err)
+		}
+	}
+	return nil
+}
+
 // place files the order a step places and completes the step's commit:
 // the draft goes, the customer hears the number and how to pay, and
 // their consent to hear about the order is recorded. The message that

@@ -26,6 +26,8 @@ var actions = map[string]action{
 	ActionConsent:    consentAction,
 	ActionErase:      eraseAction,
 	ActionOrderPlace: orderPlaceAction,
+	ActionFeedback:   feedbackAction,
+	ActionSuggestion: suggestionAction,
 }
 
 // Actions lists the flow actions the runtime implements; flows are
@@ -71,6 +73,10 @@ type step struct {
 	say []flow.Message
 	// place is the order the step places (order_place); nil for none.
 	place *placement
+	// feedback is what the step keeps on an order (feedback); nil for
+	// none. suggested: the step kept a suggestion (suggestion).
+	feedback  *feedbackWrite
+	suggested bool
 }
 
 // act applies the flows' actions to the step, in order.

@@ -14,10 +14,10 @@ import (
 )
 
 // decide turns a loaded conversation and a message into what to store,
-// and the order the step places (nil for none; Runtime.place files it).
-// It does no I/O: x holds what the message needed read besides (MY
-// DATA's records and orders).
-func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Conversation, in care.Inbound, now time.Time, x reads) (care.Commit, *placement) {
+// and what the step's actions leave to do before it is stored
+// (Runtime.settle). It does no I/O: x holds what the message needed
+// read besides (MY DATA's records, the contact's orders).
+func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Conversation, in care.Inbound, now time.Time, x reads) (care.Commit, *step) {
 	truncated := in.Clean()
 	contact := conv.Contact
 	if contact.ID == "" {
@@ -50,7 +50,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		sess.Flow, sess.Step, sess.Return = "", "", ""
 		r.finish(&c, conv, sess, contact, nil, now)
 		r.cfg.Logger.Info("a person at the shop answers from its phone; the bot keeps quiet", "contact", contact.ID)
-		return c, nil
+		return c, &step{}
 	}
 	if in.Name != "" {
 		contact.Name = in.Name
@@ -113,7 +113,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		}
 		contact.Handover = h
 		r.finish(&c, conv, sess, contact, before, now)
-		return c, nil
+		return c, &step{}
 	}
 	res := r.flows.Step(sess, input, env)
 
@@ -157,7 +157,7 @@ func (r *Runtime) decide(id care.ContactID, found care.Resolution, conv care.Con
 		msgs = append(msgs, r.olderMessages(x.records, contact, now)...)
 	}
 	r.finish(&c, conv, sess, contact, msgs, now)
-	return c, st.place
+	return c, st
 }
 
 // commitFor starts the commit of a step about in: what every step

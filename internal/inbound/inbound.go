@@ -68,11 +68,11 @@ type Store interface {
 	// DeadLetterInbound keeps an inbound message that cannot be
 	// processed, with why.
 	DeadLetterInbound(ctx context.Context, id care.ContactID, in care.Inbound, reason string) error
-	// CreateOrder, ContactOrders and AttachProof are care.OrderBook's:
-	// orders placed in the chat, MY DATA's list, a photo of a payment.
-	CreateOrder(ctx context.Context, o care.Order, prefix string) (care.Order, error)
-	ContactOrders(ctx context.Context, id care.ContactID) ([]care.Order, error)
-	AttachProof(ctx context.Context, ref, proof, by string) (care.OrderUpdate, error)
+	// The order book: orders placed in the chat, MY DATA's list, a
+	// photo of a payment, the orders to ask about and their feedback.
+	care.OrderBook
+	// Suggested indexes a customer's suggestion (care.Suggestions').
+	Suggested(ctx context.Context, contact care.ContactID, at time.Time) error
 }
 
 // Config tunes the runtime.
@@ -119,6 +119,13 @@ type Config struct {
 	// PublicURL starts the console links the bot gives staff; "" leaves
 	// them paths.
 	PublicURL string
+	// FeedbackDelay is how long after an order is delivered or picked
+	// up its customer is asked how it was; 0 never.
+	FeedbackDelay time.Duration
+	// QuietStart and QuietEnd bound the quiet hours (offsets from
+	// midnight in the contact's time; equal: none), when nobody is asked
+	// for feedback.
+	QuietStart, QuietEnd time.Duration
 	// Catalog is what the shop sells, for orders placed in the chat:
 	// the catalog the flows were loaded with (Options); nil when the
 	// shop takes no orders by chat.
@@ -561,13 +568,11 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 			errs[i] = care.ErrDuplicate
 			continue
 		}
-		c, pl := r.decide(ids[i], fresh[i], convs[i], in, now, extra[i])
+		c, after := r.decide(ids[i], fresh[i], convs[i], in, now, extra[i])
 		c.Deadline = deadlines[i]
-		if pl != nil {
-			if err := r.place(ctx, &c, pl); err != nil {
-				errs[i] = err
-				continue
-			}
+		if err := r.settle(ctx, &c, after, now); err != nil {
+			errs[i] = err
+			continue
 		}
 		if err := r.schedule(ctx, c, fresh[i], now); err != nil {
 			errs[i] = err

@@ -16,9 +16,6 @@ import (
 // CallOrderAgain is the call that copies the last order.
 const CallOrderAgain = "order_again"
 
-// regularAfter is how many completed orders make a customer a regular.
-const regularAfter = 3
-
 // The {{mitra.x}} values of a customer's orders.
 const (
 	mitraLastOrder = "last_order"
@@ -60,7 +57,7 @@ func (o *orderDesk) orderValues(m map[string]string, orders []care.Order, lang s
 		return
 	}
 	m[mitraLastOrder] = vars[varOrder] + "\n" + vars[varOrderAddr]
-	if done >= regularAfter {
+	if done >= care.RegularOrders {
 		m[mitraUsual] = strings.Join(words, ", ")
 	}
 }

@@ -143,11 +143,11 @@ func TestOrderPlacedOnce(t *testing.T) {
 	}
 	in := text(alice, "again", "ya")
 	for range 2 {
-		c, pl := f.rt.decide(id, care.Resolution{}, convs[0], in, f.now, reads{})
-		if pl == nil {
+		c, st := f.rt.decide(id, care.Resolution{}, convs[0], in, f.now, reads{})
+		if st.place == nil {
 			t.Fatal("YA placed nothing")
 		}
-		if err := f.rt.place(ctx, &c, pl); err != nil {
+		if err := f.rt.place(ctx, &c, st.place); err != nil {
 			t.Fatal(err)
 		}
 		if n := len(c.Outbound); n != 1 || !strings.Contains(c.Outbound[0].Text, "Pesanan WBS-0001") {
@@ -170,9 +170,9 @@ func TestOrderRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, pl := f.rt.decide(id, care.Resolution{}, convs[0], text(alice, "again", "ya"), f.now, reads{})
-	pl.order.Contact = care.NewContactID()
-	if err := f.rt.place(ctx, &c, pl); err != nil {
+	c, st := f.rt.decide(id, care.Resolution{}, convs[0], text(alice, "again", "ya"), f.now, reads{})
+	st.place.order.Contact = care.NewContactID()
+	if err := f.rt.place(ctx, &c, st.place); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.Outbound) != 1 || !strings.Contains(c.Outbound[0].Text, "belum bisa kami catat") || len(c.Consent) != 0 {
@@ -482,13 +482,13 @@ func TestOrderAgain(t *testing.T) {
 // third, the welcome is the usual one.
 func TestRegular(t *testing.T) {
 	f := newFixture(t)
-	for i := range regularAfter {
+	for i := range care.RegularOrders {
 		f.say(t, alice, "tempe 2 papan ambil sendiri, bayar cod", "ya")
 		f.complete(t, care.OrderNumber("WBS", int64(i+1)))
 		f.now = f.now.Add(24 * time.Hour)
 		got := f.say(t, alice, "halo")
 		regular := strings.Contains(got, "Halo Alice! 😊 Senang Kakak mampir lagi ke Warung Bu Sari. Mau pesan yang biasa: Tempe 2 papan?")
-		if regular != (i+1 >= regularAfter) {
+		if regular != (i+1 >= care.RegularOrders) {
 			t.Errorf("after %d orders completed the welcome is\n%s", i+1, got)
 		}
 	}
