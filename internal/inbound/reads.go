@@ -9,9 +9,9 @@ import (
 )
 
 // reads are what a step reads besides its conversation. Only the few
-// messages that need them pay the round trips: MY DATA, a photo (a
-// proof of payment?), and a customer who ordered before outside an
-// order being made (their last order, their usual).
+// messages that need them pay the round trips: MY DATA, and from a
+// customer who ordered before a photo (a proof of payment?) or a
+// message outside an order being made (their last order, their usual).
 type reads struct {
 	// records are the ledger and the transcript, for MY DATA; nil
 	// otherwise.
@@ -34,7 +34,7 @@ func (r *Runtime) read(ctx context.Context, id care.ContactID, conv care.Convers
 			return x, fmt.Errorf("records: %w", err)
 		}
 		x.records = &rec
-	case !proofKind(in.Kind) && !returning(conv, in):
+	case !ordered(conv) || !proofKind(in.Kind) && !returning(conv, in):
 		return x, nil
 	}
 	var err error
@@ -57,10 +57,15 @@ func myData(in care.Inbound) bool {
 	return p.Keyword == flow.KeywordMyData && !p.Unsure
 }
 
+// ordered reports whether the contact may have orders: placing one
+// records their orders consent.
+func ordered(conv care.Conversation) bool {
+	_, ok := conv.Contact.Consent[care.Orders]
+	return ok
+}
+
 // returning reports whether in may ask for a returning customer's last
-// order: a customer who placed one (their orders consent says so)
-// writes or taps outside an order being made.
+// order: they write or tap outside an order being made.
 func returning(conv care.Conversation, in care.Inbound) bool {
-	_, ordered := conv.Contact.Consent[care.Orders]
-	return ordered && in.Kind.Understood() && conv.Session.Flow != orderFlow
+	return in.Kind.Understood() && conv.Session.Flow != orderFlow
 }
