@@ -572,6 +572,10 @@ func eventText(e care.StaffEvent) string {
 		return "Kembali ke bot: " + why + " (returned)"
 	case care.ActionReleased:
 		return "Pelanggan kembali ke menu (MENU)"
+	case care.ActionProof:
+		return "Pelanggan mengirim bukti bayar pesanan " + e.Reason + " — periksa lalu tandai dibayar (payment proof)"
+	case care.ActionSuggested:
+		return "Saran pelanggan (suggestion): " + clip(e.Reason, 300)
 	}
 	return ""
 }

@@ -835,3 +835,20 @@ func TestTwoProcesses(t *testing.T) {
 		return ok && json.Unmarshal([]byte(d), &p) == nil && p.Holder == "budi" && strings.Contains(string(p.HTML["conv-viewers"]), "budi")
 	})
 }
+
+// TestEventText: every event a conversation's timeline can hold is
+// shown in words, the customer's payment proof and suggestion too.
+func TestEventText(t *testing.T) {
+	for _, tt := range []struct {
+		e    care.StaffEvent
+		want string
+	}{
+		{care.StaffEvent{Action: care.ActionTookOver, By: "rina"}, "rina mengambil alih (took over)"},
+		{care.StaffEvent{Action: care.ActionProof, By: care.ByCustomer, Reason: "WBS-0007"}, "Pelanggan mengirim bukti bayar pesanan WBS-0007 — periksa lalu tandai dibayar (payment proof)"},
+		{care.StaffEvent{Action: care.ActionSuggested, By: care.ByCustomer, Reason: "tambah menu sarapan"}, "Saran pelanggan (suggestion): tambah menu sarapan"},
+	} {
+		if got := eventText(tt.e); got != tt.want {
+			t.Errorf("eventText(%s) = %q, want %q", tt.e.Action, got, tt.want)
+		}
+	}
+}
