@@ -41,6 +41,7 @@ type alertWords struct {
 	claim     string // the customer: a button's label
 	more      string // the count
 	console   string // the link
+	proof     string // the order, the customer
 	yesterday string
 	minutes   string
 	hours     string
@@ -54,6 +55,7 @@ var alertTexts = map[string]alertWords{
 		line:    "• %s · %s · sejak %s",
 		reason:  map[string]string{"person": "minta bicara dengan staf", "order": "pesanan", "not_understood": "bot tidak mengerti"},
 		reply:   "Balas KLAIM %s", claim: "Klaim %s", more: "…dan %d lainnya.", console: "Konsol: %s",
+		proof:     "🧾 Bukti bayar %s dari %s — cek lalu tandai dibayar",
 		yesterday: "kemarin", minutes: "%d menit", hours: "%d jam",
 	},
 	"en": {
@@ -62,6 +64,7 @@ var alertTexts = map[string]alertWords{
 		line:    "• %s · %s · since %s",
 		reason:  map[string]string{"person": "asked for a person", "order": "an order", "not_understood": "the bot did not understand"},
 		reply:   "Reply CLAIM %s", claim: "Claim %s", more: "…and %d more.", console: "Console: %s",
+		proof:     "🧾 Payment proof for %s from %s — check it, then mark it paid",
 		yesterday: "yesterday", minutes: "%d min", hours: "%d h",
 	},
 }

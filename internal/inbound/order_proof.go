@@ -3,6 +3,7 @@ package inbound
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
 )
@@ -53,6 +54,44 @@ func (r *Runtime) attachProof(ctx context.Context, in care.Inbound, x *reads) er
 		r.cfg.Logger.Info("proof of payment kept", "order", o.Number, "payment", o.Payment)
 	}
 	x.proof = &proofKept{number: o.Number, told: movedToAwaiting(o)}
+	if x.proof.told {
+		if err := r.alertProof(ctx, o, in.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// alertProof tells the linked chats that a proof of payment of o came,
+// from the customer named name, so someone checks it and marks it paid:
+// one alert per spell the payment awaits the check, sent
+// Config.AlertGather after the photo that started it (the photos the
+// customer adds meanwhile are the same proof), and only when staff are
+// on duty (else at the opening). Its id and time come from that change
+// in the order's history, so the photo processed again queues the same
+// alert, which the outbox keeps once.
+func (r *Runtime) alertProof(ctx context.Context, o care.Order, name string) error {
+	chats, err := r.store.StaffChats(ctx)
+	if err != nil {
+		return fmt.Errorf("alert staff to the proof of %s: %w", o.Number, err)
+	}
+	if len(chats) == 0 {
+		return nil
+	}
+	at := o.History[len(o.History)-1].At
+	due := r.cfg.StaffHours.Next(at.Add(r.cfg.AlertGather).In(r.cfg.TimeZone))
+	_, w := r.words()
+	text := fmt.Sprintf(w.proof, o.Number, customerName(o.Contact, name)) + "\n" + fmt.Sprintf(w.console, r.consoleLink(o.Contact))
+	out := make([]care.Outbound, len(chats))
+	for i, c := range chats {
+		out[i] = care.Outbound{ID: chatMessageID("p", c.Address.String(), o.Number, at.UTC().Format(time.RFC3339Nano)), Address: c.Address,
+			Class: care.StaffAlert, Origin: care.OriginSystem, Staff: c.Account, Text: text, Lang: r.cfg.Lang, Order: o.Number,
+			Created: at, NotBefore: due}
+	}
+	if err := r.store.QueueStaffChat(ctx, out); err != nil {
+		return fmt.Errorf("alert staff to the proof of %s: %w", o.Number, err)
+	}
+	r.cfg.Logger.Info("staff alerted about a proof of payment", "order", o.Number, "chats", len(chats), "at", due)
 	return nil
 }
 
