@@ -37,6 +37,8 @@ type consoleView struct {
 	Link    *linkView
 	// Notice says why the last action was refused.
 	Notice string
+	// Orders: the console has the orders page.
+	Orders bool
 }
 
 // cannedPick is a canned reply as the reply box offers it: its name and
@@ -61,7 +63,7 @@ func (s *Server) console(w http.ResponseWriter, r *http.Request) {
 func (s *Server) newConsoleView(w http.ResponseWriter, r *http.Request) consoleView {
 	acct, _ := staffFrom(r.Context())
 	_, canLink := s.linkCodes()
-	return consoleView{Shop: s.shopName(), Account: acct, FormToken: formToken(w, r), On: s.inboxOn(), CanLink: canLink && s.inboxOn()}
+	return consoleView{Shop: s.shopName(), Account: acct, FormToken: formToken(w, r), On: s.inboxOn(), CanLink: canLink && s.inboxOn(), Orders: s.ordersOn()}
 }
 
 // cannedFor is the canned replies written for contact c. The page shows

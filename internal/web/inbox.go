@@ -126,6 +126,9 @@ type convView struct {
 	// Token is the viewer's form token, for the forms of the
 	// fragments.
 	Token string
+	// Orders are the contact's orders beside the conversation; nil when
+	// the console has no orders.
+	Orders *orderPanel
 }
 
 // fact is one line of the contact's facts.
@@ -175,6 +178,7 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request) {
 			viewers = ms[0].Viewers
 		}
 		c := s.convOf(tl, viewers, v.Account.Name, v.FormToken)
+		c.Orders = s.orderPanelOf(r.Context(), id, v.FormToken, "", "")
 		v.Conv = &c
 		v.Canned = s.cannedFor(r.Context(), tl.Contact)
 		v.Draft = draftOf(v.Canned, r.URL.Query().Get("canned"))
@@ -688,6 +692,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, do func(ctx context
 		v.Notice = why
 		if tl, err := s.cfg.Live.Reread(ctx, id); err == nil {
 			c := s.convOf(tl, nil, acct.Name, v.FormToken)
+			c.Orders = s.orderPanelOf(ctx, id, v.FormToken, "", "")
 			v.Conv = &c
 			v.Canned = s.cannedFor(ctx, tl.Contact)
 			// A refused text comes back in the box, to be put right.

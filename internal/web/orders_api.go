@@ -30,6 +30,7 @@ func (s *Server) routeOrders() {
 	s.mux.HandleFunc("/api/v1/orders/{number}", methodsOnly(http.MethodGet))
 	s.mux.HandleFunc("POST /api/v1/orders/{number}/status", s.api(care.RoleStaff, s.apiOrderStatus))
 	s.mux.HandleFunc("/api/v1/orders/{number}/status", methodsOnly(http.MethodPost))
+	s.routeOrderPages()
 }
 
 // apiOrders is GET /api/v1/orders?state=…&limit=…: the orders in a

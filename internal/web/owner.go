@@ -86,6 +86,9 @@ func (s *Server) ownerPage(w http.ResponseWriter, r *http.Request, path, title, 
 	acct, _ := staffFrom(r.Context())
 	p := ownerPage{Shop: s.shopName(), Account: acct, FormToken: formToken(w, r), Title: title, TitleEn: titleEn, loc: s.timeZone()}
 	links := []navLink{{"/console", "Kotak masuk", "inbox", false}}
+	if s.ordersOn() {
+		links = append(links, navLink{"/console/orders", "Pesanan", "orders", false})
+	}
 	if s.cfg.Contacts != nil && s.cfg.Directory != nil {
 		links = append(links, navLink{"/console/contacts", "Kontak", "contacts", false})
 	}
