@@ -341,7 +341,8 @@ const feedbackEvery = time.Minute
 // profile's version. Alerts are one process's, under a lease, so the
 // conversations that start waiting together are listed together; the
 // same process asks, once a minute, the customers whose orders arrived
-// how they were.
+// how they were, and those whose COD orders staff confirmed whether to
+// send them.
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
@@ -367,6 +368,9 @@ func (a *App) sweepLoop(ctx context.Context) {
 				asked = time.Now()
 				if _, err := a.rt.SweepFeedback(ctx); err != nil && ctx.Err() == nil {
 					a.log.Warn("asking customers how their orders were failed; tried again shortly", "err", err)
+				}
+				if _, err := a.rt.SweepCOD(ctx); err != nil && ctx.Err() == nil {
+					a.log.Warn("asking customers to confirm their COD orders failed; tried again shortly", "err", err)
 				}
 			}
 		}

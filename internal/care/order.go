@@ -260,6 +260,9 @@ const (
 	// FieldProof: a proof of payment was attached (no state changes by
 	// itself).
 	FieldProof OrderField = "proof"
+	// FieldCOD: the customer confirmed a cash-on-delivery order before
+	// it ships (no state changes by itself).
+	FieldCOD OrderField = "cod_confirmed"
 )
 
 // OrderEvent is one change of an order: who, when, which state from
@@ -315,6 +318,9 @@ type Order struct {
 	// Feedback is what the customer said of the order once they had
 	// it; nil until they were asked.
 	Feedback *Feedback `json:"feedback,omitempty"`
+	// CODAsked is when the customer was asked to confirm a COD order
+	// that ships (see ConfirmCOD); zero until then.
+	CODAsked time.Time `json:"cod_asked,omitzero"`
 	// History is every change, oldest first.
 	History []OrderEvent `json:"history,omitempty"`
 	// Erased is when the customer erased their data; zero while they
@@ -555,6 +561,8 @@ func (o Order) CheckFulfilment(to FulfilmentState, resi string) error {
 		switch {
 		case o.Delivery.Pickup:
 			return refused("order %s is picked up at the shop, not shipped", o.Number)
+		case o.Method == MethodCOD && !o.CODConfirmed():
+			return refused("order %s is paid on delivery (COD): the customer has not confirmed it yet (they are asked once it is confirmed)", o.Number)
 		case resi == "" && o.Resi == "":
 			return refused("shipping order %s needs a resi (the courier's tracking number)", o.Number)
 		case o.Delivery.Address == "":
@@ -652,6 +660,26 @@ func (o Order) AttachProof(proof, by string, at time.Time) (Order, error) {
 	return o, nil
 }
 
+// CODConfirmed reports whether the customer confirmed the order, paid
+// on delivery, before it ships.
+func (o Order) CODConfirmed() bool {
+	return slices.ContainsFunc(o.History, func(e OrderEvent) bool { return e.What == FieldCOD })
+}
+
+// ConfirmCOD returns the order with the customer's confirmation of a
+// cash-on-delivery order (by whom, at) in the history: an order paid on
+// delivery ships only once confirmed. Confirming again changes nothing.
+func (o Order) ConfirmCOD(by string, at time.Time) (Order, error) {
+	if o.CODConfirmed() {
+		return o, nil
+	}
+	by, err := changedBy(by)
+	if err != nil {
+		return Order{}, err
+	}
+	return o.step(OrderEvent{At: at, By: by, What: FieldCOD})
+}
+
 // changedBy checks and cleans who made a change: a staff member's name,
 // "cli", ByCustomer, ByMitra.
 func changedBy(by string) (string, error) {
@@ -690,6 +718,13 @@ func (o Order) step(e OrderEvent) (Order, error) {
 			}
 		}
 	case FieldProof:
+	case FieldCOD:
+		switch {
+		case o.Method != MethodCOD:
+			err = refused("order %s is paid by %s, not on delivery", o.Number, o.Method)
+		case o.State.final():
+			err = refused("order %s is %s: it does not change any more", o.Number, o.State)
+		}
 	default:
 		err = Errorf(EInvalid, "order %s: a change of %q", o.Number, clipName(string(e.What)))
 	}
@@ -761,6 +796,9 @@ func noticeOf(o Order, e OrderEvent, en bool) string {
 	case FieldOrder:
 		switch OrderState(e.To) {
 		case OrderConfirmed:
+			if o.Method == MethodCOD && !o.Delivery.Pickup {
+				return "" // the customer is asked to confirm it instead
+			}
 			return pick("Pesanan "+n+" sudah kami konfirmasi, Kak. Totalnya "+Rupiah(o.Total)+".",
 				"Your order "+n+" is confirmed. The total is "+Rupiah(o.Total)+".")
 		case OrderCompleted:

@@ -508,3 +508,35 @@ func TestOrderNames(t *testing.T) {
 		t.Errorf("order ids: %q", id)
 	}
 }
+
+// TestConfirmCOD: a COD order to an address ships only once the
+// customer confirmed it, which the history keeps; only a COD order is
+// confirmed so, and confirming again changes nothing.
+func TestConfirmCOD(t *testing.T) {
+	o := orderIn(OrderConfirmed, PaymentCOD, FulfilmentPreparing, false)
+	checkRefusal(t, o.CheckFulfilment(FulfilmentShipped, "JNE1"), EConflict, "order WBS-0142 is paid on delivery (COD): the customer has not confirmed it yet")
+	if _, err := o.Apply(OrderChange{Fulfilment: FulfilmentShipped, Resi: "JNE1"}, "sari", orderAt); ErrorCode(err) != EConflict {
+		t.Errorf("shipped unconfirmed: %v", err)
+	}
+	c, err := o.ConfirmCOD(ByCustomer, orderAt)
+	if err != nil || !c.CODConfirmed() || len(c.History) != 1 || c.History[0].What != FieldCOD || c.History[0].By != ByCustomer {
+		t.Fatalf("confirmed %+v, %v", c, err)
+	}
+	if err := c.Follows(o); err != nil {
+		t.Errorf("a confirmation does not follow: %v", err)
+	}
+	if again, err := c.ConfirmCOD(ByCustomer, orderAt); err != nil || len(again.History) != 1 {
+		t.Errorf("confirmed again: %+v, %v", again.History, err)
+	}
+	checkRefusal(t, c.CheckFulfilment(FulfilmentShipped, "JNE1"), EConflict, "")
+	if c.Notice(o, "id") != "" {
+		t.Errorf("a confirmation tells the customer %q", c.Notice(o, "id"))
+	}
+	_, err = orderIn(OrderConfirmed, PaymentPaid, "", false).ConfirmCOD(ByCustomer, orderAt)
+	checkRefusal(t, err, EConflict, "paid by transfer, not on delivery")
+	// Its confirmation by staff says nothing: the customer is asked.
+	n := orderIn(OrderNew, PaymentCOD, "", false)
+	if got, _ := n.Apply(OrderChange{Order: OrderConfirmed}, "sari", orderAt); got.Notice(n, "id") != "" {
+		t.Errorf("confirming a COD delivery tells %q", got.Notice(n, "id"))
+	}
+}

@@ -142,7 +142,7 @@ var testActions = []string{"escalate", "consent", "erase"}
 // The names of the runtime's actions and calls the shipped flows use
 // besides; the calls do nothing.
 var (
-	orderActions = []string{"order_place", "feedback", "suggestion"}
+	orderActions = []string{"order_place", "feedback", "suggestion", "cod_confirm"}
 	orderCalls   = func() map[string]Call {
 		m := map[string]Call{}
 		for _, name := range []string{"order_catch", "order_start", "order_answer", "order_set", "order_confirm", "order_cancel", "order_again"} {

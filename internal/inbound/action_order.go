@@ -88,6 +88,11 @@ func (r *Runtime) settle(ctx context.Context, c *care.Commit, st *step, now time
 			return err
 		}
 	}
+	if st.cod != "" {
+		if err := r.confirmCOD(ctx, st.cod, now); err != nil {
+			return err
+		}
+	}
 	if st.suggested {
 		if err := r.store.Suggested(ctx, c.Contact.ID, now); err != nil {
 			return fmt.Errorf("index a suggestion: %w", err)

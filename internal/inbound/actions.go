@@ -28,6 +28,7 @@ var actions = map[string]action{
 	ActionOrderPlace: orderPlaceAction,
 	ActionFeedback:   feedbackAction,
 	ActionSuggestion: suggestionAction,
+	ActionCODConfirm: codConfirmAction,
 }
 
 // Actions lists the flow actions the runtime implements; flows are
@@ -77,6 +78,9 @@ type step struct {
 	// none. suggested: the step kept a suggestion (suggestion).
 	feedback  *feedbackWrite
 	suggested bool
+	// cod is the order the customer confirmed, paid on delivery
+	// (cod_confirm); "" for none.
+	cod string
 }
 
 // act applies the flows' actions to the step, in order.

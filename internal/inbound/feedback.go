@@ -219,7 +219,7 @@ func (r *Runtime) askFeedback(ctx context.Context, o care.Order, now time.Time) 
 		if conv.Seen || !conv.Contact.Live() || r.busy(conv, now) {
 			return false, nil
 		}
-		c, ok := r.feedbackStep(conv, o, msgID, now)
+		c, ok := r.orderStep(conv, o, msgID, feedbackFlow, map[string]string{varFeedbackOrder: o.Number}, now)
 		if !ok {
 			return false, nil
 		}
@@ -280,10 +280,10 @@ func inQuiet(local time.Time, start, end time.Duration) bool {
 	return off >= start || off < end
 }
 
-// feedbackStep is the bot's step that asks about o: the feedback flow
-// started with the order's number, its messages about the order; ok is
+// orderStep is the bot's step that asks about o: the flow name started
+// with vars (the order's number), its messages about the order; ok is
 // false when the customer cannot be reached.
-func (r *Runtime) feedbackStep(conv care.Conversation, o care.Order, msgID string, now time.Time) (care.Commit, bool) {
+func (r *Runtime) orderStep(conv care.Conversation, o care.Order, msgID, name string, vars map[string]string, now time.Time) (care.Commit, bool) {
 	contact := conv.Contact
 	addr, ok := contact.ReplyAddress()
 	if !ok {
@@ -295,11 +295,11 @@ func (r *Runtime) feedbackStep(conv care.Conversation, o care.Order, msgID strin
 	if sess.Vars == nil {
 		sess.Vars = map[string]string{}
 	}
-	sess.Vars[varFeedbackOrder] = o.Number
+	maps.Copy(sess.Vars, vars)
 	if sess.Lang == "" {
 		sess.Lang = contact.Lang
 	}
-	res := r.flows.Step(sess, flow.Input{Start: feedbackFlow}, r.env(contact, sess, reads{}, now))
+	res := r.flows.Step(sess, flow.Input{Start: name}, r.env(contact, sess, reads{}, now))
 	r.finish(&c, conv, res.Session, contact, res.Messages, now)
 	for i := range c.Outbound {
 		c.Outbound[i].Class, c.Outbound[i].Order, c.Outbound[i].Origin = care.Transactional, o.Number, care.OriginSystem
