@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mitra-care/mitra/internal/browsertest"
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// TestOrderPanelInBrowser: staff open a conversation with an order,
+// see it beside the conversation, confirm it, and see it confirmed;
+// shipping it without a resi is refused with the reason. Screenshots
+// at a desk's and a phone's width.
+func TestOrderPanelInBrowser(t *testing.T) {
+	s := newOrdersConsole(t)
+	id := s.handsOver(t, dian, "Dian", "mau pesan telur")
+	o := s.files(t, id, false)
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		s.EndStreams()
+		srv.Close()
+	})
+	base := srv.URL
+	ctx := browsertest.New(t)
+	consoleErrors := watchConsole(ctx)
+	fakeNotifications(t, ctx)
+	viewport(t, ctx, desktop)
+	logIn(t, ctx, base, "budi")
+	navigate(t, ctx, "open the conversation", chromedp.Navigate(base+"/console/c/"+string(id)))
+	card := `document.getElementById('order-` + o.Number + `')`
+	until(t, ctx, "the order shows beside the conversation, new and unpaid",
+		card+` && /baru/.test(`+card+`.querySelector('.order-state').textContent) && /belum dibayar/.test(`+card+`.textContent) && /Rp45\.000/.test(`+card+`.textContent)`)
+	if beside := eval[bool](t, ctx, `document.getElementById('orders-panel').getBoundingClientRect().left > document.getElementById('conv-timeline').getBoundingClientRect().right - 1`); !beside {
+		t.Error("at a desk the orders are not beside the conversation")
+	}
+	screenshot(t, ctx, "order-panel.png")
+
+	navigate(t, ctx, "confirm the order", press(`#order-`+o.Number+` button[data-do="confirm"]`))
+	until(t, ctx, "the order shows confirmed, and offers to ship it",
+		`!!(`+card+` && /dikonfirmasi/.test(`+card+`.querySelector('.order-state').textContent) && !`+card+`.querySelector('[data-do="confirm"]') && `+card+`.querySelector('[data-do="ship"]'))`)
+	if got := s.stored(t, o.Number); got.State != care.OrderConfirmed || got.History[0].By != "budi" {
+		t.Errorf("stored: %s by %+v", got.State, got.History)
+	}
+
+	step(t, ctx, "ship without a resi", press(`#order-`+o.Number+` button[data-do="ship"]`))
+	until(t, ctx, "the refusal says why beside the order",
+		card+` && /needs a resi/.test(`+card+`.querySelector('.order-refusal').textContent)`)
+
+	viewport(t, ctx, phone)
+	navigate(t, ctx, "open the conversation on a phone", chromedp.Navigate(base+"/console/c/"+string(id)))
+	until(t, ctx, "on a phone the orders are below the conversation",
+		`document.getElementById('orders-panel').getBoundingClientRect().top >= document.getElementById('conv-timeline').getBoundingClientRect().bottom - 1`)
+	screenshot(t, ctx, "order-panel-phone.png")
+	if errs := consoleErrors(); len(errs) > 0 {
+		t.Errorf("the console said: %s", strings.Join(errs, "\n"))
+	}
+}
