@@ -9,6 +9,7 @@ import (
 
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/catalog"
+	"github.com/mitra-care/mitra/internal/flow"
 )
 
 // An audience by orders (care.Audience's OrderedDays, Regulars, Bought)
@@ -127,7 +128,7 @@ func CheckItem(id string, items []catalog.Item) error {
 		if slices.Contains(it.Aliases, id) {
 			best, dist = it.ID, 0
 		}
-		if d := distance(id, it.ID); dist < 0 || d < dist {
+		if d := flow.Distance(id, it.ID); dist < 0 || d < dist {
 			best, dist = it.ID, d
 		}
 	}
@@ -135,26 +136,4 @@ func CheckItem(id string, items []catalog.Item) error {
 		return care.Errorf(care.EInvalid, "item %q: the catalog has no items", id)
 	}
 	return care.Errorf(care.EInvalid, "item %q is not in the catalog (did you mean %q?)", id, best)
-}
-
-// distance is the Levenshtein distance between a and b, in bytes (item
-// ids are ASCII).
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -257,7 +257,7 @@ func (f file) fields(n *yaml.Node, what string, allowed []string) map[string]*ya
 func suggest(key string, allowed []string) string {
 	best, dist := "", 3
 	for _, a := range allowed {
-		if d := distance(key, a); d < dist {
+		if d := Distance(key, a); d < dist {
 			best, dist = a, d
 		}
 	}
@@ -267,8 +267,11 @@ func suggest(key string, allowed []string) string {
 	return " (known keys: " + strings.Join(allowed, ", ") + ")"
 }
 
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
+// Distance is the Levenshtein distance between a and b, counted in
+// bytes: keys and ids are ASCII, and a misspelt one is told apart from
+// its neighbours by how few letters differ. Other packages use it to
+// suggest the name that was meant.
+func Distance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
