@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,32 +10,17 @@ import (
 
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/redisstore"
-	"github.com/mitra-care/mitra/internal/redistest"
 )
 
 // runBroadcast runs `mitra broadcast args...` and returns what it
 // printed.
 func runBroadcast(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	c := broadcastCmd()
-	var out bytes.Buffer
-	c.SetOut(&out)
-	c.SetErr(&out)
-	c.SetArgs(args)
-	err := c.ExecuteContext(t.Context())
-	return out.String(), err
+	return run(t, broadcastCmd(), args...)
 }
 
 func TestBroadcastCommands(t *testing.T) {
-	srv := redistest.Server(t)
-	t.Setenv("MITRA_REDIS_URL", srv.URL())
-	t.Setenv("MITRA_REDIS_PREFIX", "clitest")
-	client, err := redisstore.Open(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	s := redisstore.New(client, "clitest")
+	s := cliStore(t)
 	wrote := time.Now().Add(-time.Hour)
 	for i, consent := range []bool{true, true, false} {
 		a := care.Address{Channel: care.Telegram, ID: "70" + string(rune('0'+i))}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,13 +12,7 @@ import (
 // runContacts runs `mitra contacts args...` and returns what it printed.
 func runContacts(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	c := contactsCmd()
-	var out bytes.Buffer
-	c.SetOut(&out)
-	c.SetErr(&out)
-	c.SetArgs(args)
-	err := c.ExecuteContext(t.Context())
-	return out.String(), err
+	return run(t, contactsCmd(), args...)
 }
 
 func TestContactsImportExport(t *testing.T) {

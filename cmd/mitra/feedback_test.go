@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -9,33 +8,18 @@ import (
 
 	"github.com/mitra-care/mitra/internal/care"
 	"github.com/mitra-care/mitra/internal/redisstore"
-	"github.com/mitra-care/mitra/internal/redistest"
 )
 
 // runFeedback runs `mitra feedback args...` and returns what it printed.
 func runFeedback(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	c := feedbackCmd()
-	var out bytes.Buffer
-	c.SetOut(&out)
-	c.SetErr(&out)
-	c.SetArgs(args)
-	err := c.ExecuteContext(t.Context())
-	return out.String(), err
+	return run(t, feedbackCmd(), args...)
 }
 
 func TestFeedbackCommand(t *testing.T) {
-	srv := redistest.Server(t)
-	t.Setenv("MITRA_REDIS_URL", srv.URL())
-	t.Setenv("MITRA_REDIS_PREFIX", "clitest")
 	t.Setenv("MITRA_TIMEZONE", "Asia/Jakarta")
-	client, err := redisstore.Open(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
 	at := time.Date(2026, 5, 4, 3, 0, 0, 0, time.UTC) // 10:00 in Jakarta
-	s := redisstore.New(client, "clitest", redisstore.WithClock(func() time.Time { return at }))
+	s := cliStore(t, redisstore.WithClock(func() time.Time { return at }))
 	ctx := t.Context()
 	if out, err := runFeedback(t); err != nil || out != "no scores yet\n\nno suggestions yet\n" {
 		t.Fatalf("with nothing: %q, %v", out, err)

@@ -1,40 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
-	"github.com/mitra-care/mitra/internal/redisstore"
-	"github.com/mitra-care/mitra/internal/redistest"
 )
 
 // runOrders runs `mitra orders args...` and returns what it printed.
 func runOrders(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	c := ordersCmd()
-	var out bytes.Buffer
-	c.SetOut(&out)
-	c.SetErr(&out)
-	c.SetArgs(args)
-	err := c.ExecuteContext(t.Context())
-	return out.String(), err
+	return run(t, ordersCmd(), args...)
 }
 
 func TestOrdersCommands(t *testing.T) {
-	srv := redistest.Server(t)
-	t.Setenv("MITRA_REDIS_URL", srv.URL())
-	t.Setenv("MITRA_REDIS_PREFIX", "clitest")
 	t.Setenv("MITRA_TIMEZONE", "Asia/Jakarta")
-	client, err := redisstore.Open(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	s := redisstore.New(client, "clitest")
+	s := cliStore(t)
 	tg := care.Address{Channel: care.Telegram, ID: "7001"}
 	id, err := s.Import(t.Context(), tg, care.Contact{Name: "Dewi"})
 	if err != nil {
