@@ -223,14 +223,12 @@ func broadcastPreviewCmd() *cobra.Command {
 				var excluded func(care.Excluded) error
 				var file *broadcast.CSV
 				if csvFile != "" {
-					f, err := os.OpenFile(csvFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+					f, w, err := createCSV(csvFile, broadcast.ExclusionsHeader)
 					if err != nil {
 						return err
 					}
 					defer f.Close()
-					if file, err = broadcast.NewCSV(f, broadcast.ExclusionsHeader); err != nil {
-						return err
-					}
+					file = w
 					excluded = file.Excluded
 				}
 				p, err := svc.PreviewCampaign(cmd.Context(), id, excluded)
@@ -256,6 +254,21 @@ func broadcastPreviewCmd() *cobra.Command {
 	cmd.Flags().StringVar(&csvFile, "csv", "", "write the contacts left out to this CSV file")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// createCSV creates (or empties) the file a --csv flag names and starts
+// it with header. The caller flushes the rows and then closes f.
+func createCSV(name string, header []string) (*os.File, *broadcast.CSV, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := broadcast.NewCSV(f, header)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, w, nil
 }
 
 // exclusionNames are the exclusions as the owner reads them.
@@ -543,14 +556,12 @@ func broadcastReportCmd() *cobra.Command {
 			return withCampaigns(cmd, func(cfg config.Config, _ *redisstore.Store, svc *broadcast.Service) error {
 				var file *broadcast.CSV
 				if csvFile != "" {
-					f, err := os.OpenFile(csvFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+					f, w, err := createCSV(csvFile, broadcast.RecipientsHeader)
 					if err != nil {
 						return err
 					}
 					defer f.Close()
-					if file, err = broadcast.NewCSV(f, broadcast.RecipientsHeader); err != nil {
-						return err
-					}
+					file = w
 				}
 				reasons := map[string]int{}
 				t, err := svc.CampaignReport(cmd.Context(), id, func(r care.Recipient) error {
