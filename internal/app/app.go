@@ -157,6 +157,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		TrustProxy: cfg.TrustProxy, Staff: store.Staff(redisstore.WithSessionTTL(cfg.StaffSessionTTL)), Inbox: store, Contacts: store, Directory: store, Canned: store, Orders: store,
 		Live: store, Resume: a.rt.Resume, HandbackFlows: handbackFlows(set)}
 	ccfg.Campaigns = a.campaigns
+	ccfg.Feedback = store
 	if cfg.Simulator {
 		simulator = sim.New(store, nil)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}

@@ -57,6 +57,7 @@ func (s *Server) routeOwner() {
 		s.mux.HandleFunc("POST /console/canned/{name}/delete", s.staffOnly(care.RoleOwner, s.ownerDeleteCanned))
 	}
 	s.routeBroadcasts()
+	s.routeFeedback()
 }
 
 // navLink is a tab of the owner's pages.
@@ -98,6 +99,7 @@ func (s *Server) ownerPage(w http.ResponseWriter, r *http.Request, path, title, 
 	if s.cfg.Campaigns != nil {
 		links = append(links, navLink{"/console/broadcasts", "Siaran", "broadcasts", false})
 	}
+	links = append(links, s.feedbackNav()...)
 	links = append(links, navLink{"/console/staff", "Akun staf", "accounts", false})
 	if s.cfg.Inbox != nil {
 		links = append(links, navLink{"/console/audit", "Jejak staf", "staff audit", false})

@@ -71,6 +71,8 @@ type Config struct {
 	Campaigns care.Campaigns
 	// Orders, with Staff and Contacts, serves the orders' JSON API.
 	Orders care.OrderBook
+	// Feedback, with Staff and Orders, serves the owner's page of scores, comments and suggestions.
+	Feedback care.Suggestions
 	// TrustProxy says a reverse proxy stands in front of Mitra and only
 	// it can reach it: its X-Forwarded-For names the client (for the
 	// login throttle) and its X-Forwarded-Proto: https makes cookies
