@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -28,8 +30,32 @@ func serveCmd() *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			stop := reloadOnHangup(a)
+			defer stop()
 			return a.Run(cmd.Context())
 		},
+	}
+}
+
+// reloadOnHangup reloads a's flows and catalog on each SIGHUP (Reload
+// logs what went wrong) until stop is called.
+func reloadOnHangup(a *app.App) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				_ = a.Reload()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
 	}
 }
 

@@ -155,7 +155,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	var simulator care.Sender
 	ccfg := web.Config{Ready: store.Ping, Metrics: a.metrics.Handler(), ShopName: set.ShopName(), TimeZone: cfg.TimeZone, Logger: log, Webhooks: map[string]http.Handler{},
 		TrustProxy: cfg.TrustProxy, Staff: store.Staff(redisstore.WithSessionTTL(cfg.StaffSessionTTL)), Inbox: store, Contacts: store, Directory: store, Canned: store, Orders: store,
-		Live: store, Resume: a.rt.Resume, HandbackFlows: handbackFlows(set)}
+		Live: store, Resume: a.resume, HandbackFlows: handbackFlows(set)}
 	ccfg.Campaigns = a.campaigns
 	ccfg.Feedback = store
 	if cfg.Simulator {
@@ -185,7 +185,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 			WhatsAppUnsolicited: cfg.WhatsAppUnsolicited,
 		}),
 		Caps:       outreach.Caps{Max: cfg.PromoMax, Window: cfg.PromoWindow},
-		OptOutLine: optOutLine(set, cfg.Lang),
+		OptOutLine: optOutLine(a.rt, cfg.Lang),
 		Consumer:   a.consumer,
 		Active:     a.active,
 		Logger:     log,
@@ -239,11 +239,17 @@ func handbackFlows(set *flow.Set) []string {
 	return names
 }
 
-// optOutLine renders the flows' opt-out line in a language.
-func optOutLine(set *flow.Set, lang string) func(string) string {
+// optOutLine renders the opt-out line of the flows loaded last in a
+// language.
+func optOutLine(rt *inbound.Runtime, lang string) func(string) string {
 	return func(l string) string {
-		return set.SystemText(flow.TextOptOutLine, care.Session{Lang: l}, flow.Env{Lang: lang})
+		return rt.Current().Flows().SystemText(flow.TextOptOutLine, care.Session{Lang: l}, flow.Env{Lang: lang})
 	}
+}
+
+// resume gives a conversation back to the bot on the flows loaded last.
+func (a *App) resume(ctx context.Context, id care.ContactID) error {
+	return a.rt.Current().Resume(ctx, id)
 }
 
 // URL is the address the HTTP server listens on.
@@ -354,7 +360,7 @@ func (a *App) sweepLoop(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("durable jobs done", "count", n)
 		}
-		if n, err := a.rt.SweepHandovers(ctx); err != nil && ctx.Err() == nil {
+		if n, err := a.rt.Current().SweepHandovers(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("returning conversations staff did not answer failed; tried again shortly", "err", err)
 		} else if n > 0 {
 			a.log.Info("conversations staff did not answer went back to the bot", "count", n)
@@ -362,15 +368,15 @@ func (a *App) sweepLoop(ctx context.Context) {
 		if ok, err := a.store.Acquire(ctx, "alerts", a.consumer, alertLease); err != nil && ctx.Err() == nil {
 			a.log.Warn("the lease to alert staff failed; tried again shortly", "err", err)
 		} else if ok {
-			if _, err := a.rt.SweepAlerts(ctx); err != nil && ctx.Err() == nil {
+			if _, err := a.rt.Current().SweepAlerts(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("alerting staff failed; tried again shortly", "err", err)
 			}
 			if time.Since(asked) >= feedbackEvery {
 				asked = time.Now()
-				if _, err := a.rt.SweepFeedback(ctx); err != nil && ctx.Err() == nil {
+				if _, err := a.rt.Current().SweepFeedback(ctx); err != nil && ctx.Err() == nil {
 					a.log.Warn("asking customers how their orders were failed; tried again shortly", "err", err)
 				}
-				if _, err := a.rt.SweepCOD(ctx); err != nil && ctx.Err() == nil {
+				if _, err := a.rt.Current().SweepCOD(ctx); err != nil && ctx.Err() == nil {
 					a.log.Warn("asking customers to confirm their COD orders failed; tried again shortly", "err", err)
 				}
 			}

@@ -144,7 +144,10 @@ var DefaultDeepLinks = map[string]string{"promo": "optin"}
 
 var _ care.Handler = (*Runtime)(nil)
 
-// Runtime processes inbound messages.
+// Runtime processes inbound messages. A Runtime is one shop's flows and
+// catalog over the workers they share: Reload makes another and swaps
+// it in, and each batch of messages runs on the one current when it
+// starts, so a step in flight finishes on the flows it began with.
 type Runtime struct {
 	cfg    Config
 	flows  *flow.Set
@@ -152,12 +155,19 @@ type Runtime struct {
 	// prefix starts the shop's order numbers (care.OrderPrefix).
 	prefix string
 	store  Store
-	ids    *idCache
-	queues []chan job
-	wg     sync.WaitGroup
-	stop   chan struct{}
-	exited chan struct{} // closed once every worker returned
-	once   sync.Once
+	*pool
+}
+
+// pool is what every Runtime of one New shares: the workers and the
+// Runtime they process the next messages with.
+type pool struct {
+	current atomic.Pointer[Runtime]
+	ids     *idCache
+	queues  []chan job
+	wg      sync.WaitGroup
+	stop    chan struct{}
+	exited  chan struct{} // closed once every worker returned
+	once    sync.Once
 }
 
 type job struct {
@@ -206,8 +216,9 @@ func New(cfg Config, flows *flow.Set, store Store) *Runtime {
 	if cfg.ErasureGrace <= 0 {
 		cfg.ErasureGrace = time.Minute
 	}
-	r := &Runtime{cfg: cfg, flows: flows, store: store, orders: newOrderDesk(cfg.Catalog), prefix: care.OrderPrefix(flows.ShopName()),
-		ids: newIDCache(idCacheSize), stop: make(chan struct{}), exited: make(chan struct{})}
+	r := &Runtime{store: store, pool: &pool{ids: newIDCache(idCacheSize), stop: make(chan struct{}), exited: make(chan struct{})}}
+	r.shop(cfg, flows)
+	r.current.Store(r)
 	r.queues = make([]chan job, cfg.Workers)
 	for i := range r.queues {
 		r.queues[i] = make(chan job, cfg.Queue)
@@ -220,6 +231,30 @@ func New(cfg Config, flows *flow.Set, store Store) *Runtime {
 	}()
 	return r
 }
+
+// shop sets the flows and catalog (cfg.Catalog) r runs.
+func (r *Runtime) shop(cfg Config, flows *flow.Set) {
+	r.cfg, r.flows, r.orders, r.prefix = cfg, flows, newOrderDesk(cfg.Catalog), care.OrderPrefix(flows.ShopName())
+}
+
+// Reload makes the next messages run on flows and cat (nil: no orders
+// by chat), loaded together like New's; the messages being processed
+// finish on the flows they started with.
+func (r *Runtime) Reload(flows *flow.Set, cat *catalog.Catalog) {
+	next := &Runtime{store: r.store, pool: r.pool}
+	cfg := r.cfg
+	cfg.Catalog = cat
+	next.shop(cfg, flows)
+	r.current.Store(next)
+}
+
+// Current is the Runtime on the flows loaded last. The sweeps and
+// Resume run on the flows of the Runtime they are called on: call them
+// on Current.
+func (r *Runtime) Current() *Runtime { return r.current.Load() }
+
+// Flows is the flow set r runs.
+func (r *Runtime) Flows() *flow.Set { return r.flows }
 
 // Close stops the workers after the messages already queued.
 func (r *Runtime) Close() {
@@ -322,14 +357,14 @@ func (r *Runtime) work(q chan job) {
 					break fill
 				}
 			}
-			r.processBatch(batch)
+			r.Current().processBatch(batch)
 		case <-r.stop:
 			// Finish what is queued so no caller waits forever.
 			for {
 				select {
 				case j := <-q:
 					if j.state.CompareAndSwap(jobQueued, jobStarted) {
-						r.processBatch([]job{j})
+						r.Current().processBatch([]job{j})
 					}
 				default:
 					return
