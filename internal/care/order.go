@@ -207,6 +207,10 @@ type OrderLine struct {
 	Unit string  `json:"unit,omitempty"`
 	// Price is the price of one Unit in rupiah at order time.
 	Price int64 `json:"price"`
+	// Preorder: the item is made to order, and the line counts
+	// against its quota (OrderBook.Booked) until the order is
+	// cancelled.
+	Preorder bool `json:"preorder,omitempty"`
 }
 
 // Amount is the line's price in rupiah: Qty × Price, rounded.
@@ -989,4 +993,8 @@ type OrderBook interface {
 	// the order's proof of payment; an unpaid order then awaits
 	// confirmation, and the customer is told it came.
 	AttachProof(ctx context.Context, ref, proof, by string) (OrderUpdate, error)
+	// Booked returns how much of each pre-order item the orders not
+	// cancelled hold, by item id: what a pre-order's quota has given
+	// away, across all customers.
+	Booked(ctx context.Context) (map[string]float64, error)
 }

@@ -61,6 +61,7 @@ func (s *step) placeOrder(a flow.Action) {
 	}
 	var ready time.Time
 	for _, l := range q.Lines {
+		l.OrderLine.Preorder = l.Preorder
 		o.Lines = append(o.Lines, l.OrderLine)
 		if it, _ := r.orders.cat.Item(l.Item); it.Preorder != nil && it.Preorder.Ready.After(ready) {
 			ready = it.Preorder.Ready
@@ -113,6 +114,12 @@ func (r *Runtime) place(ctx context.Context, c *care.Commit, pl *placement) erro
 		return err
 	}
 	if !found {
+		if full, err := r.overQuota(ctx, pl); err != nil || full != "" {
+			if full != "" {
+				r.reply(c, []flow.Message{{Text: full}})
+			}
+			return err
+		}
 		o, err = r.store.CreateOrder(ctx, pl.order, r.prefix)
 		switch code := care.ErrorCode(err); {
 		case code == care.ENotFound, code == care.EInvalid:
@@ -181,4 +188,30 @@ func (r *Runtime) placedText(o care.Order, pl *placement) string {
 		b.WriteString(pick(lang, "\nOngkirnya kami kabari menyusul 🙏", "\nWe will tell you the delivery fee 🙏"))
 	}
 	return b.String()
+}
+
+// overQuota tells what of the order placed is past its pre-order's
+// quota, counting what every order holds now (another customer may have
+// booked since the rekap): the catalog's answer, or "" when it fits. The
+// draft is kept, for the customer to change.
+func (r *Runtime) overQuota(ctx context.Context, pl *placement) (string, error) {
+	if !r.orders.quotas {
+		return "", nil
+	}
+	booked, err := r.store.Booked(ctx)
+	if err != nil {
+		return "", fmt.Errorf("place order: %w", err)
+	}
+	var told []string
+	for _, l := range pl.order.Lines {
+		it, _ := r.orders.cat.Item(l.Item)
+		if po := it.Preorder; po != nil && po.Quota > 0 && l.Qty > po.Quota-booked[it.ID] {
+			u := catalog.Unclear{Reason: catalog.PreorderFull, Item: it.ID, Qty: l.Qty, Unit: l.Unit, Limit: max(po.Quota-booked[it.ID], 0)}
+			told = append(told, r.orders.cat.Question(u, pl.lang))
+		}
+	}
+	if len(told) == 0 {
+		return "", nil
+	}
+	return strings.Join(told, "\n") + pick(pl.lang, "\nTulis saja yang mau diubah, Kak, atau BATAL untuk batal.", "\nJust write what to change, or CANCEL."), nil
 }

@@ -252,6 +252,7 @@ func (r *Runtime) mitraValues(c care.Contact, sess care.Session, x reads, now ti
 	if x.orders != nil {
 		r.orders.orderValues(m, x.orders, cmp.Or(sess.Lang, r.cfg.Lang))
 	}
+	bookedValues(m, x.booked)
 	rec := x.records
 	if rec == nil {
 		return m

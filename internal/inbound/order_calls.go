@@ -24,6 +24,40 @@ type orderDesk struct {
 	cat *catalog.Catalog
 	// categories are the catalog's, in file order.
 	categories []string
+	// quotas: some pre-order item has a quota, so what is booked of it
+	// is read for every step (Runtime.read).
+	quotas bool
+	// booked is what orders already hold of the pre-order items, for
+	// the call being run (at).
+	booked map[string]float64
+}
+
+// bookedValue prefixes the mitra.* values that say what orders hold of
+// a pre-order item: "booked:<item id>" → quantity.
+const bookedValue = "booked:"
+
+// bookedValues adds to m what orders hold of each pre-order item.
+func bookedValues(m map[string]string, booked map[string]float64) {
+	for item, q := range booked {
+		m[bookedValue+item] = num(q)
+	}
+}
+
+// at is the desk for one call: what the step's values say is booked.
+func (o *orderDesk) at(env flow.Env) *orderDesk {
+	c := *o
+	c.booked = nil
+	for k, v := range env.Mitra {
+		if item, ok := strings.CutPrefix(k, bookedValue); ok {
+			if q, err := strconv.ParseFloat(v, 64); err == nil {
+				if c.booked == nil {
+					c.booked = map[string]float64{}
+				}
+				c.booked[item] = q
+			}
+		}
+	}
+	return &c
 }
 
 // orderFlow is the flow the order calls serve (order.yaml).
@@ -60,6 +94,7 @@ func newOrderDesk(cat *catalog.Catalog) *orderDesk {
 			if it.Category != "" && !slices.Contains(o.categories, it.Category) {
 				o.categories = append(o.categories, it.Category)
 			}
+			o.quotas = o.quotas || it.Preorder != nil && it.Preorder.Quota > 0
 		}
 	}
 	return o
@@ -68,14 +103,19 @@ func newOrderDesk(cat *catalog.Catalog) *orderDesk {
 // calls are the desk's calls by name.
 func (o *orderDesk) calls() map[string]flow.Call {
 	return map[string]flow.Call{
-		CallOrderCatch:   o.catch,
-		CallOrderStart:   o.start,
-		CallOrderAnswer:  o.answer,
-		CallOrderSet:     o.set,
-		CallOrderConfirm: o.confirm,
+		CallOrderCatch:   o.withBooked((*orderDesk).catch),
+		CallOrderStart:   o.withBooked((*orderDesk).start),
+		CallOrderAnswer:  o.withBooked((*orderDesk).answer),
+		CallOrderSet:     o.withBooked((*orderDesk).set),
+		CallOrderConfirm: o.withBooked((*orderDesk).confirm),
 		CallOrderCancel:  o.cancel,
-		CallOrderAgain:   o.again,
+		CallOrderAgain:   o.withBooked((*orderDesk).again),
 	}
+}
+
+// withBooked runs call on the desk of its step (at).
+func (o *orderDesk) withBooked(call func(*orderDesk, flow.CallIn) flow.CallOut) flow.Call {
+	return func(in flow.CallIn) flow.CallOut { return call(o.at(in.Env), in) }
 }
 
 // catch claims a message that orders something ("min mau pesan beras
@@ -250,7 +290,7 @@ func (o *orderDesk) draftOf(vars map[string]string) (draft, bool) {
 // parse reads text as the catalog does, asking being the item whose
 // quantity was asked, on the shop's day.
 func (o *orderDesk) parse(text string, now time.Time, asking string) catalog.Parsed {
-	return o.cat.Parse(text, catalog.Context{Today: now, Asking: asking})
+	return o.cat.Parse(text, catalog.Context{Today: now, Booked: o.booked, Asking: asking})
 }
 
 // apply changes the draft by what a message says: lines added or
@@ -567,7 +607,34 @@ func (o *orderDesk) rekap(d *draft, route string, say []string, lang string) (st
 		// The draft's lines are the catalog's: this does not happen.
 		return routeStaff, say, ""
 	}
-	return route, append(say, o.cat.Rekap(q, lang)), ""
+	return route, append(say, o.cat.Rekap(q, lang)+o.left(q, lang)), ""
+}
+
+// left tells, for each pre-order item with a quota in q, how much of it
+// is left after this order and the others, and when it is ready:
+// "Sisa 12 loyang, siap 24 Des".
+func (o *orderDesk) left(q catalog.Quote, lang string) string {
+	var b strings.Builder
+	for _, l := range q.Lines {
+		it, _ := o.cat.Item(l.Item)
+		po := it.Preorder
+		if po == nil || po.Quota <= 0 {
+			continue
+		}
+		b.WriteString(pick(lang, "\n%s: sisa %s %s", "\n%s: %s %s left", it.Name(lang), num(max(po.Quota-o.booked[it.ID]-l.Qty, 0)), l.Unit))
+		if !po.Ready.IsZero() {
+			b.WriteString(pick(lang, ", siap %s", ", ready %s", shortDate(po.Ready, lang)))
+		}
+	}
+	return b.String()
+}
+
+// shortDate is a day as "24 Des" ("24 Dec" in English).
+func shortDate(d time.Time, lang string) string {
+	if lang == "en" {
+		return d.Format("2 Jan")
+	}
+	return fmt.Sprintf("%d %s", d.Day(), [...]string{"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"}[d.Month()-1])
 }
 
 // question asks about u, with YA/TIDAK when it is a yes-or-no question.

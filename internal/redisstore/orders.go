@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -34,6 +35,9 @@ import (
 //     record, and one the record no longer backs is tidied away.
 //   - <p>:{d}:orders:books keeps the orders of customers who erased
 //     their data, without anything that says who they were.
+//   - <p>:{d}:orders:booked holds what the orders not cancelled book
+//     of each pre-order item (item → quantity), for the quotas, and
+//     <p>:{d}:orders:booked_by each such order's part of it.
 const keyOrders = "orders"
 
 var _ care.OrderBook = (*Store)(nil)
@@ -230,7 +234,77 @@ func (s *Store) writeOrder(ctx context.Context, w orderWrite) (int64, error) {
 	if v < 0 {
 		return 0, care.ErrConflict
 	}
+	if err := s.book(ctx, o); err != nil {
+		return 0, err
+	}
 	return v, nil
+}
+
+// bookScript keeps what an order books of the pre-order items: the
+// order's part is replaced by its new one, and the totals by item move
+// by the difference. Run again with the same part it changes nothing.
+// It lives in the directory's slot, the order's record in its
+// customer's, so it runs just after the order's script: an order
+// updated again (or unchanged, UpdateOrder) books it anew.
+//
+//	KEYS: 1 totals (item → quantity), 2 parts (order id → part)
+//	ARGV: 1 order id, 2 its part: "item\tqty\n" lines, "" for none
+var bookScript = redis.NewScript(`
+local old = redis.call('HGET', KEYS[2], ARGV[1]) or ''
+if old == ARGV[2] then return 0 end
+for item, q in string.gmatch(old, '([^\t\n]+)\t([^\n]+)') do
+  redis.call('HINCRBYFLOAT', KEYS[1], item, -tonumber(q))
+end
+for item, q in string.gmatch(ARGV[2], '([^\t\n]+)\t([^\n]+)') do
+  redis.call('HINCRBYFLOAT', KEYS[1], item, q)
+end
+if ARGV[2] == '' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+return 1
+`)
+
+// bookedPart is what o books: its pre-order lines by item, none once
+// it is cancelled.
+func bookedPart(o care.Order) string {
+	if o.State == care.OrderCancelled {
+		return ""
+	}
+	qty := map[string]float64{}
+	for _, l := range o.Lines {
+		if l.Preorder && l.Item != "" {
+			qty[l.Item] += l.Qty
+		}
+	}
+	var b strings.Builder
+	for _, item := range slices.Sorted(maps.Keys(qty)) {
+		b.WriteString(item + "\t" + strconv.FormatFloat(qty[item], 'f', -1, 64) + "\n")
+	}
+	return b.String()
+}
+
+// book keeps what o books of the pre-order quotas (bookScript).
+func (s *Store) book(ctx context.Context, o care.Order) error {
+	err := bookScript.Run(ctx, s.client, []string{s.ordersKey("booked"), s.ordersKey("booked_by")}, string(o.ID), bookedPart(o)).Err()
+	if err != nil {
+		return fmt.Errorf("book order %s: %w", o.Number, unavailable(err))
+	}
+	return nil
+}
+
+// Booked returns what the orders not cancelled hold of each pre-order
+// item; see care.OrderBook.
+func (s *Store) Booked(ctx context.Context) (map[string]float64, error) {
+	all, err := s.client.HGetAll(ctx, s.ordersKey("booked")).Result()
+	if err != nil {
+		return nil, fmt.Errorf("booked: %w", unavailable(err))
+	}
+	out := make(map[string]float64, len(all))
+	for item, v := range all {
+		// A total that went back to nothing may keep a rounding trace.
+		if q, err := strconv.ParseFloat(v, 64); err == nil && q > 1e-9 {
+			out[item] = q
+		}
+	}
+	return out, nil
 }
 
 // CreateOrder files a new order of a live contact; see care.OrderBook.
@@ -449,7 +523,8 @@ func (s *Store) UpdateOrder(ctx context.Context, ref string, fn func(care.Order)
 			return care.OrderUpdate{}, fmt.Errorf("update order %s: %w", cur.Number, err)
 		}
 		if sameOrder(cur, next) {
-			return care.OrderUpdate{Order: cur}, nil
+			// What it books may not have been kept after the last write.
+			return care.OrderUpdate{Order: cur}, s.book(ctx, cur)
 		}
 		w := orderWrite{at: at, read: cur.Version, order: next, ttl: profileTTL(c)}
 		if c.Live() && c.ID == at.contact {

@@ -538,3 +538,43 @@ func TestMergeMovesOrders(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderBooked: what orders hold of the pre-order items counts
+// every customer's, an update that changes nothing books nothing again,
+// and a cancelled order frees its part.
+func TestOrderBooked(t *testing.T) {
+	s, _ := newStore(t)
+	place := func(id care.ContactID, qty float64) care.Order {
+		t.Helper()
+		o, err := s.CreateOrder(ctx, care.Order{Contact: id, Method: care.MethodTransfer, Delivery: care.OrderDelivery{Pickup: true, Recipient: "Alice"},
+			Lines: []care.OrderLine{{Item: "lapis", Name: "Lapis legit", Qty: qty, Unit: "loyang", Price: 350_000, Preorder: true},
+				{Item: "tomat", Name: "Tomat", Qty: 1, Unit: "kg", Price: 10_000}}}, shopPrefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	want := func(lapis float64) {
+		t.Helper()
+		got, err := s.Booked(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lapis == 0 && len(got) != 0 || lapis != 0 && (len(got) != 1 || got["lapis"] != lapis) {
+			t.Errorf("booked %v, want lapis %v", got, lapis)
+		}
+	}
+	want(0)
+	first := place(customer(t, s, alice, "Alice", "id"), 4)
+	second := place(customer(t, s, care.Address{Channel: care.WhatsApp, ID: "6289876543210"}, "Bob", "id"), 0.5)
+	want(4.5)
+	mustChange(t, s, first.Number, care.OrderChange{Order: care.OrderConfirmed})
+	if _, err := s.UpdateOrder(ctx, first.Number, func(o care.Order) (care.Order, error) { return o, nil }); err != nil {
+		t.Fatal(err)
+	}
+	want(4.5)
+	mustChange(t, s, first.Number, care.OrderChange{Order: care.OrderCancelled, Reason: "salah pesan"})
+	want(0.5)
+	mustChange(t, s, second.Number, care.OrderChange{Order: care.OrderCancelled, Reason: "salah pesan"})
+	want(0)
+}
