@@ -477,28 +477,13 @@ func (l *loader) fields(n *yaml.Node, what string, allowed []string) map[string]
 		case dup:
 			l.errf(k.Line, "key %q appears twice in %s (first at line %d)", k.Value, what, line)
 		case !slices.Contains(allowed, k.Value):
-			l.errf(k.Line, "unknown key %q in %s%s", k.Value, what, suggestKey(k.Value, allowed))
+			l.errf(k.Line, "unknown key %q in %s%s", k.Value, what, flow.SuggestKey(k.Value, allowed))
 		default:
 			at[k.Value] = k.Line
 			m[k.Value] = v
 		}
 	}
 	return m
-}
-
-// suggestKey names the allowed key closest to a misspelt one, or lists
-// them all.
-func suggestKey(key string, allowed []string) string {
-	best, dist := "", 3
-	for _, a := range allowed {
-		if d := distance(key, a); d < dist {
-			best, dist = a, d
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf(" (did you mean %q?)", best)
-	}
-	return " (known keys: " + strings.Join(allowed, ", ") + ")"
 }
 
 // str reads a non-empty single value.

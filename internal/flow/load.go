@@ -244,7 +244,7 @@ func (f file) fields(n *yaml.Node, what string, allowed []string) map[string]*ya
 	m := make(map[string]*yaml.Node, len(ps))
 	for _, p := range ps {
 		if !slices.Contains(allowed, p.key.Value) {
-			f.errf(p.key.Line, "unknown key %q in %s%s", p.key.Value, what, suggest(p.key.Value, allowed))
+			f.errf(p.key.Line, "unknown key %q in %s%s", p.key.Value, what, SuggestKey(p.key.Value, allowed))
 			continue
 		}
 		m[p.key.Value] = p.value
@@ -252,9 +252,10 @@ func (f file) fields(n *yaml.Node, what string, allowed []string) map[string]*ya
 	return m
 }
 
-// suggest names the allowed key closest to a misspelt one, or lists
-// them all.
-func suggest(key string, allowed []string) string {
+// SuggestKey names the allowed key closest to a misspelt one ("did you
+// mean"), or lists them all, for problems about unknown keys in any of
+// the flows directory's files.
+func SuggestKey(key string, allowed []string) string {
 	best, dist := "", 3
 	for _, a := range allowed {
 		if d := Distance(key, a); d < dist {
