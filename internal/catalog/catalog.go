@@ -48,7 +48,11 @@ type Item struct {
 	Price int64
 	// Unit is what Price is per: kg, liter, papan, bungkus, ikat, butir,
 	// loyang... (see catalog.yaml's comments).
-	Unit     string
+	Unit string
+	// unitEn is the item's English word for its unit, singular, when
+	// catalog.yaml gives one (unit: {id: papan, en: tray}); "" for the
+	// unit's own (see UnitWord).
+	unitEn   string
 	Category string
 	// Available is false when the item is out of stock.
 	Available bool

@@ -172,7 +172,7 @@ func (l *loader) item(n *yaml.Node) {
 	}
 	var sold *unit
 	if v := m["unit"]; v != nil {
-		sold = l.unit(v, what)
+		sold, it.unitEn = l.unit(v, what)
 		if sold != nil {
 			it.Unit = sold.name
 		}
@@ -611,19 +611,41 @@ func (l *loader) boolean(n *yaml.Node, what string) bool {
 	return n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
 }
 
-// unit reads the unit an item is sold by.
-func (l *loader) unit(n *yaml.Node, what string) *unit {
+// unitKeys are the keys of a unit named per language.
+var unitKeys = []string{"id", "en"}
+
+// unit reads the unit an item is sold by: its name (kg, papan), or its
+// name and the item's English word for it ({id: papan, en: tray}),
+// which it returns too.
+func (l *loader) unit(n *yaml.Node, what string) (*unit, string) {
+	en := ""
+	if n = deref(n); n.Kind == yaml.MappingNode {
+		m := l.fields(n, what+": unit", unitKeys)
+		if m["id"] == nil {
+			l.errf(n.Line, "%s: unit needs id, the unit's name: {id: papan, en: tray}", what)
+			return nil, ""
+		}
+		if v := m["en"]; v != nil {
+			if s, ok := l.str(v, what+": unit (en)"); ok {
+				en = strings.ToLower(s)
+				if len(s) > 30 || len(flow.Words(s)) == 0 {
+					l.errf(v.Line, "%s: unit (en) %q: want a short English word for one of it, such as tray", what, s)
+				}
+			}
+		}
+		n = m["id"]
+	}
 	s, ok := l.str(n, what+": unit")
 	if !ok {
-		return nil
+		return nil, ""
 	}
 	if u := unitNames[s]; u != nil && u.sellable {
-		return u
+		return u, en
 	}
 	if u := unitSays[flow.Normalize(s)]; u != nil && u.sellable {
 		l.errf(deref(n).Line, "%s: unit %q: write it %s", what, s, u.name)
-		return nil
+		return nil, ""
 	}
 	l.errf(deref(n).Line, "%s: unknown unit %q (known units: %s)", what, s, sellableUnits())
-	return nil
+	return nil, ""
 }

@@ -107,6 +107,9 @@ func TestLoadProblems(t *testing.T) {
 		{"unit in chat form", "unit: kg", "unit: kilo", []string{`catalog.yaml:5: item "beras": unit "kilo": write it kg`}},
 		{"unknown unit", "unit: kg", "unit: karton", []string{`catalog.yaml:5: item "beras": unknown unit "karton" (known units: kg, ons, gram, liter, ml, butir, papan, ikat, bungkus, loyang, porsi, botol, kotak, sachet, karung, pcs)`}},
 		{"a count word is no unit", "unit: papan", "unit: lusin", []string{`catalog.yaml:10: item "tempe": unknown unit "lusin"`}},
+		{"unit per language without id", "unit: papan", "unit: {en: tray}", []string{`catalog.yaml:10: item "tempe": unit needs id, the unit's name: {id: papan, en: tray}`}},
+		{"unit per language, unknown key", "unit: papan", "unit: {id: papan, jv: blabag}", []string{`catalog.yaml:10: unknown key "jv" in item "tempe": unit (did you mean "id"?)`}},
+		{"unit per language, empty", "unit: papan", "unit: {id: papan, en: \"\"}", []string{`catalog.yaml:10: item "tempe": unit (en) is empty`}},
 		{"alias of another item", "    unit: papan\n", "    unit: papan\n    aliases: [tempeh, Beras Pandan]\n", []string{
 			`catalog.yaml:11: item "tempe": alias "Beras Pandan" is already a name or alias of item "beras" (line 6)`}},
 		{"name of another item", "name: Tempe", "name: {id: Tempe, en: Rice}", []string{

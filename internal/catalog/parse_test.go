@@ -243,9 +243,27 @@ func TestParse(t *testing.T) {
 		{"kue lapis legit 1 loyang untuk tanggal 24", `lapis_legit 1 loyang`},
 		{"tolong kirim rekapnya ke saya", ``},
 		{"kirim ke sini aja", `delivery`},
+		// English unit words.
+		{"2 bunches of spinach", `bayam 2 ikat`},
+		{"a bunch of spinach and a bunch of water spinach", `bayam 1 ikat; kangkung 1 ikat`},
+		{"three bunches of kangkung", `kangkung 3 ikat`},
+		{"2 bunch spinach", `bayam 2 ikat`},
+		{"two blocks of tofu please", `tahu 2 papan`},
+		{"I'd like 2 trays of tempeh", `tempe 2 papan`},
+		{"tofu 2 slabs", `tahu 2 papan`},
+		{"a tray of eggs", `?wrong_unit:telur`},
+		{"can I order 5 packets of rice box", `nasi_bungkus 5 bungkus`},
+		{"3 packs of rice pack", `nasi_bungkus 3 bungkus`},
+		{"a dozen rice packs", `nasi_bungkus 12 bungkus`},
+		{"one pan of lapis legit", `lapis_legit 1 loyang`},
+		{"a kilo of sugar and 2 bottles of oil", `gula 1 kg; ?wrong_unit:minyak`},
+		{"1 sack of rice", `?wrong_unit:beras`},
+		{"a bag of rice", `?wrong_unit:beras`},
+		{"2 pieces of tempeh", `?wrong_unit:tempe`},
+		{"half a litre of cooking oil", `minyak 0.5 liter`},
 	}
-	if len(tests) < 150 {
-		t.Errorf("%d messages, want at least 150", len(tests))
+	if len(tests) < 210 {
+		t.Errorf("%d messages, want at least 210", len(tests))
 	}
 	for _, tt := range tests {
 		if got := summary(c.Parse(tt.msg, Context{Today: day})); got != tt.want {
@@ -360,7 +378,7 @@ func TestQuestion(t *testing.T) {
 		t.Errorf("closed pre-order: %s, want %s", got, want)
 	}
 	full := c.Parse("kue lapis 3", Context{Today: day, Booked: map[string]float64{"lapis_legit": 28}})
-	if got, want := c.Question(full.Unclear[0], "en"), "Only 2 whole cakes of Lapis legit layer cake are left to pre-order. Would 2 whole cakes do?"; got != want {
+	if got, want := c.Question(full.Unclear[0], "en"), "Only 2 cakes of Lapis legit layer cake are left to pre-order. Would 2 cakes do?"; got != want {
 		t.Errorf("full pre-order: %s, want %s", got, want)
 	}
 }

@@ -111,7 +111,7 @@ func (c *Catalog) Rekap(q Quote, lang string) string {
 	b.WriteString(pick(en, "Rekap pesanan Kakak 🧾\n", "Your order 🧾\n"))
 	for _, l := range q.Lines {
 		it, _ := c.Item(l.Item)
-		fmt.Fprintf(&b, "• %s %s %s × %s = %s", it.Name(lang), formatQty(l.Qty, lang), unitWord(unitNames[l.Unit], l.Qty, lang),
+		fmt.Fprintf(&b, "• %s %s %s × %s = %s", it.Name(lang), formatQty(l.Qty, lang), it.UnitWord(l.Qty, lang),
 			formatRupiah(l.Price, lang), formatRupiah(l.Amount(), lang))
 		if po := it.Preorder; po != nil {
 			if po.Ready.IsZero() {

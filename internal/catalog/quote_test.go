@@ -101,7 +101,7 @@ Total: Rp500.000
 DP pre-order: Rp175.000
 Dikirim ke: depok`},
 		{"layer cake 1, pick up", "en", `Your order 🧾
-• Lapis legit layer cake 1 whole cake × Rp350,000 = Rp350,000 (pre-order, ready 24 December 2026)
+• Lapis legit layer cake 1 cake × Rp350,000 = Rp350,000 (pre-order, ready 24 December 2026)
 Subtotal: Rp350,000
 Pickup at the shop: no delivery fee
 Total: Rp350,000
@@ -176,5 +176,67 @@ func TestFormatRupiah(t *testing.T) {
 		if got := formatRupiah(tt.n, "en"); got != tt.en {
 			t.Errorf("formatRupiah(%d, en) = %s, want %s", tt.n, got, tt.en)
 		}
+	}
+}
+
+// TestUnitWord shows each unit an item is sold by as a customer reads
+// it: its Indonesian name, or its English word, singular for one; an
+// item may name its unit in English itself.
+func TestUnitWord(t *testing.T) {
+	c, err := parseFile([]byte(`items:
+  - {id: telur, name: Telur, price: 45000, unit: {id: papan, en: tray}}
+  - {id: puyuh, name: Telur puyuh, price: 500, unit: butir}
+  - {id: bayam, name: Bayam, price: 5000, unit: ikat}
+  - {id: nasi, name: Nasi, price: 12000, unit: bungkus}
+  - {id: kue, name: Kue, price: 90000, unit: loyang}
+  - {id: kopi, name: Kopi, price: 2000, unit: sachet}
+  - {id: beras, name: Beras, price: 300000, unit: karung}
+  - {id: tempe, name: Tempe, price: 6000, unit: papan}
+  - {id: gula, name: Gula, price: 17000, unit: kg}
+  - {id: susu, name: Susu, price: 9000, unit: {id: kotak, en: carton}}
+delivery: {pickup: true}
+payment: {cod: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		item   string
+		q      float64
+		id, en string
+	}{
+		{"telur", 1, "papan", "tray"},
+		{"telur", 2, "papan", "trays"},
+		{"puyuh", 10, "butir", "pieces"},
+		{"bayam", 1, "ikat", "bunch"},
+		{"bayam", 3, "ikat", "bunches"},
+		{"nasi", 2, "bungkus", "packs"},
+		{"kue", 1, "loyang", "cake"},
+		{"kue", 2, "loyang", "cakes"},
+		{"kopi", 5, "sachet", "sachets"},
+		{"beras", 1, "karung", "sack"},
+		{"tempe", 2, "papan", "blocks"},
+		{"gula", 2, "kg", "kg"},
+		{"susu", 0.5, "kotak", "cartons"},
+	}
+	for _, tt := range tests {
+		it, _ := c.Item(tt.item)
+		if got := it.UnitWord(tt.q, "id"); got != tt.id {
+			t.Errorf("%s %v in id = %q, want %q", tt.item, tt.q, got, tt.id)
+		}
+		if got := it.UnitWord(tt.q, "en"); got != tt.en {
+			t.Errorf("%s %v in en = %q, want %q", tt.item, tt.q, got, tt.en)
+		}
+	}
+	q, err := c.Quote(Order{Lines: []Line{{Item: "telur", Qty: 2, Unit: "papan"}}, Pickup: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Rekap(q, "en"), "• Telur 2 trays × Rp45,000 = Rp90,000"; !strings.Contains(got, want) {
+		t.Errorf("rekap in English:\n%s\nwant a line %s", got, want)
+	}
+	u := c.Parse("mau telur", Context{}).Unclear[0]
+	if got, want := c.Question(u, "en"), "How many trays of Telur would you like?"; got != want {
+		t.Errorf("question = %q, want %q", got, want)
 	}
 }

@@ -72,12 +72,13 @@ func (c *Catalog) Question(u Unclear, lang string) string {
 	if u.Item != "" {
 		name = it.Name(lang)
 	}
-	unit := unitNames[it.Unit]
 	said := formatQty(u.Qty, lang)
-	if u.Unit != "" {
+	if u.Unit == it.Unit && u.Item != "" {
+		said += " " + it.UnitWord(u.Qty, lang)
+	} else if u.Unit != "" {
 		said += " " + unitWord(unitNames[u.Unit], u.Qty, lang)
 	}
-	many := func(q float64) string { return formatQty(q, lang) + " " + unitWord(unit, q, lang) }
+	many := func(q float64) string { return formatQty(q, lang) + " " + it.UnitWord(q, lang) }
 	switch u.Reason {
 	case UnknownItem:
 		if len(u.Suggest) > 0 {
@@ -91,14 +92,14 @@ func (c *Catalog) Question(u Unclear, lang string) string {
 	case NoQuantity:
 		return c.howMuch(it, lang, "")
 	case NoUnit:
-		return pick(en, "%s %s itu %s %s, Kak?", "%s %s: is that %s %s?", name, said, said, unitWord(unit, u.Qty, lang))
+		return pick(en, "%s %s itu %s %s, Kak?", "%s %s: is that %s %s?", name, said, said, it.UnitWord(u.Qty, lang))
 	case WrongUnit:
-		return c.howMuch(it, lang, pick(en, "%s kami jual per %s, Kak.", "We sell %s by the %s.", name, unitWord(unit, 1, lang)))
+		return c.howMuch(it, lang, pick(en, "%s kami jual per %s, Kak.", "We sell %s by the %s.", name, it.UnitWord(1, lang)))
 	case BadQuantity:
 		if u.Qty <= 0 {
 			return c.howMuch(it, lang, "")
 		}
-		return c.howMuch(it, lang, pick(en, "%s kami jual per %s utuh, Kak.", "We sell %s by the whole %s.", name, unitWord(unit, 1, lang)))
+		return c.howMuch(it, lang, pick(en, "%s kami jual per %s utuh, Kak.", "We sell %s by the whole %s.", name, it.UnitWord(1, lang)))
 	case TooMuch:
 		return c.howMuch(it, lang, pick(en, "%s paling banyak %s per pesanan, Kak.", "We take at most %[2]s of %[1]s per order.", name, many(u.Limit)))
 	case TooLittle:
@@ -116,17 +117,16 @@ func (c *Catalog) Question(u Unclear, lang string) string {
 		return pick(en, "Kuota PO %s tinggal %s, Kak. Mau %[2]s?", "Only %[2]s of %[1]s are left to pre-order. Would %[2]s do?", name, many(u.Limit))
 	case Twice:
 		return pick(en, "%s tertulis dua kali, Kak (%s dan %s). Jadi totalnya berapa %s?", "%s is in your message twice (%s and %s). How much in all, in %s?",
-			name, many(u.First), many(u.Qty), unitWord(unit, 2, lang))
+			name, many(u.First), many(u.Qty), it.UnitWord(2, lang))
 	}
 	return ""
 }
 
 // howMuch asks how much of an item, after what has to be said first.
 func (c *Catalog) howMuch(it Item, lang, first string) string {
-	unit := unitNames[it.Unit]
-	q := pick(lang == "en", "%s mau berapa %s, Kak?", "How many %[2]s of %[1]s would you like?", it.Name(lang), unitWord(unit, 2, lang))
-	if lang == "en" && unit.kind != count {
-		q = fmt.Sprintf("How much %s would you like, in %s?", it.Name(lang), unitWord(unit, 2, lang))
+	q := pick(lang == "en", "%s mau berapa %s, Kak?", "How many %[2]s of %[1]s would you like?", it.Name(lang), it.UnitWord(2, lang))
+	if lang == "en" && unitNames[it.Unit].kind != count {
+		q = fmt.Sprintf("How much %s would you like, in %s?", it.Name(lang), it.UnitWord(2, lang))
 	}
 	if first == "" {
 		return q
@@ -134,7 +134,7 @@ func (c *Catalog) howMuch(it Item, lang, first string) string {
 	if lang == "en" {
 		return first + " " + q
 	}
-	return first + " Mau berapa " + unitWord(unit, 2, lang) + "?"
+	return first + " Mau berapa " + it.UnitWord(2, lang) + "?"
 }
 
 // names lists items by name: "bayam, kangkung atau sawi".

@@ -26,7 +26,9 @@ type unit struct {
 	// sellable: a catalog may sell by it. The count words lusin and
 	// kodi are only said by customers.
 	sellable bool
-	// en and enPlural are how a rekap in English writes it.
+	// en and enPlural are its English words, singular and plural: how
+	// an English customer is shown it (an item may name it otherwise,
+	// Item.UnitWord).
 	en, enPlural string
 	// says are the chat forms customers write, normalized.
 	says []string
@@ -44,22 +46,22 @@ var units = []unit{
 		says: []string{"liter", "liters", "litre", "litres", "ltr", "lt", "l"}},
 	{name: "ml", kind: volume, size: 0.001, sellable: true, en: "ml", enPlural: "ml",
 		says: []string{"ml", "mililiter", "milliliter", "millilitre"}},
-	{name: "butir", kind: count, piece: true, sellable: true, en: "egg", enPlural: "eggs",
+	{name: "butir", kind: count, piece: true, sellable: true, en: "piece", enPlural: "pieces",
 		says: []string{"butir", "btr"}},
 	{name: "papan", kind: count, sellable: true, en: "block", enPlural: "blocks",
-		says: []string{"papan", "block", "blocks"}},
+		says: []string{"papan", "block", "blocks", "tray", "trays", "slab", "slabs"}},
 	{name: "ikat", kind: count, sellable: true, en: "bunch", enPlural: "bunches",
 		says: []string{"ikat", "iket", "ikt", "bunch", "bunches"}},
 	{name: "bungkus", kind: count, piece: true, sellable: true, en: "pack", enPlural: "packs",
-		says: []string{"bungkus", "bks", "bgks", "bngks", "bkus", "pack", "packs", "packet", "packets"}},
-	{name: "loyang", kind: count, piece: true, sellable: true, en: "whole cake", enPlural: "whole cakes",
-		says: []string{"loyang", "lyg"}},
+		says: []string{"bungkus", "bks", "bgks", "bngks", "bkus", "pack", "packs", "packet", "packets", "bag", "bags"}},
+	{name: "loyang", kind: count, piece: true, sellable: true, en: "cake", enPlural: "cakes",
+		says: []string{"loyang", "lyg", "pan", "pans", "tin", "tins"}},
 	{name: "porsi", kind: count, piece: true, sellable: true, en: "portion", enPlural: "portions",
 		says: []string{"porsi", "portion", "portions", "serving", "servings"}},
 	{name: "botol", kind: count, piece: true, sellable: true, en: "bottle", enPlural: "bottles",
 		says: []string{"botol", "btl", "bottle", "bottles"}},
 	{name: "kotak", kind: count, piece: true, sellable: true, en: "box", enPlural: "boxes",
-		says: []string{"kotak", "box", "boxes", "dus"}},
+		says: []string{"kotak", "box", "boxes", "dus", "carton", "cartons"}},
 	{name: "sachet", kind: count, piece: true, sellable: true, en: "sachet", enPlural: "sachets",
 		says: []string{"sachet", "saset", "sachets"}},
 	{name: "karung", kind: count, sellable: true, en: "sack", enPlural: "sacks",
@@ -116,4 +118,31 @@ func convert(qty float64, said, sold *unit) (float64, bool) {
 		return qty * said.size, true
 	}
 	return 0, false
+}
+
+// UnitWord writes the unit an item is sold by for a quantity q, in
+// lang: the unit's name in Indonesian ("ikat"); in English ("en") the
+// item's own word for it when catalog.yaml gives one (unit: {id: papan,
+// en: tray}), else the unit's English word, singular for 1 and plural
+// otherwise ("bunch", "bunches").
+func (it Item) UnitWord(q float64, lang string) string {
+	if lang == "en" && it.unitEn != "" {
+		if q == 1 {
+			return it.unitEn
+		}
+		return englishPlural(it.unitEn)
+	}
+	return unitWord(unitNames[it.Unit], q, lang)
+}
+
+// englishPlural is the plural of an English unit word: trays, boxes,
+// bunches, pieces; a word of several ("whole cake") changes its last.
+func englishPlural(w string) string {
+	switch {
+	case strings.HasSuffix(w, "s"), strings.HasSuffix(w, "x"), strings.HasSuffix(w, "ch"), strings.HasSuffix(w, "sh"):
+		return w + "es"
+	case strings.HasSuffix(w, "y") && len(w) > 1 && !strings.ContainsRune("aeiou", rune(w[len(w)-2])):
+		return w[:len(w)-1] + "ies"
+	}
+	return w + "s"
 }

@@ -46,11 +46,11 @@ func (o *orderDesk) orderValues(m map[string]string, orders []care.Order, lang s
 	var words []string
 	for _, l := range last.Lines {
 		d.lines = append(d.lines, catalog.Line{Item: l.Item, Qty: l.Qty})
-		name := l.Name
+		name, unit := l.Name, l.Unit
 		if it, ok := o.itemOf(l.Item); ok {
-			name = it.Name(lang)
+			name, unit = it.Name(lang), it.UnitWord(l.Qty, lang)
 		}
-		words = append(words, name+" "+qtyWord(l.Qty, lang)+" "+l.Unit)
+		words = append(words, name+" "+qtyWord(l.Qty, lang)+" "+unit)
 	}
 	vars, ok := d.vars(last.Created)
 	if !ok {

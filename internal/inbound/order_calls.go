@@ -560,7 +560,7 @@ func (o *orderDesk) list(guide, lang string) string {
 		b.WriteString(pick(lang, "Mau pesan apa, Kak? 🛒", "What would you like to order? 🛒"))
 	}
 	for i, it := range o.listed(guide) {
-		fmt.Fprintf(&b, "\n%d. %s — %s/%s", i+1, it.Name(lang), money(it.Price, lang), it.Unit)
+		fmt.Fprintf(&b, "\n%d. %s — %s/%s", i+1, it.Name(lang), money(it.Price, lang), it.UnitWord(1, lang))
 		if !it.Available {
 			b.WriteString(pick(lang, " (habis)", " (out of stock)"))
 		}
@@ -621,7 +621,8 @@ func (o *orderDesk) left(q catalog.Quote, lang string) string {
 		if po == nil || po.Quota <= 0 {
 			continue
 		}
-		b.WriteString(pick(lang, "\n%s: sisa %s %s", "\n%s: %s %s left", it.Name(lang), num(max(po.Quota-o.booked[it.ID]-l.Qty, 0)), l.Unit))
+		left := max(po.Quota-o.booked[it.ID]-l.Qty, 0)
+		b.WriteString(pick(lang, "\n%s: sisa %s %s", "\n%s: %s %s left", it.Name(lang), num(left), it.UnitWord(left, lang)))
 		if !po.Ready.IsZero() {
 			b.WriteString(pick(lang, ", siap %s", ", ready %s", shortDate(po.Ready, lang)))
 		}
