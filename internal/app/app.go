@@ -122,25 +122,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		consumer: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), care.NewContactID()[1:7])}
 	a.metrics.WatchLanes(a.laneStats)
 	a.rt = inbound.New(inbound.Config{
-		Lang:          cfg.Lang,
-		SessionTTL:    cfg.SessionTTL,
-		StaffHold:     cfg.StaffHold,
-		StaffHours:    cfg.StaffHours,
-		StaffIdle:     cfg.StaffIdle,
-		Transcript:    cfg.Transcript,
-		PromoMax:      cfg.PromoMax,
-		PromoDays:     int(cfg.PromoWindow / (24 * time.Hour)),
-		TimeZone:      cfg.TimeZone,
-		AlertOwner:    cfg.StaffAlertOwner,
-		AlertGather:   cfg.StaffAlertGather,
-		PublicURL:     cfg.PublicURL,
-		Catalog:       cat,
-		FeedbackDelay: cfg.FeedbackDelay,
-		QuietStart:    cfg.QuietStart,
-		QuietEnd:      cfg.QuietEnd,
-		Logger:        log,
-		Recorder:      a.metrics,
-		Pseudonyms:    pseudonyms,
+		Lang:            cfg.Lang,
+		SessionTTL:      cfg.SessionTTL,
+		StaffHold:       cfg.StaffHold,
+		StaffHours:      cfg.StaffHours,
+		StaffIdle:       cfg.StaffIdle,
+		Transcript:      cfg.Transcript,
+		PromoMax:        cfg.PromoMax,
+		PromoDays:       int(cfg.PromoWindow / (24 * time.Hour)),
+		TimeZone:        cfg.TimeZone,
+		AlertOwner:      cfg.StaffAlertOwner,
+		AlertGather:     cfg.StaffAlertGather,
+		PublicURL:       cfg.PublicURL,
+		Catalog:         cat,
+		FeedbackDelay:   cfg.FeedbackDelay,
+		PelunasanBefore: cfg.PelunasanBefore,
+		QuietStart:      cfg.QuietStart,
+		QuietEnd:        cfg.QuietEnd,
+		Logger:          log,
+		Recorder:        a.metrics,
+		Pseudonyms:      pseudonyms,
 	}, set, store)
 	defer func() {
 		if err != nil {
@@ -348,8 +349,9 @@ const feedbackEvery = time.Minute
 // profile's version. Alerts are one process's, under a lease, so the
 // conversations that start waiting together are listed together; the
 // same process asks, once a minute, the customers whose orders arrived
-// how they were, and those whose COD orders staff confirmed whether to
-// send them.
+// how they were, those whose COD orders staff confirmed whether to
+// send them, and reminds those whose pre-orders are nearly ready of the
+// balance.
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
@@ -378,6 +380,9 @@ func (a *App) sweepLoop(ctx context.Context) {
 				}
 				if _, err := a.rt.Current().SweepCOD(ctx); err != nil && ctx.Err() == nil {
 					a.log.Warn("asking customers to confirm their COD orders failed; tried again shortly", "err", err)
+				}
+				if _, err := a.rt.Current().SweepBalances(ctx); err != nil && ctx.Err() == nil {
+					a.log.Warn("reminding customers of their pre-orders' balance failed; tried again shortly", "err", err)
 				}
 			}
 		}

@@ -82,6 +82,9 @@ const (
 	// PaymentAwaiting: the customer says they paid (a proof came); the
 	// shop has to check.
 	PaymentAwaiting PaymentState = "awaiting"
+	// PaymentDeposit: the shop has a pre-order's down payment (DP); the
+	// balance (pelunasan, Order.Balance) is still due.
+	PaymentDeposit PaymentState = "dp_paid"
 	// PaymentPaid: the shop has the money.
 	PaymentPaid PaymentState = "paid"
 	// PaymentCOD: paid in cash on delivery or at pickup; an order whose
@@ -90,7 +93,7 @@ const (
 )
 
 // paymentStates lists the payment states.
-var paymentStates = []PaymentState{PaymentUnpaid, PaymentAwaiting, PaymentPaid, PaymentCOD}
+var paymentStates = []PaymentState{PaymentUnpaid, PaymentAwaiting, PaymentDeposit, PaymentPaid, PaymentCOD}
 
 // Valid reports whether s is a payment state.
 func (s PaymentState) Valid() bool { return slices.Contains(paymentStates, s) }
@@ -132,7 +135,7 @@ func (s FulfilmentState) received() bool {
 // staff say them; ParseOrderStatus accepts them too.
 var stateLabels = map[string]string{
 	string(OrderNew): "baru", string(OrderConfirmed): "dikonfirmasi", string(OrderCompleted): "selesai", string(OrderCancelled): "dibatalkan",
-	string(PaymentUnpaid): "belum dibayar", string(PaymentAwaiting): "menunggu konfirmasi", string(PaymentPaid): "dibayar", string(PaymentCOD): "COD",
+	string(PaymentUnpaid): "belum dibayar", string(PaymentAwaiting): "menunggu konfirmasi", string(PaymentDeposit): "DP dibayar", string(PaymentPaid): "dibayar", string(PaymentCOD): "COD",
 	string(FulfilmentPreparing): "disiapkan", string(FulfilmentShipped): "dikirim", string(FulfilmentDelivered): "diterima", string(FulfilmentPickedUp): "diambil",
 }
 
@@ -209,7 +212,7 @@ type OrderLine struct {
 	Price int64 `json:"price"`
 	// Preorder: the item is made to order, and the line counts
 	// against its quota (OrderBook.Booked) until the order is
-	// cancelled.
+	// cancelled, as a line of an item whose stock is counted does.
 	Preorder bool `json:"preorder,omitempty"`
 }
 
@@ -267,6 +270,10 @@ const (
 	// FieldCOD: the customer confirmed a cash-on-delivery order before
 	// it ships (no state changes by itself).
 	FieldCOD OrderField = "cod_confirmed"
+	// FieldBalanceReminder: the customer was reminded of a pre-order's
+	// balance (pelunasan) before it is ready, once (no state changes by
+	// itself).
+	FieldBalanceReminder OrderField = "balance_reminded"
 )
 
 // OrderEvent is one change of an order: who, when, which state from
@@ -508,9 +515,10 @@ func fulfilmentName(s FulfilmentState) string {
 // reason (see CheckOrder for the errors). The payment of a completed or
 // cancelled order does not change; COD is chosen with the order, never
 // set later, and a COD order only becomes paid; a paid order does not
-// await confirmation again; taking a payment back to unpaid (a proof
-// that did not check out, a transfer reversed) needs a reason, which
-// the customer is told.
+// await confirmation again; only an order with a down payment has its
+// DP paid; taking a payment back (to unpaid, or from paid in full or a
+// balance being checked to the DP alone: a proof that did not check
+// out, a transfer reversed) needs a reason, which the customer is told.
 func (o Order) CheckPayment(to PaymentState, reason string) error {
 	if !to.Valid() {
 		return Errorf(EInvalid, "unknown payment state %q: want unpaid, awaiting, paid or cod", clipName(string(to)))
@@ -528,10 +536,55 @@ func (o Order) CheckPayment(to PaymentState, reason string) error {
 		return refused("order %s is paid on delivery (COD): it can only become paid", o.Number)
 	case o.Payment == PaymentPaid && to == PaymentAwaiting:
 		return refused("order %s is paid already", o.Number)
+	case to == PaymentDeposit && (o.PreOrder == nil || o.PreOrder.Deposit <= 0):
+		return refused("order %s has no down payment (DP): mark it paid", o.Number)
 	case to == PaymentUnpaid && strings.TrimSpace(reason) == "":
 		return refused("order %s is %s: say why the payment goes back to unpaid (the customer is told)", o.Number, o.Payment)
+	case to == PaymentDeposit && (o.Payment == PaymentPaid || o.awaitingBalance()) && strings.TrimSpace(reason) == "":
+		return refused("order %s is %s: say why only the DP counts as paid (the customer is told)", o.Number, o.Payment)
 	}
 	return nil
+}
+
+// awaitingBalance reports whether the order awaits the check of a
+// proof sent after its DP was paid: the proof of the balance.
+func (o Order) awaitingBalance() bool {
+	if o.Payment != PaymentAwaiting {
+		return false
+	}
+	for i := len(o.History) - 1; i >= 0; i-- {
+		if e := o.History[i]; e.What == FieldPayment {
+			return e.To == string(PaymentAwaiting) && e.From == string(PaymentDeposit)
+		}
+	}
+	return false
+}
+
+// Balance is what is left to pay of the order once its down payment
+// is in (the pelunasan): the total less the DP; the whole total for an
+// order without one.
+func (o Order) Balance() int64 {
+	if o.PreOrder == nil {
+		return o.Total
+	}
+	return o.Total - o.PreOrder.Deposit
+}
+
+// BalanceReminded reports whether the customer was reminded of the
+// order's balance (RemindBalance).
+func (o Order) BalanceReminded() bool {
+	return slices.ContainsFunc(o.History, func(e OrderEvent) bool { return e.What == FieldBalanceReminder })
+}
+
+// RemindBalance returns the order with the reminder of its balance (by
+// whom, at) in the history: once per order, only while its DP is paid
+// and the balance is not, and it is neither completed nor cancelled.
+func (o Order) RemindBalance(by string, at time.Time) (Order, error) {
+	by, err := changedBy(by)
+	if err != nil {
+		return Order{}, err
+	}
+	return o.step(OrderEvent{At: at, By: by, What: FieldBalanceReminder})
 }
 
 // CheckFulfilment reports why the goods cannot move to state to, with
@@ -644,7 +697,8 @@ func (o Order) Apply(ch OrderChange, by string, at time.Time) (Order, error) {
 
 // AttachProof returns the order with proof (a media reference or a file
 // path) kept as its proof of payment, recorded in the history, and an
-// unpaid payment now awaiting confirmation.
+// unpaid payment (or the balance of one whose DP is paid) now awaiting
+// confirmation.
 func (o Order) AttachProof(proof, by string, at time.Time) (Order, error) {
 	proof = strings.TrimSpace(proof)
 	if proof == "" || len(proof) > maxProof || strings.ContainsFunc(proof, unicode.IsControl) {
@@ -658,8 +712,8 @@ func (o Order) AttachProof(proof, by string, at time.Time) (Order, error) {
 		return Order{}, err
 	}
 	o.Proof = proof
-	if o.Payment == PaymentUnpaid && !o.State.final() {
-		return o.step(OrderEvent{At: at, By: by, What: FieldPayment, From: string(PaymentUnpaid), To: string(PaymentAwaiting)})
+	if (o.Payment == PaymentUnpaid || o.Payment == PaymentDeposit) && !o.State.final() {
+		return o.step(OrderEvent{At: at, By: by, What: FieldPayment, From: string(o.Payment), To: string(PaymentAwaiting)})
 	}
 	return o, nil
 }
@@ -728,6 +782,15 @@ func (o Order) step(e OrderEvent) (Order, error) {
 			err = refused("order %s is paid by %s, not on delivery", o.Number, o.Method)
 		case o.State.final():
 			err = refused("order %s is %s: it does not change any more", o.Number, o.State)
+		}
+	case FieldBalanceReminder:
+		switch {
+		case o.State.final():
+			err = refused("order %s is %s: it does not change any more", o.Number, o.State)
+		case o.Payment != PaymentDeposit:
+			err = refused("order %s: its payment is %s, not DP paid: there is no balance to remind of", o.Number, o.Payment)
+		case o.BalanceReminded():
+			err = refused("order %s: its customer was reminded of the balance already", o.Number)
 		}
 	default:
 		err = Errorf(EInvalid, "order %s: a change of %q", o.Number, clipName(string(e.What)))
@@ -819,6 +882,13 @@ func noticeOf(o Order, e OrderEvent, en bool) string {
 		case PaymentPaid:
 			return pick("Pembayaran pesanan "+n+" sudah kami terima. Terima kasih, Kak!",
 				"We received your payment for order "+n+". Thank you!")
+		case PaymentDeposit:
+			if e.From == string(PaymentPaid) || e.From == string(PaymentAwaiting) && e.Reason != "" {
+				return because(pick("Maaf Kak, pelunasan pesanan "+n+" belum bisa kami konfirmasi; yang kami terima baru DP-nya",
+					"Sorry, we could not confirm the balance of order "+n+"; we have the deposit only"))
+			}
+			return pick("DP pesanan "+n+" sudah kami terima, Kak. Sisa pelunasannya "+Rupiah(o.Balance())+", dibayar saat pesanan siap.",
+				"We received the deposit for order "+n+". The balance of "+Rupiah(o.Balance())+" is due when the order is ready.")
 		case PaymentUnpaid:
 			return because(pick("Maaf Kak, pembayaran pesanan "+n+" belum bisa kami konfirmasi", "Sorry, we could not confirm the payment for order "+n))
 		}
@@ -970,9 +1040,12 @@ type OrderUpdate struct {
 // outbox and the gate, in the same atomic step.
 type OrderBook interface {
 	// CreateOrder files a new order of a live contact (ENotFound
-	// otherwise), prepared by Order.Prepare, with a new id, the next
-	// number of the shop's counter under prefix (OrderPrefix of the
-	// shop's name by default) and the time.
+	// otherwise), prepared by Order.Prepare, with a new id (o.ID when
+	// it has one: see PlacedOrderID), the next number of the shop's
+	// counter under prefix (OrderPrefix of the shop's name by default)
+	// and the time. It books the order's items whose stock or quota is
+	// limited (SetLimits), and refuses the order with an
+	// *OverBookedError when one asks more than is left.
 	CreateOrder(ctx context.Context, o Order, prefix string) (Order, error)
 	// Order returns the order of a number ("WBS-0142", as typed) or an
 	// id (ENotFound when there is none).
@@ -993,8 +1066,13 @@ type OrderBook interface {
 	// the order's proof of payment; an unpaid order then awaits
 	// confirmation, and the customer is told it came.
 	AttachProof(ctx context.Context, ref, proof, by string) (OrderUpdate, error)
-	// Booked returns how much of each pre-order item the orders not
-	// cancelled hold, by item id: what a pre-order's quota has given
+	// Booked returns how much of each pre-order item, and of each item
+	// whose stock is counted, the orders not cancelled hold, by item id
+	// (a stock counts the orders since it was last set): what is given
 	// away, across all customers.
 	Booked(ctx context.Context) (map[string]float64, error)
+	// SetLimits keeps the catalog's limits by item id for CreateOrder:
+	// an item whose stock number is new starts its count again (a
+	// restock), one whose number is the same keeps counting.
+	SetLimits(ctx context.Context, limits map[string]ItemLimit) error
 }

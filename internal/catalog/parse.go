@@ -52,8 +52,9 @@ type Context struct {
 	// Today is the shop's day, in its time zone: a pre-order is closed
 	// after the day it closes. Zero takes every pre-order as open.
 	Today time.Time
-	// Booked is how much of each pre-order item earlier orders hold,
-	// by item id; the quota counts it.
+	// Booked is how much of each pre-order item, and of each item
+	// whose stock is counted, earlier orders hold, by item id; the
+	// quota and the stock count it.
 	Booked map[string]float64
 	// Asking is the item whose quantity the bot just asked about: a
 	// message that is only a quantity ("2", "setengah kilo aja") is of
@@ -219,7 +220,7 @@ func (r *reader) check(w want) (Line, *Unclear) {
 	sold := unitNames[it.Unit]
 	po := it.Preorder
 	switch {
-	case !it.Available:
+	case !it.Available || it.Stock > 0 && it.Stock-r.ctx.Booked[it.ID] <= 0:
 		u.Reason = OutOfStock
 		return Line{}, u
 	case po != nil && !po.open(r.ctx.Today):
@@ -252,8 +253,8 @@ func (r *reader) check(w want) (Line, *Unclear) {
 		u.Reason, u.Limit = TooMuch, limit
 	case qty < it.Min:
 		u.Reason, u.Limit = TooLittle, it.Min
-	case it.Stock > 0 && qty > it.Stock:
-		u.Reason, u.Limit = NotEnough, it.Stock
+	case it.Stock > 0 && qty > it.Stock-r.ctx.Booked[it.ID]:
+		u.Reason, u.Limit = NotEnough, it.Stock-r.ctx.Booked[it.ID]
 	case po != nil && po.Quota > 0 && qty > po.Quota-r.ctx.Booked[it.ID]:
 		u.Reason, u.Limit = PreorderFull, max(po.Quota-r.ctx.Booked[it.ID], 0)
 	default:

@@ -82,6 +82,10 @@ type Config struct {
 	// FeedbackDelay is how long after an order is delivered or picked
 	// up its customer is asked how it was; 0 never.
 	FeedbackDelay time.Duration
+	// PelunasanBefore is how long before the day a pre-order is ready
+	// its customer, who paid the down payment, is reminded of the
+	// balance; 0 never.
+	PelunasanBefore time.Duration
 	// Transcript is how long conversation texts are kept.
 	Transcript time.Duration
 	// Rates are the platform limits per channel, overall and per chat.
@@ -119,6 +123,7 @@ func Defaults() Config {
 		QuietStart:       21 * time.Hour,
 		QuietEnd:         8 * time.Hour,
 		FeedbackDelay:    2 * time.Hour,
+		PelunasanBefore:  24 * time.Hour,
 		Transcript:       90 * 24 * time.Hour,
 		Rates: map[care.Channel]ChannelRates{
 			care.Telegram: {Overall: care.Rate{N: 30, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}},
@@ -269,6 +274,17 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("MITRA_FEEDBACK_DELAY=%q: want a positive duration like 2h, or off", v))
 		default:
 			c.FeedbackDelay = d
+		}
+	}
+	if v := get("MITRA_PELUNASAN_BEFORE"); v != "" {
+		d, err := days(v)
+		switch {
+		case strings.EqualFold(v, "off"):
+			c.PelunasanBefore = 0
+		case err != nil || d <= 0 || d > 30*24*time.Hour:
+			errs = append(errs, fmt.Errorf("MITRA_PELUNASAN_BEFORE=%q: want days like 1d or 2d (or a duration like 36h) up to 30d, or off", v))
+		default:
+			c.PelunasanBefore = d
 		}
 	}
 	if v := get("MITRA_PUBLIC_URL"); v != "" {
@@ -455,4 +471,16 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("MITRA_WHATSAPP=%q: want auto, on or off", c.WhatsApp.Mode))
 	}
 	return errors.Join(errs...)
+}
+
+// days reads a number of whole days ("2d") or a duration ("36h").
+func days(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, fmt.Errorf("days %q: %w", v, err)
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
 }

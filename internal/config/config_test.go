@@ -72,6 +72,28 @@ func TestFromEnv(t *testing.T) {
 			},
 		},
 		{
+			name: "pelunasan reminder",
+			env:  map[string]string{"MITRA_PELUNASAN_BEFORE": "2d"},
+			check: func(t *testing.T, c Config) {
+				if c.PelunasanBefore != 48*time.Hour {
+					t.Errorf("PelunasanBefore = %v", c.PelunasanBefore)
+				}
+				for v, want := range map[string]time.Duration{"36h": 36 * time.Hour, "off": 0, "1d": 24 * time.Hour} {
+					if got, err := FromEnv(Defaults(), env(map[string]string{"MITRA_PELUNASAN_BEFORE": v})); err != nil || got.PelunasanBefore != want {
+						t.Errorf("%s: %v, %v; want %v", v, got.PelunasanBefore, err, want)
+					}
+				}
+				for _, v := range []string{"0d", "-1d", "31d", "besok", "1.5d"} {
+					if _, err := FromEnv(Defaults(), env(map[string]string{"MITRA_PELUNASAN_BEFORE": v})); err == nil || !strings.Contains(err.Error(), "MITRA_PELUNASAN_BEFORE") {
+						t.Errorf("%s: %v; want refused", v, err)
+					}
+				}
+				if d := Defaults().PelunasanBefore; d != 24*time.Hour {
+					t.Errorf("default %v, want 24h", d)
+				}
+			},
+		},
+		{
 			name:    "both a value and a file",
 			env:     map[string]string{"MITRA_REDIS_URL": "redis://x", "MITRA_REDIS_URL_FILE": secret},
 			wantErr: []string{"MITRA_REDIS_URL and MITRA_REDIS_URL_FILE are both set"},

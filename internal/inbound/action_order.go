@@ -3,6 +3,7 @@ package inbound
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -114,14 +115,16 @@ func (r *Runtime) place(ctx context.Context, c *care.Commit, pl *placement) erro
 		return err
 	}
 	if !found {
-		if full, err := r.overQuota(ctx, pl); err != nil || full != "" {
-			if full != "" {
-				r.reply(c, []flow.Message{{Text: full}})
-			}
+		if err := r.keepLimits(ctx); err != nil {
 			return err
 		}
+		pl.order.ID = care.PlacedOrderID(c.Contact.ID, c.Inbound.MessageID)
 		o, err = r.store.CreateOrder(ctx, pl.order, r.prefix)
+		var over *care.OverBookedError
 		switch code := care.ErrorCode(err); {
+		case errors.As(err, &over):
+			r.reply(c, []flow.Message{{Text: r.overBooked(over, pl)}})
+			return nil
 		case code == care.ENotFound, code == care.EInvalid:
 			r.cfg.Logger.Warn("an order was not placed", "contact", c.Contact.ID, "err", err)
 			r.reply(c, []flow.Message{{Text: pick(pl.lang, "Maaf, Kak, pesanannya belum bisa kami catat. Staf kami akan membantu 🙏",
@@ -190,28 +193,26 @@ func (r *Runtime) placedText(o care.Order, pl *placement) string {
 	return b.String()
 }
 
-// overQuota tells what of the order placed is past its pre-order's
-// quota, counting what every order holds now (another customer may have
-// booked since the rekap): the catalog's answer, or "" when it fits. The
-// draft is kept, for the customer to change.
-func (r *Runtime) overQuota(ctx context.Context, pl *placement) (string, error) {
-	if !r.orders.quotas {
-		return "", nil
-	}
-	booked, err := r.store.Booked(ctx)
-	if err != nil {
-		return "", fmt.Errorf("place order: %w", err)
-	}
+// overBooked tells what of the order placed asks more than its stock
+// or its pre-order's quota has left, counting what every order holds
+// now (another customer may have ordered since the rekap): the
+// catalog's answer for each. The draft is kept, for the customer to
+// change.
+func (r *Runtime) overBooked(over *care.OverBookedError, pl *placement) string {
 	var told []string
 	for _, l := range pl.order.Lines {
-		it, _ := r.orders.cat.Item(l.Item)
-		if po := it.Preorder; po != nil && po.Quota > 0 && l.Qty > po.Quota-booked[it.ID] {
-			u := catalog.Unclear{Reason: catalog.PreorderFull, Item: it.ID, Qty: l.Qty, Unit: l.Unit, Limit: max(po.Quota-booked[it.ID], 0)}
-			told = append(told, r.orders.cat.Question(u, pl.lang))
+		left, ok := over.Left[l.Item]
+		if !ok {
+			continue
 		}
+		u := catalog.Unclear{Reason: catalog.NotEnough, Item: l.Item, Qty: l.Qty, Unit: l.Unit, Limit: left}
+		switch {
+		case l.Preorder:
+			u.Reason = catalog.PreorderFull
+		case left <= 0:
+			u.Reason = catalog.OutOfStock
+		}
+		told = append(told, r.orders.cat.Question(u, pl.lang))
 	}
-	if len(told) == 0 {
-		return "", nil
-	}
-	return strings.Join(told, "\n") + pick(pl.lang, "\nTulis saja yang mau diubah, Kak, atau BATAL untuk batal.", "\nJust write what to change, or CANCEL."), nil
+	return strings.Join(told, "\n") + pick(pl.lang, "\nTulis saja yang mau diubah, Kak, atau BATAL untuk batal.", "\nJust write what to change, or CANCEL.")
 }

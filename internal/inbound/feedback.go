@@ -258,11 +258,7 @@ func (r *Runtime) askFeedback(ctx context.Context, o care.Order, now time.Time) 
 // their day.
 func (r *Runtime) busy(conv care.Conversation, now time.Time) bool {
 	c, sess := conv.Contact, conv.Session
-	loc := r.cfg.TimeZone
-	if l, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
-		loc = l
-	}
-	return c.Handover.Active(now, r.cfg.StaffIdle) || inQuiet(now.In(loc), r.cfg.QuietStart, r.cfg.QuietEnd) ||
+	return c.Handover.Active(now, r.cfg.StaffIdle) || inQuiet(now.In(r.location(c)), r.cfg.QuietStart, r.cfg.QuietEnd) ||
 		sess.Flow != "" && sess.Flow != "menu" && now.Sub(sess.Updated) < feedbackBusy
 }
 

@@ -71,6 +71,9 @@ type Store interface {
 	// The order book: orders placed in the chat, MY DATA's list, a
 	// photo of a payment, the orders to ask about and their feedback.
 	care.OrderBook
+	// UpdateOrderTelling is UpdateOrder whose notice to the customer
+	// is tell's text: the reminder of a pre-order's balance.
+	UpdateOrderTelling(ctx context.Context, ref string, fn func(care.Order) (care.Order, error), tell func(o care.Order, lang string) string) (care.OrderUpdate, error)
 	// Suggested indexes a customer's suggestion (care.Suggestions').
 	Suggested(ctx context.Context, contact care.ContactID, at time.Time) error
 }
@@ -119,6 +122,10 @@ type Config struct {
 	// PublicURL starts the console links the bot gives staff; "" leaves
 	// them paths.
 	PublicURL string
+	// PelunasanBefore is how long before the day a pre-order is ready
+	// a customer who paid its down payment is reminded of the balance
+	// (SweepBalances); 0 never.
+	PelunasanBefore time.Duration
 	// FeedbackDelay is how long after an order is delivered or picked
 	// up its customer is asked how it was; 0 never.
 	FeedbackDelay time.Duration

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -24,9 +25,13 @@ type orderDesk struct {
 	cat *catalog.Catalog
 	// categories are the catalog's, in file order.
 	categories []string
-	// quotas: some pre-order item has a quota, so what is booked of it
-	// is read for every step (Runtime.read).
-	quotas bool
+	// limited: some pre-order item has a quota, or some item a stock
+	// the shop counts, so what orders book of them is read for every
+	// step (Runtime.read).
+	limited bool
+	// kept is set once the catalog's limits are kept in the store
+	// (Runtime.keepLimits).
+	kept *atomic.Bool
 	// booked is what orders already hold of the pre-order items, for
 	// the call being run (at).
 	booked map[string]float64
@@ -88,13 +93,13 @@ const (
 )
 
 func newOrderDesk(cat *catalog.Catalog) *orderDesk {
-	o := &orderDesk{cat: cat}
+	o := &orderDesk{cat: cat, kept: new(atomic.Bool)}
 	if cat != nil {
 		for _, it := range cat.Items() {
 			if it.Category != "" && !slices.Contains(o.categories, it.Category) {
 				o.categories = append(o.categories, it.Category)
 			}
-			o.quotas = o.quotas || it.Preorder != nil && it.Preorder.Quota > 0
+			o.limited = o.limited || it.Preorder != nil && it.Preorder.Quota > 0 || it.Stock > 0
 		}
 	}
 	return o
@@ -493,7 +498,7 @@ func (o *orderDesk) answerGuide(d *draft, text string, words []string, now time.
 	u := catalog.Unclear{Reason: catalog.NoQuantity, Item: it.ID}
 	if !it.Available {
 		u.Reason = catalog.OutOfStock
-	} else if _, bad := o.check(it.ID, max(it.Min, 1), now); bad != nil && bad.Reason == catalog.PreorderClosed {
+	} else if _, bad := o.check(it.ID, max(it.Min, 1), now); bad != nil && (bad.Reason == catalog.PreorderClosed || bad.Reason == catalog.OutOfStock) {
 		u = *bad
 	}
 	if says, ok := o.tell(u, lang); ok {
@@ -561,7 +566,7 @@ func (o *orderDesk) list(guide, lang string) string {
 	}
 	for i, it := range o.listed(guide) {
 		fmt.Fprintf(&b, "\n%d. %s — %s/%s", i+1, it.Name(lang), money(it.Price, lang), it.UnitWord(1, lang))
-		if !it.Available {
+		if !it.Available || o.soldOut(it) {
 			b.WriteString(pick(lang, " (habis)", " (out of stock)"))
 		}
 	}

@@ -96,10 +96,10 @@ func (r *Runtime) alertProof(ctx context.Context, o care.Order, name string) err
 }
 
 // awaitingPayment is the order a proof of payment is for: the last one
-// not paid yet, else the last one whose proof is being checked; COD
-// orders are paid in cash.
+// not paid yet, else the last one whose DP only is paid, else the last
+// one whose proof is being checked; COD orders are paid in cash.
 func awaitingPayment(orders []care.Order) (care.Order, bool) {
-	for _, want := range []care.PaymentState{care.PaymentUnpaid, care.PaymentAwaiting} {
+	for _, want := range []care.PaymentState{care.PaymentUnpaid, care.PaymentDeposit, care.PaymentAwaiting} {
 		for i := len(orders) - 1; i >= 0; i-- {
 			if o := orders[i]; o.Payment == want && o.State != care.OrderCompleted && o.State != care.OrderCancelled {
 				return o, true

@@ -19,9 +19,9 @@ type reads struct {
 	// orders are the contact's orders, oldest first, when they were
 	// read.
 	orders []care.Order
-	// booked is what orders hold of the pre-order items, read for
-	// every step when a pre-order has a quota (the order calls check
-	// it).
+	// booked is what orders hold of the pre-order items and the
+	// counted stocks, read for every step when the catalog limits some
+	// item (the order calls check it).
 	booked map[string]float64
 	// proof is the order a photo was kept for as its proof of payment
 	// (Runtime.attachProof); nil when it was none's.
@@ -31,7 +31,10 @@ type reads struct {
 // read reads what the step of in needs besides its conversation conv.
 func (r *Runtime) read(ctx context.Context, id care.ContactID, conv care.Conversation, in care.Inbound) (reads, error) {
 	var x reads
-	if r.orders.quotas {
+	if r.orders.limited {
+		if err := r.keepLimits(ctx); err != nil {
+			return x, err
+		}
 		var err error
 		if x.booked, err = r.store.Booked(ctx); err != nil {
 			return x, fmt.Errorf("booked: %w", err)

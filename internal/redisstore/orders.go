@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -36,8 +35,9 @@ import (
 //   - <p>:{d}:orders:books keeps the orders of customers who erased
 //     their data, without anything that says who they were.
 //   - <p>:{d}:orders:booked holds what the orders not cancelled book
-//     of each pre-order item (item → quantity), for the quotas, and
-//     <p>:{d}:orders:booked_by each such order's part of it.
+//     of each pre-order item and each item whose stock is counted
+//     (see orders_stock.go), and <p>:{d}:orders:booked_by each such
+//     order's part of it.
 const keyOrders = "orders"
 
 var _ care.OrderBook = (*Store)(nil)
@@ -240,73 +240,6 @@ func (s *Store) writeOrder(ctx context.Context, w orderWrite) (int64, error) {
 	return v, nil
 }
 
-// bookScript keeps what an order books of the pre-order items: the
-// order's part is replaced by its new one, and the totals by item move
-// by the difference. Run again with the same part it changes nothing.
-// It lives in the directory's slot, the order's record in its
-// customer's, so it runs just after the order's script: an order
-// updated again (or unchanged, UpdateOrder) books it anew.
-//
-//	KEYS: 1 totals (item → quantity), 2 parts (order id → part)
-//	ARGV: 1 order id, 2 its part: "item\tqty\n" lines, "" for none
-var bookScript = redis.NewScript(`
-local old = redis.call('HGET', KEYS[2], ARGV[1]) or ''
-if old == ARGV[2] then return 0 end
-for item, q in string.gmatch(old, '([^\t\n]+)\t([^\n]+)') do
-  redis.call('HINCRBYFLOAT', KEYS[1], item, -tonumber(q))
-end
-for item, q in string.gmatch(ARGV[2], '([^\t\n]+)\t([^\n]+)') do
-  redis.call('HINCRBYFLOAT', KEYS[1], item, q)
-end
-if ARGV[2] == '' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
-return 1
-`)
-
-// bookedPart is what o books: its pre-order lines by item, none once
-// it is cancelled.
-func bookedPart(o care.Order) string {
-	if o.State == care.OrderCancelled {
-		return ""
-	}
-	qty := map[string]float64{}
-	for _, l := range o.Lines {
-		if l.Preorder && l.Item != "" {
-			qty[l.Item] += l.Qty
-		}
-	}
-	var b strings.Builder
-	for _, item := range slices.Sorted(maps.Keys(qty)) {
-		b.WriteString(item + "\t" + strconv.FormatFloat(qty[item], 'f', -1, 64) + "\n")
-	}
-	return b.String()
-}
-
-// book keeps what o books of the pre-order quotas (bookScript).
-func (s *Store) book(ctx context.Context, o care.Order) error {
-	err := bookScript.Run(ctx, s.client, []string{s.ordersKey("booked"), s.ordersKey("booked_by")}, string(o.ID), bookedPart(o)).Err()
-	if err != nil {
-		return fmt.Errorf("book order %s: %w", o.Number, unavailable(err))
-	}
-	return nil
-}
-
-// Booked returns what the orders not cancelled hold of each pre-order
-// item; see care.OrderBook.
-func (s *Store) Booked(ctx context.Context) (map[string]float64, error) {
-	all, err := s.client.HGetAll(ctx, s.ordersKey("booked")).Result()
-	if err != nil {
-		return nil, fmt.Errorf("booked: %w", unavailable(err))
-	}
-	out := make(map[string]float64, len(all))
-	for item, v := range all {
-		// A total that went back to nothing may keep a rounding trace.
-		if q, err := strconv.ParseFloat(v, 64); err == nil && q > 1e-9 {
-			out[item] = q
-		}
-	}
-	return out, nil
-}
-
 // CreateOrder files a new order of a live contact; see care.OrderBook.
 func (s *Store) CreateOrder(ctx context.Context, o care.Order, prefix string) (care.Order, error) {
 	if err := care.CheckOrderPrefix(prefix); err != nil {
@@ -323,15 +256,24 @@ func (s *Store) CreateOrder(ctx context.Context, o care.Order, prefix string) (c
 	if !ok || !c.Live() {
 		return care.Order{}, care.Errorf(care.ENotFound, "new order: contact %s not found (erased, being erased or never seen)", o.Contact)
 	}
+	o.Contact = c.ID
+	if o.ID == "" {
+		o.ID = care.NewOrderID()
+	} else if err := o.ID.Validate(); err != nil {
+		return care.Order{}, fmt.Errorf("new order: %w", err)
+	}
+	if err := s.reserve(ctx, o); err != nil {
+		return care.Order{}, err
+	}
 	n, err := s.client.Incr(ctx, s.ordersKey("seq")).Result()
 	if err != nil {
-		return care.Order{}, fmt.Errorf("number a new order: %w", unavailable(err))
+		return care.Order{}, errors.Join(fmt.Errorf("number a new order: %w", unavailable(err)), s.unreserve(ctx, o))
 	}
 	now := s.now()
-	o.ID, o.Number, o.Contact, o.Created, o.Updated = care.NewOrderID(), care.OrderNumber(prefix, n), c.ID, now, now
+	o.Number, o.Created, o.Updated = care.OrderNumber(prefix, n), now, now
 	v, err := s.writeOrder(ctx, orderWrite{at: orderAt{id: o.ID, contact: c.ID}, order: o, ttl: profileTTL(c)})
 	if err != nil {
-		return care.Order{}, err
+		return care.Order{}, errors.Join(err, s.unreserve(ctx, o))
 	}
 	o.Version = v
 	return o, nil
@@ -498,6 +440,12 @@ func (s *Store) readOrder(ctx context.Context, at orderAt) (o care.Order, c care
 // indexes of the states the order left are tidied afterwards (readers
 // check them anyway).
 func (s *Store) UpdateOrder(ctx context.Context, ref string, fn func(care.Order) (care.Order, error)) (care.OrderUpdate, error) {
+	return s.updateOrder(ctx, ref, fn, nil)
+}
+
+// updateOrder is UpdateOrder whose notice is tell's text of the order
+// as changed, in the customer's language, when tell is not nil.
+func (s *Store) updateOrder(ctx context.Context, ref string, fn func(care.Order) (care.Order, error), tell func(o care.Order, lang string) string) (care.OrderUpdate, error) {
 	var gone orderAt
 	for range maxUpdateTries {
 		at, err := s.locate(ctx, ref)
@@ -528,7 +476,11 @@ func (s *Store) UpdateOrder(ctx context.Context, ref string, fn func(care.Order)
 		}
 		w := orderWrite{at: at, read: cur.Version, order: next, ttl: profileTTL(c)}
 		if c.Live() && c.ID == at.contact {
-			if w.notice, err = orderNotice(cur, next, c, s.now()); err != nil {
+			text := next.Notice(cur, c.Lang)
+			if tell != nil {
+				text = tell(next, c.Lang)
+			}
+			if w.notice, err = orderNotice(cur, next, c, text, s.now()); err != nil {
 				return care.OrderUpdate{}, err
 			}
 		}
@@ -579,13 +531,12 @@ func sameOrder(cur, next care.Order) bool {
 	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
-// orderNotice is the message that tells customer c what changed from
-// cur to next (class Transactional, about the order, on the channel
-// they wrote on last), or nil when there is nothing to tell or nowhere
-// to tell it. Its id names the version it tells of, so a change retried
-// queues it once.
-func orderNotice(cur, next care.Order, c care.Contact, now time.Time) (*care.Outbound, error) {
-	text := next.Notice(cur, c.Lang)
+// orderNotice is the message text that tells customer c of the change
+// from cur to next (class Transactional, about the order, on the
+// channel they wrote on last), or nil when there is nothing to tell or
+// nowhere to tell it. Its id names the version it tells of, so a change
+// retried queues it once.
+func orderNotice(cur, next care.Order, c care.Contact, text string, now time.Time) (*care.Outbound, error) {
 	a, ok := c.ReplyAddress()
 	if text == "" || !ok {
 		return nil, nil
