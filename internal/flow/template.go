@@ -34,6 +34,12 @@ var MitraValues = map[string]string{
 	"usual":      "a regular's usual order, in words: their last one, for a contact with three orders completed; empty for others",
 }
 
+// MitraBooked prefixes the mitra values that say what the orders of
+// every customer hold of an item whose stock or pre-order quota is
+// limited: "booked:<item id>" → quantity. The order calls read them; a
+// conversation test sets them to stand for other customers' orders.
+const MitraBooked = "booked:"
+
 // segment is a literal piece of text or one expression.
 type segment struct {
 	ns  namespace

@@ -26,9 +26,20 @@ const (
 	turnGap = time.Minute
 )
 
-// testStart is the clock of every test's first turn: 2026-01-01 10:00
-// WIB, a plain morning in the shop's time zone.
+// testStart is the clock of every test's first turn unless it says
+// another (at): 2026-01-01 10:00 WIB, a plain morning in the shop's
+// time zone.
 var testStart = time.Date(2026, 1, 1, 10, 0, 0, 0, time.FixedZone("WIB", 7*60*60))
+
+// testTimeLayout is how a test's at is written.
+const testTimeLayout = "2006-01-02 15:04"
+
+// bookedKey reports whether k is a mitra value of what other
+// customers' orders hold of an item (MitraBooked and its id).
+func bookedKey(k string) bool {
+	item, ok := strings.CutPrefix(k, MitraBooked)
+	return ok && item != ""
+}
 
 // TestResult is the outcome of one conversation test.
 type TestResult struct {
@@ -49,7 +60,9 @@ type convTest struct {
 	mitra   map[string]string
 	// vars are the conversation's variables at the start, as the
 	// runtime sets them for a flow it starts itself.
-	vars  map[string]string
+	vars map[string]string
+	// at is the first turn's time (testStart unless the test says).
+	at    time.Time
 	turns []turn
 }
 
@@ -111,7 +124,7 @@ func (s *Set) runTest(t convTest) []string {
 	sess := care.Session{Lang: t.lang, Vars: t.vars}
 	mitra := maps.Clone(testMitra)
 	maps.Copy(mitra, t.mitra)
-	env := Env{Now: testStart, Lang: s.langs[0], Contact: t.contact, Mitra: mitra}
+	env := Env{Now: t.at, Lang: s.langs[0], Contact: t.contact, Mitra: mitra}
 	for n, tu := range t.turns {
 		res := s.Step(sess, tu.in, env)
 		for _, a := range res.Actions {
@@ -215,8 +228,8 @@ func (l *loader) testFile(name string, data []byte) []convTest {
 // test reads one test.
 func (f file) test(n *yaml.Node) (convTest, bool) {
 	before := len(f.l.problems)
-	t := convTest{line: n.Line}
-	m := f.fields(n, "a test", []string{"name", "lang", "contact", "mitra", "vars", "turns"})
+	t := convTest{line: n.Line, at: testStart}
+	m := f.fields(n, "a test", []string{"name", "lang", "at", "contact", "mitra", "vars", "turns"})
 	if m == nil {
 		return t, false
 	}
@@ -233,6 +246,15 @@ func (f file) test(n *yaml.Node) (convTest, bool) {
 			t.lang = s
 		}
 	}
+	if v := m["at"]; v != nil {
+		if s, ok := f.str(v, "at"); ok {
+			at, err := time.ParseInLocation(testTimeLayout, s, testStart.Location())
+			if err != nil {
+				f.errf(v.Line, "at %q: want the shop's date and time, like 2026-12-21 10:00", s)
+			}
+			t.at = at
+		}
+	}
 	if v := m["contact"]; v != nil {
 		t.contact = map[string]string{}
 		for _, p := range f.pairs(v, "contact") {
@@ -242,7 +264,7 @@ func (f file) test(n *yaml.Node) (convTest, bool) {
 	if v := m["mitra"]; v != nil {
 		t.mitra = map[string]string{}
 		for _, p := range f.pairs(v, "mitra") {
-			if _, ok := MitraValues[p.key.Value]; !ok {
+			if _, ok := MitraValues[p.key.Value]; !ok && !bookedKey(p.key.Value) {
 				f.errf(p.key.Line, "mitra.%s: Mitra supplies %s", p.key.Value, mitraKeyList())
 			}
 			t.mitra[p.key.Value], _ = f.str(p.value, "mitra "+p.key.Value)

@@ -38,8 +38,8 @@ type orderDesk struct {
 }
 
 // bookedValue prefixes the mitra.* values that say what orders hold of
-// a pre-order item: "booked:<item id>" → quantity.
-const bookedValue = "booked:"
+// a limited item: "booked:<item id>" → quantity.
+const bookedValue = flow.MitraBooked
 
 // bookedValues adds to m what orders hold of each pre-order item.
 func bookedValues(m map[string]string, booked map[string]float64) {
