@@ -1,0 +1,77 @@
+package inbound
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mitra-care/mitra/internal/care"
+)
+
+// TestPelunasanReminder: a pre-order whose DP is paid is reminded of
+// its balance a day before it is ready, once, after the quiet hours,
+// whichever process sweeps; one paid in full, or whose DP is not paid,
+// is not.
+func TestPelunasanReminder(t *testing.T) {
+	wib := time.FixedZone("WIB", 7*60*60)
+	f := newFixture(t, func(c *Config) {
+		c.PelunasanBefore, c.TimeZone, c.QuietStart, c.QuietEnd = 24*time.Hour, wib, 21*time.Hour, 8*time.Hour
+	})
+	bob := care.Address{Channel: care.WhatsApp, ID: "6289876543210"}
+	f.say(t, alice, "pesan lapis legit 1 loyang ambil sendiri, transfer", "ya")
+	f.say(t, bob, "pesan lapis legit 1 loyang ambil sendiri, transfer", "ya")
+	a, b := f.orders(t, alice)[0], f.orders(t, bob)[0]
+	if a.PreOrder == nil || a.PreOrder.Deposit != 175_000 || a.Balance() != 175_000 {
+		t.Fatalf("alice's order %+v", a)
+	}
+	for _, ch := range []care.OrderChange{{Payment: care.PaymentDeposit}} {
+		if err := f.change(a.Number, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ch := range []care.OrderChange{{Payment: care.PaymentDeposit}, {Payment: care.PaymentPaid}} {
+		if err := f.change(b.Number, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.drain(t)
+	other := New(f.rt.cfg, f.rt.flows, f.store) // a second process on the same Redis
+	t.Cleanup(other.Close)
+	steps := []struct {
+		name string
+		at   time.Time
+		rt   *Runtime
+		want int
+	}{
+		{"two days before", time.Date(2026, 12, 22, 10, 0, 0, 0, wib), f.rt, 0},
+		{"due in the quiet hours", time.Date(2026, 12, 23, 6, 0, 0, 0, wib), f.rt, 0},
+		{"after the quiet hours", time.Date(2026, 12, 23, 8, 1, 0, 0, wib), f.rt, 1},
+		{"once", time.Date(2026, 12, 23, 8, 2, 0, 0, wib), f.rt, 0},
+		{"once in another process too", time.Date(2026, 12, 23, 9, 0, 0, 0, wib), other, 0},
+	}
+	for _, st := range steps {
+		f.now = st.at
+		n, err := st.rt.SweepBalances(context.Background())
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		out := f.drain(t)
+		if n != st.want || len(out) != st.want {
+			t.Fatalf("%s: reminded %d, queued %+v; want %d", st.name, n, out, st.want)
+		}
+		if n == 0 {
+			continue
+		}
+		m := out[0]
+		if m.Contact != a.Contact || m.Class != care.Transactional || m.Order != a.Number || m.Origin != care.OriginSystem ||
+			m.Text != "Kak, pesanan WBS-0001 (Kue lapis legit) siap 24 Des. Sisa pelunasan Rp175.000 ya, ke BCA 1234567890 a.n. Sari Wulandari. Terima kasih! 🙏" {
+			t.Errorf("%s: the reminder %+v", st.name, m.Outbound)
+		}
+	}
+	if o := f.orders(t, alice)[0]; !o.BalanceReminded() || o.Payment != care.PaymentDeposit {
+		t.Errorf("alice's order after the reminder %+v", o)
+	}
+	if o := f.orders(t, bob)[0]; o.BalanceReminded() {
+		t.Errorf("bob paid in full and was reminded: %+v", o.History)
+	}
+}
