@@ -26,10 +26,11 @@ func ordersCmd() *cobra.Command {
 			"(unpaid, awaiting, paid, cod) and its fulfilment (preparing, shipped, delivered, picked_up). The Indonesian words " +
 			"work too (baru, dikonfirmasi, selesai, dibatalkan, belum-dibayar, menunggu-konfirmasi, dibayar, disiapkan, dikirim, " +
 			"diterima, diambil). A change that makes no sense is refused with the reason; every change is recorded in the " +
-			"order's history with --by, and the customer is told in their chat.",
+			"order's history with --by, and the customer is told in their chat. An order to an address in no delivery area " +
+			"waits for its fee (set-fee) before it is confirmed, paid or shipped.",
 		Args: cobra.NoArgs,
 	}
-	c.AddCommand(ordersListCmd(), ordersShowCmd(), ordersSetStatusCmd(), ordersSetPaymentCmd(), ordersShipCmd())
+	c.AddCommand(ordersListCmd(), ordersShowCmd(), ordersSetStatusCmd(), ordersSetPaymentCmd(), ordersShipCmd(), ordersSetFeeCmd())
 	return c
 }
 
@@ -166,7 +167,11 @@ func printOrder(out io.Writer, o care.Order, customer string, loc *time.Location
 		fmt.Fprintf(w, "%s\t%s %s × %s = %s\n", label, qty, l.Name, care.Rupiah(l.Price), care.Rupiah(l.Amount()))
 	}
 	fmt.Fprintf(w, "subtotal\t%s\n", care.Rupiah(o.Subtotal))
-	fmt.Fprintf(w, "delivery fee\t%s\n", care.Rupiah(o.DeliveryFee))
+	if o.FeePending {
+		fmt.Fprintf(w, "delivery fee\tnot known yet: set it (mitra orders set-fee %s FEE)\n", o.Number)
+	} else {
+		fmt.Fprintf(w, "delivery fee\t%s\n", care.Rupiah(o.DeliveryFee))
+	}
 	fmt.Fprintf(w, "total\t%s, by %s\n", care.Rupiah(o.Total), o.Method)
 	d := o.Delivery
 	if d.Pickup {
@@ -195,6 +200,9 @@ func printOrder(out io.Writer, o care.Order, customer string, loc *time.Location
 		if e.What == care.FieldProof {
 			what = "proof of payment attached"
 		}
+		if e.What == care.FieldFee {
+			what = "delivery fee " + feeOf(e.From) + " → " + feeOf(e.To)
+		}
 		if e.Resi != "" {
 			what += ", resi " + e.Resi
 		}
@@ -204,6 +212,15 @@ func printOrder(out io.Writer, o care.Order, customer string, loc *time.Location
 		fmt.Fprintf(w, "%s\t%s  %s  %s\n", label, at(e.At), e.By, what)
 	}
 	_ = w.Flush()
+}
+
+// feeOf is a fee of the history in rupiah, "not known" for none.
+func feeOf(s string) string {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return "not known"
+	}
+	return care.Rupiah(n)
 }
 
 // cmpOrDash is s, or "-" when it is empty.

@@ -305,10 +305,13 @@ type Order struct {
 	Lines    []OrderLine `json:"lines"`
 	Subtotal int64       `json:"subtotal"`
 	// DeliveryFee is the ongkir; Total is Subtotal and DeliveryFee.
-	DeliveryFee int64         `json:"delivery_fee"`
-	Total       int64         `json:"total"`
-	Delivery    OrderDelivery `json:"delivery"`
-	Method      PaymentMethod `json:"method"`
+	DeliveryFee int64 `json:"delivery_fee"`
+	// FeePending: the fee is not known yet (an address in no delivery
+	// area); DeliveryFee is 0 until staff set it (SetFee).
+	FeePending bool          `json:"fee_pending,omitempty"`
+	Total      int64         `json:"total"`
+	Delivery   OrderDelivery `json:"delivery"`
+	Method     PaymentMethod `json:"method"`
 	// State, Payment and Fulfilment are where it stands; see the types.
 	State      OrderState      `json:"state"`
 	Payment    PaymentState    `json:"payment"`
@@ -368,6 +371,9 @@ func (o Order) Prepare() (Order, error) {
 	}
 	out, err := o.Tidy()
 	if err != nil {
+		return Order{}, err
+	}
+	if err := out.checkFeePending(); err != nil {
 		return Order{}, err
 	}
 	out.State, out.Payment, out.Fulfilment = OrderNew, PaymentUnpaid, ""
@@ -758,8 +764,13 @@ func (o Order) step(e OrderEvent) (Order, error) {
 	if cur, ok := from[e.What]; ok && e.From != cur {
 		return Order{}, Errorf(EConflict, "order %s: its %s is %s, not %s", o.Number, e.What, cur, e.From)
 	}
+	if err := o.checkFee(e); err != nil {
+		return Order{}, err
+	}
 	var err error
 	switch e.What {
+	case FieldFee:
+		o, err = o.stepFee(e)
 	case FieldOrder:
 		if err = o.CheckOrder(OrderState(e.To)); err == nil {
 			o.State = OrderState(e.To)
@@ -812,13 +823,15 @@ func (o Order) Follows(prev Order) error {
 	}
 	r := o
 	r.State, r.Payment, r.Fulfilment, r.Resi, r.History = prev.State, prev.Payment, prev.Fulfilment, prev.Resi, prev.History
+	r.DeliveryFee, r.FeePending, r.Total = prev.DeliveryFee, prev.FeePending, prev.Total
 	for _, e := range o.History[len(prev.History):] {
 		var err error
 		if r, err = r.step(e); err != nil {
 			return err
 		}
 	}
-	if r.State != o.State || r.Payment != o.Payment || r.Fulfilment != o.Fulfilment || r.Resi != o.Resi {
+	if r.State != o.State || r.Payment != o.Payment || r.Fulfilment != o.Fulfilment || r.Resi != o.Resi ||
+		r.DeliveryFee != o.DeliveryFee || r.FeePending != o.FeePending {
 		return Errorf(EInvalid, "order %s: a state changed without a recorded transition", prev.Number)
 	}
 	return nil
@@ -860,6 +873,8 @@ func noticeOf(o Order, e OrderEvent, en bool) string {
 		return s + "." + pick(" Alasannya: ", " Reason: ") + strings.TrimRight(e.Reason, ".") + "."
 	}
 	switch e.What {
+	case FieldFee:
+		return feeNotice(o, e, en)
 	case FieldOrder:
 		switch OrderState(e.To) {
 		case OrderConfirmed:

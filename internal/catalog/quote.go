@@ -133,7 +133,7 @@ func (c *Catalog) Rekap(q Quote, lang string) string {
 	case q.FeeKnown:
 		b.WriteString(pick(en, "Ongkir: %s\n", "Delivery: %s\n", formatRupiah(q.DeliveryFee, lang)))
 	case q.Deliver:
-		b.WriteString(pick(en, "Ongkir: kami cek dulu ya, Kak\n", "Delivery fee: we'll let you know\n"))
+		b.WriteString(pick(en, "Ongkir ke alamat ini dikonfirmasi admin dulu ya, Kak\n", "Delivery fee to this address: the shop confirms it first\n"))
 	}
 	if q.FeeKnown {
 		fmt.Fprintf(&b, "Total: %s\n", formatRupiah(q.Total, lang))

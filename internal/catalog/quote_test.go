@@ -109,7 +109,7 @@ Pre-order deposit: Rp175,000`},
 		{"nasi bungkus 3, kirim ke klaten", "id", `Rekap pesanan Kakak 🧾
 • Nasi bungkus dengan lauk 3 bungkus × Rp12.000 = Rp36.000
 Subtotal: Rp36.000
-Ongkir: kami cek dulu ya, Kak
+Ongkir ke alamat ini dikonfirmasi admin dulu ya, Kak
 Total: Rp36.000 (belum termasuk ongkir)
 Dikirim ke: klaten`},
 		{"three rice packs", "en", `Your order 🧾

@@ -59,6 +59,8 @@ func (s *step) placeOrder(a flow.Action) {
 		Delivery: care.OrderDelivery{Pickup: d.pickup, Recipient: cmp.Or(d.name, s.contact.Name), Phone: d.phone, Area: q.Area}}
 	if d.deliver {
 		o.Delivery.Address = d.address
+		// An address in no area, and no flat fee: staff set the fee.
+		o.FeePending = !q.FeeKnown
 	}
 	var ready time.Time
 	for _, l := range q.Lines {
@@ -135,6 +137,11 @@ func (r *Runtime) place(ctx context.Context, c *care.Commit, pl *placement) erro
 		}
 		r.cfg.Logger.Info("order placed", "contact", c.Contact.ID, "order", o.Number, "total", o.Total)
 	}
+	if o.FeePending {
+		if err := r.alertFee(ctx, o, c.Contact.Name); err != nil {
+			return err
+		}
+	}
 	vars := maps.Clone(c.Session.Vars)
 	for _, v := range orderVars {
 		delete(vars, v)
@@ -168,6 +175,9 @@ func (r *Runtime) placedText(o care.Order, pl *placement) string {
 	var b strings.Builder
 	b.WriteString(pick(lang, "Terima kasih, Kak! 🙏 Pesanan %s sudah kami catat.", "Thank you! 🙏 Your order %s is in.", o.Number))
 	switch {
+	case o.FeePending:
+		b.WriteString(pick(lang, "\nOngkir ke alamat ini dikonfirmasi admin dulu ya, Kak. Setelah itu kami kabari totalnya dan cara bayarnya di sini 🙏",
+			"\nThe shop confirms the delivery fee to this address first; then we will tell you the total and how to pay, here 🙏"))
 	case o.Method == care.MethodCOD && o.Delivery.Pickup:
 		b.WriteString(pick(lang, "\nBayarnya tunai %s saat diambil di toko ya, Kak.", "\nPlease pay %s in cash when you pick it up.", money(o.Total, lang)))
 	case o.Method == care.MethodCOD:
@@ -186,9 +196,6 @@ func (r *Runtime) placedText(o care.Order, pl *placement) string {
 			b.WriteString(pick(lang, "\nItu DP pre-order-nya; sisanya dibayar saat pesanan siap.", "\nThat is the pre-order deposit; the rest is paid when the order is ready."))
 		}
 		b.WriteString(pick(lang, "\nSetelah bayar, kirim foto bukti bayarnya di sini ya, Kak.", "\nOnce paid, send a photo of the receipt here."))
-	}
-	if !q.FeeKnown && !o.Delivery.Pickup {
-		b.WriteString(pick(lang, "\nOngkirnya kami kabari menyusul 🙏", "\nWe will tell you the delivery fee 🙏"))
 	}
 	return b.String()
 }

@@ -290,14 +290,22 @@ func TestUpdateOrderRules(t *testing.T) {
 	}); care.ErrorCode(err) != care.EInvalid || !strings.Contains(err.Error(), "without a recorded transition") {
 		t.Errorf("a state set by hand: %v", err)
 	}
-	// The shop sets the delivery fee; the number, customer and creation
-	// stay, and the total follows.
-	u, err := s.UpdateOrder(ctx, o.Number, func(o care.Order) (care.Order, error) {
-		o.DeliveryFee, o.Number, o.Contact, o.Created, o.Total = 15_000, "X-1", "", time.Time{}, 1
+	// A fee set by hand is refused: it is a change in the history.
+	if _, err := s.UpdateOrder(ctx, o.Number, func(o care.Order) (care.Order, error) {
+		o.DeliveryFee = 15_000
 		return o, nil
+	}); care.ErrorCode(err) != care.EInvalid || !strings.Contains(err.Error(), "without a recorded transition") {
+		t.Errorf("a fee set by hand: %v", err)
+	}
+	// The shop sets the delivery fee; the number, customer and creation
+	// stay, the total follows, and the customer is told.
+	u, err := s.UpdateOrder(ctx, o.Number, func(o care.Order) (care.Order, error) {
+		o, err := o.SetFee(15_000, "sari", s.now())
+		o.Number, o.Contact, o.Created, o.Total = "X-1", "", time.Time{}, 1
+		return o, err
 	})
 	if err != nil || u.Order.Total != 50_000 || u.Order.Number != o.Number || u.Order.Contact != id || !u.Order.Created.Equal(o.Created) ||
-		u.Order.Version != 2 || u.Notice != nil {
+		u.Order.Version != 2 || u.Notice == nil || !strings.Contains(u.Notice.Text, "jadi totalnya Rp50.000") {
 		t.Errorf("a new delivery fee: %+v, %v", u, err)
 	}
 	if u, err := s.UpdateOrder(ctx, o.Number, func(o care.Order) (care.Order, error) { return o, nil }); err != nil || u.Order.Version != 2 {
@@ -339,8 +347,8 @@ func TestUpdateOrderRules(t *testing.T) {
 	if err != nil || got.State != care.OrderConfirmed || got.Payment != care.PaymentPaid || got.Note != "tanpa sambal" || got.Version != 5 {
 		t.Errorf("after changes at once: %+v, %v", got, err)
 	}
-	if ds := mustNext(t, s, "w", 10); len(ds) != 2 {
-		t.Errorf("queued %q; want the confirmation and the payment", texts(ds))
+	if ds := mustNext(t, s, "w", 10); len(ds) != 3 {
+		t.Errorf("queued %q; want the fee, the confirmation and the payment", texts(ds))
 	}
 }
 
