@@ -159,6 +159,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Live: store, Resume: a.resume, HandbackFlows: handbackFlows(set)}
 	ccfg.Campaigns = a.campaigns
 	ccfg.Feedback = store
+	ccfg.Fees, ccfg.PayText, ccfg.OrdersLive = store, a.rt.PayText, store
 	if cfg.Simulator {
 		simulator = sim.New(store, nil)
 		ccfg.Simulator = simulatorAPI{rt: a.rt, inbox: store}

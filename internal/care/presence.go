@@ -21,8 +21,8 @@ type InboxLive interface {
 	// (a conversation handed over, taken, handed back, a new message).
 	InboxMark(ctx context.Context) (string, error)
 	// ConversationMarks returns, for each contact, a mark that changes
-	// whenever its timeline or its profile may have, and who views it
-	// now.
+	// whenever its timeline, its profile or one of its orders may have,
+	// and who views it now.
 	ConversationMarks(ctx context.Context, ids []ContactID) ([]ConversationMark, error)
 	// Reread returns the contact's timeline like Inbox.Timeline without
 	// recording a view: the live view reads a conversation staff opened

@@ -82,17 +82,23 @@ func (s *Store) InboxMark(ctx context.Context) (string, error) {
 }
 
 // conversationMarkScript hashes what any change of a conversation
-// touches: the profile's version (the start of its value), and the
-// length and last entry of the transcript, the events and the notes
-// (lists capped at a length, so the length alone stops moving). Then it
-// lists who views the conversation until after now.
+// touches: the profile's version (the start of its value), the length
+// and last entry of the transcript, the events and the notes (lists
+// capped at a length, so the length alone stops moving), and the
+// customer's orders: how many, and the sum of their versions, which
+// every write of one moves. Then it lists who views the conversation
+// until after now.
 //
-//	KEYS: profile, transcript, events, notes, viewing; ARGV: now (ms)
+//	KEYS: profile, transcript, events, notes, viewing, orders; ARGV: now (ms)
 var conversationMarkScript = redis.NewScript(`
 local function tail(k)
   return redis.call('LLEN', k) .. ':' .. (redis.call('LINDEX', k, -1) or '')
 end
-local mark = redis.sha1hex(redis.call('GETRANGE', KEYS[1], 0, 20) .. '|' .. tail(KEYS[2]) .. '|' .. tail(KEYS[3]) .. '|' .. tail(KEYS[4]))
+local versions = 0
+local orders = redis.call('HVALS', KEYS[6])
+for _, v in ipairs(orders) do versions = versions + (tonumber(string.match(v, '^%d+')) or 0) end
+local mark = redis.sha1hex(redis.call('GETRANGE', KEYS[1], 0, 20) .. '|' .. tail(KEYS[2]) .. '|' .. tail(KEYS[3]) .. '|' .. tail(KEYS[4]) ..
+  '|' .. #orders .. ':' .. versions)
 local out = redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. ARGV[1], '+inf')
 table.insert(out, 1, mark)
 return out
@@ -109,7 +115,7 @@ func (s *Store) ConversationMarks(ctx context.Context, ids []care.ContactID) ([]
 	now := strconv.FormatInt(s.now().UnixMilli(), 10)
 	cmds := s.evalPipelined(ctx, conversationMarkScript, len(ids), func(i int) ([]string, []any) {
 		id := ids[i]
-		return []string{s.key(id, keyProfile), s.key(id, keyTranscript), s.key(id, keyEvents), s.key(id, keyNotes), s.key(id, keyViewing)}, []any{now}
+		return []string{s.key(id, keyProfile), s.key(id, keyTranscript), s.key(id, keyEvents), s.key(id, keyNotes), s.key(id, keyViewing), s.key(id, keyOrders)}, []any{now}
 	})
 	out := make([]care.ConversationMark, len(ids))
 	for i, c := range cmds {

@@ -44,6 +44,12 @@ const (
 // and the live updates.
 func (s *Server) routeInbox() {
 	s.hub = newHub(s.cfg.Live, s.readQueue, s.cfg.Logger)
+	if s.ordersOn() {
+		s.hub.orders = s.cfg.Orders.ContactOrders
+		if s.cfg.OrdersLive != nil {
+			s.hub.ordersMark = s.cfg.OrdersLive.OrdersMark
+		}
+	}
 	staff := func(h http.HandlerFunc) http.HandlerFunc { return s.staffOnly(care.RoleStaff, h) }
 	s.mux.HandleFunc("GET /console/c/{contact}", staff(s.conversationPage))
 	s.mux.HandleFunc("POST /console/c/{contact}/takeover", boundForm(staff(s.takeover)))

@@ -17,8 +17,10 @@ import (
 
 // The console's live updates are Server-Sent Events at /console/events:
 // "queue" when a list of the inbox changed, "conversation" when the
-// open one did, each the whole state as HTML fragments the page swaps
-// in, so a missed event is never a wrong page; "status" when the
+// open one did (its customer's orders beside it included), and for the
+// orders page (?orders=<state>) "orders" when any order did, each the
+// whole state as HTML fragments the page swaps in, so a missed event is
+// never a wrong page; "status" when the
 // server cannot read the store for a while, and when it can again. One hub per process
 // finds changes: once a second, while anyone listens, it reads the
 // marks the store keeps (care.InboxLive, two small scripts in Redis)
@@ -55,7 +57,12 @@ type hub struct {
 	live care.InboxLive
 	// read reads the inbox's lists.
 	read func(ctx context.Context) (inboxLists, error)
-	log  *slog.Logger
+	// orders reads a customer's orders, for the panel beside their
+	// conversation; ordersMark the mark of every order, for the orders
+	// page. Each is nil when the console does not show them.
+	orders     func(ctx context.Context, id care.ContactID) ([]care.Order, error)
+	ordersMark func(ctx context.Context) (string, error)
+	log        *slog.Logger
 	// every, beat and life are liveEvery, heartbeat and streamLife;
 	// tests shorten them.
 	every, beat, life time.Duration
@@ -80,11 +87,17 @@ type subscriber struct {
 	staff   string
 	key     string // the account's key (StaffKey)
 	contact care.ContactID
+	// listing: the stream is the orders page's, of the orders in tab
+	// (a state, "" for all); it sends no queue.
+	listing bool
+	tab     string
 	wake    chan struct{}
 
 	mu    sync.Mutex
 	queue *inboxLists
 	conv  *convState
+	// ordersDue: the orders changed since the page last heard.
+	ordersDue bool
 	// status is whether the hub reads the store, when it changed.
 	status *liveStatus
 }
@@ -101,6 +114,10 @@ type convState struct {
 	tl      care.Timeline
 	viewers []string
 	err     error
+	// orders are the customer's, when the console shows them;
+	// ordersErr why they could not be read.
+	orders    []care.Order
+	ordersErr error
 }
 
 func newHub(live care.InboxLive, read func(context.Context) (inboxLists, error), log *slog.Logger) *hub {
@@ -121,14 +138,15 @@ func (s *Server) EndStreams() {
 
 // subscribe opens a stream for staff, watching contact ("" for the
 // queue alone), or reports false when the account has maxStreams open.
-func (h *hub) subscribe(staff string, contact care.ContactID) (*subscriber, bool) {
+// A stream of the orders page (listing) watches the orders instead.
+func (h *hub) subscribe(staff string, contact care.ContactID, listing bool, tab string) (*subscriber, bool) {
 	key := strings.ToLower(staff)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.streams[key] >= maxStreams {
 		return nil, false
 	}
-	sub := &subscriber{staff: staff, key: key, contact: contact, wake: make(chan struct{}, 1)}
+	sub := &subscriber{staff: staff, key: key, contact: contact, listing: listing, tab: tab, ordersDue: listing, wake: make(chan struct{}, 1)}
 	if h.failing {
 		sub.status = &liveStatus{}
 	}
@@ -159,22 +177,23 @@ func (h *hub) unsubscribe(sub *subscriber) (stillViewing bool) {
 	return false
 }
 
-// watched returns the conversations the open streams show, or false
-// when none is open, and then the hub stops.
-func (h *hub) watched() ([]care.ContactID, bool) {
+// watched returns the conversations the open streams show and whether
+// one lists the orders, or false when none is open, and then the hub
+// stops.
+func (h *hub) watched() (ids []care.ContactID, listing, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.subs) == 0 {
 		h.running = false
-		return nil, false
+		return nil, false, false
 	}
-	var ids []care.ContactID
 	for sub := range h.subs {
+		listing = listing || sub.listing
 		if sub.contact != "" && !slices.Contains(ids, sub.contact) {
 			ids = append(ids, sub.contact)
 		}
 	}
-	return ids, true
+	return ids, listing, true
 }
 
 // run polls the marks while streams are open. The first poll sends the
@@ -182,18 +201,21 @@ func (h *hub) watched() ([]care.ContactID, bool) {
 // While polls fail the streams are told so, and the first poll that
 // works again sends the whole state.
 func (h *hub) run() {
-	var inbox string
+	var inbox, orders string
 	marks := map[care.ContactID]string{}
 	t := time.NewTicker(h.every)
 	defer t.Stop()
 	for {
-		ids, ok := h.watched()
+		ids, listing, ok := h.watched()
 		if !ok {
 			return
 		}
 		err := h.poll(&inbox, marks, ids)
+		if err == nil && listing {
+			err = h.pollOrders(&orders)
+		}
 		if err != nil {
-			inbox = ""
+			inbox, orders = "", ""
 			clear(marks)
 		}
 		h.mu.Lock()
@@ -251,6 +273,9 @@ func (h *hub) poll(inbox *string, marks map[care.ContactID]string, ids []care.Co
 		}
 		marks[id] = m
 		st := &convState{tl: tl, viewers: ms[i].Viewers, err: err}
+		if err == nil && h.orders != nil {
+			st.orders, st.ordersErr = h.orders(ctx, id)
+		}
 		h.fan(func(sub *subscriber) bool {
 			if sub.contact != id {
 				return false
@@ -259,6 +284,29 @@ func (h *hub) poll(inbox *string, marks map[care.ContactID]string, ids []care.Co
 			return true
 		})
 	}
+	return nil
+}
+
+// pollOrders reads the orders' mark once and tells the orders pages
+// when it moved.
+func (h *hub) pollOrders(mark *string) error {
+	if h.ordersMark == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	m, err := h.ordersMark(ctx)
+	if err != nil || m == *mark {
+		return err
+	}
+	*mark = m
+	h.fan(func(sub *subscriber) bool {
+		if !sub.listing {
+			return false
+		}
+		sub.ordersDue = true
+		return true
+	})
 	return nil
 }
 
@@ -279,13 +327,17 @@ func (h *hub) fan(set func(*subscriber) bool) {
 	}
 }
 
-// take returns the states sub has not sent yet.
-func (sub *subscriber) take() (*liveStatus, *inboxLists, *convState) {
+// take returns the states sub has not sent yet, and whether the
+// orders changed since.
+func (sub *subscriber) take() (*liveStatus, *inboxLists, *convState, bool) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	st, q, c := sub.status, sub.queue, sub.conv
-	sub.status, sub.queue, sub.conv = nil, nil, nil
-	return st, q, c
+	st, q, c, o := sub.status, sub.queue, sub.conv, sub.ordersDue
+	sub.status, sub.queue, sub.conv, sub.ordersDue = nil, nil, nil, false
+	if sub.listing {
+		q = nil // the orders page shows no queue
+	}
+	return st, q, c, o
 }
 
 // queuePayload is the queue as the page's script swaps it in.
@@ -371,7 +423,22 @@ func (s *Server) convPayloadOf(id care.ContactID, st *convState, me, token strin
 		}
 		out.HTML[name] = html
 	}
+	if s.ordersOn() {
+		html, err := fragment("order-panel", s.panelOf(id, token, st.orders, st.ordersErr, "", ""))
+		if err != nil {
+			return convPayload{}, err
+		}
+		out.HTML["orders-panel"] = html
+	}
 	return out, nil
+}
+
+// readOrders adds the customer's orders to st, when the console shows
+// them; a failure to read them is shown in their panel.
+func (s *Server) readOrders(ctx context.Context, id care.ContactID, st *convState) {
+	if st.err == nil && s.ordersOn() {
+		st.orders, st.ordersErr = s.cfg.Orders.ContactOrders(ctx, id)
+	}
 }
 
 // conversationPayload reads and renders a conversation for me, whose
@@ -389,6 +456,7 @@ func (s *Server) conversationPayload(ctx context.Context, id care.ContactID, me,
 		}
 		st.viewers = ms[0].Viewers
 	}
+	s.readOrders(ctx, id, st)
 	return s.convPayloadOf(id, st, me, token)
 }
 
@@ -464,16 +532,29 @@ func (st stream) event(name string, v any) error {
 }
 
 // events is GET /console/events?c=: the stream of changes to the queue
-// and to conversation c. While it is open the account is marked as
-// viewing c.
+// and to conversation c (its customer's orders with it). While it is
+// open the account is marked as viewing c. With ?orders=<state> (or
+// all) instead it is the orders page's: the orders in that state, again
+// at every change of any order.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	contact, ok := watchedContact(w, r)
 	if !ok {
 		return
 	}
+	tab, listing, ok := ordersTab(w, r)
+	if !ok {
+		return
+	}
+	if listing && !s.ordersLiveOn() {
+		writeJSONError(w, http.StatusNotFound, "this server keeps no live list of orders")
+		return
+	}
+	if listing {
+		contact = ""
+	}
 	acct, _ := staffFrom(r.Context())
 	token := cookieToken(r)
-	sub, ok := s.hub.subscribe(acct.Name, contact)
+	sub, ok := s.hub.subscribe(acct.Name, contact, listing, tab)
 	if !ok {
 		w.Header().Set("Retry-After", "30")
 		writeJSONError(w, http.StatusTooManyRequests, fmt.Sprintf("this account has %d live streams open here already: close a tab; this page polls instead", maxStreams))
@@ -513,7 +594,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	view()
 	// The state now, after subscribing: a change after it is the hub's.
-	if lists, err := s.readQueue(ctx); err == nil {
+	if lists, err := s.readQueue(ctx); err == nil && !listing {
 		sub.mu.Lock()
 		if sub.queue == nil {
 			sub.queue = &lists
@@ -526,6 +607,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		if ms, merr := s.cfg.Live.ConversationMarks(ctx, []care.ContactID{contact}); merr == nil {
 			cs.viewers = ms[0].Viewers
 		}
+		s.readOrders(ctx, contact, cs)
 		sub.mu.Lock()
 		if sub.conv == nil && (err == nil || care.ErrorCode(err) == care.ENotFound) {
 			sub.conv = cs
@@ -539,7 +621,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	end := time.NewTimer(s.hub.life)
 	defer end.Stop()
 	send := func() error {
-		status, q, c := sub.take()
+		status, q, c, orders := sub.take()
 		if status != nil {
 			if err := st.event("status", status); err != nil {
 				return err
@@ -560,6 +642,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			if err := st.event("conversation", p); err != nil {
+				return err
+			}
+		}
+		if orders {
+			p, err := s.ordersPayloadOf(ctx, tab)
+			if err != nil {
+				return err
+			}
+			if err := st.event("orders", p); err != nil {
 				return err
 			}
 		}

@@ -30,6 +30,10 @@ func (s *Server) routeOrders() {
 	s.mux.HandleFunc("/api/v1/orders/{number}", methodsOnly(http.MethodGet))
 	s.mux.HandleFunc("POST /api/v1/orders/{number}/status", s.api(care.RoleStaff, s.apiOrderStatus))
 	s.mux.HandleFunc("/api/v1/orders/{number}/status", methodsOnly(http.MethodPost))
+	if s.cfg.Fees != nil {
+		s.mux.HandleFunc("POST /api/v1/orders/{number}/fee", s.api(care.RoleStaff, s.apiOrderFee))
+		s.mux.HandleFunc("/api/v1/orders/{number}/fee", methodsOnly(http.MethodPost))
+	}
 	s.routeOrderPages()
 }
 
@@ -128,18 +132,35 @@ func (s *Server) apiOrderStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, number := r.Context(), r.PathValue("number")
 	acct, _ := staffFrom(ctx)
-	if acct.Role != care.RoleOwner {
-		o, err := s.cfg.Orders.Order(ctx, number)
-		if err != nil {
-			s.apiError(w, r, 0, err)
-			return
-		}
-		if err := s.heldFromCaller(r, o.Contact, acct.Name); err != nil {
-			s.apiError(w, r, 0, err)
-			return
-		}
+	if !s.mayChangeOrder(w, r, acct, number) {
+		return
 	}
 	u, err := s.cfg.Orders.UpdateOrder(ctx, number, func(o care.Order) (care.Order, error) { return o.Apply(ch, acct.Name, s.cfg.Now()) })
+	s.writeOrderUpdate(w, r, u, err)
+}
+
+// mayChangeOrder reports whether acct may change the order number (a
+// staff account not the orders of a customer another one holds),
+// answering the refusal when not.
+func (s *Server) mayChangeOrder(w http.ResponseWriter, r *http.Request, acct care.StaffAccount, number string) bool {
+	if acct.Role == care.RoleOwner {
+		return true
+	}
+	o, err := s.cfg.Orders.Order(r.Context(), number)
+	if err == nil {
+		err = s.heldFromCaller(r, o.Contact, acct.Name)
+	}
+	if err != nil {
+		s.apiError(w, r, 0, err)
+		return false
+	}
+	return true
+}
+
+// writeOrderUpdate answers a change of an order: the order and the
+// notice queued for the customer (null when nothing they need to hear
+// changed), or the error.
+func (s *Server) writeOrderUpdate(w http.ResponseWriter, r *http.Request, u care.OrderUpdate, err error) {
 	if err != nil {
 		s.apiError(w, r, 0, err)
 		return
@@ -149,6 +170,34 @@ func (s *Server) apiOrderStatus(w http.ResponseWriter, r *http.Request) {
 		notice = &noticeJSON{ID: m.ID, Text: m.Text}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"order": u.Order, "notice": notice})
+}
+
+// apiOrderFee is POST /api/v1/orders/{number}/fee with {"fee": 12000}:
+// the delivery fee in whole rupiah, set by the caller — of an order
+// filed with its fee not known (an address in no delivery area), or a
+// correction — and the customer told the fee, the new total and how to
+// pay. Refused: 400 no fee or one below 0 or too large, 404 no such
+// order, 409 an order whose total does not change any more (a pickup,
+// paid, shipped, completed or cancelled; a COD order its customer was
+// asked to confirm) or of a customer another staff member holds.
+func (s *Server) apiOrderFee(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Fee *int64 `json:"fee"`
+	}
+	if !readJSON(w, r, &body, false) {
+		return
+	}
+	if body.Fee == nil {
+		writeJSONError(w, http.StatusBadRequest, `no fee: send {"fee": 12000}, whole rupiah`)
+		return
+	}
+	ctx, number := r.Context(), r.PathValue("number")
+	acct, _ := staffFrom(ctx)
+	if !s.mayChangeOrder(w, r, acct, number) {
+		return
+	}
+	u, err := s.cfg.Fees.SetOrderFee(ctx, number, *body.Fee, acct.Name, s.cfg.PayText)
+	s.writeOrderUpdate(w, r, u, err)
 }
 
 // heldFromCaller is EConflict when another staff member holds the

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -42,6 +44,8 @@ type orderPanel struct {
 	Contact care.ContactID
 	Token   string
 	Orders  []orderCard
+	// Fees: staff set delivery fees here.
+	Fees bool
 	// Error is why reading them failed; the conversation shows all the
 	// same.
 	Error string
@@ -62,6 +66,8 @@ type orderCard struct {
 	// forms of their own.
 	Steps              []orderStep
 	CanShip, CanCancel bool
+	// CanSetFee: the delivery fee may be set (or corrected) now.
+	CanSetFee bool
 	// Refusal is why the last action on it was refused.
 	Refusal string
 }
@@ -91,8 +97,14 @@ func (s *Server) orderPanelOf(ctx context.Context, id care.ContactID, token, ref
 	if !s.ordersOn() {
 		return nil
 	}
-	p := &orderPanel{Contact: id, Token: token}
 	orders, err := s.cfg.Orders.ContactOrders(ctx, id)
+	return s.panelOf(id, token, orders, err, refusedNumber, why)
+}
+
+// panelOf is the panel of contact id's orders as read (err when they
+// could not be); see orderPanelOf.
+func (s *Server) panelOf(id care.ContactID, token string, orders []care.Order, err error, refusedNumber, why string) *orderPanel {
+	p := &orderPanel{Contact: id, Token: token, Fees: s.cfg.Fees != nil}
 	if err != nil {
 		s.cfg.Logger.Warn("reading a contact's orders for the conversation failed", "contact", id, "err", err)
 		p.Error = "Pesanan tidak bisa dibaca sekarang; muat ulang sebentar lagi. (The orders cannot be read now.)"
@@ -122,6 +134,13 @@ func (s *Server) cardOf(o care.Order) orderCard {
 	if o.DeliveryFee > 0 {
 		c.FeeText = care.Rupiah(o.DeliveryFee)
 	}
+	if o.FeePending {
+		c.TotalText += " + ongkir"
+	}
+	if !o.Delivery.Pickup {
+		_, err := o.SetFee(o.DeliveryFee+1, "check", o.Updated)
+		c.CanSetFee = err == nil
+	}
 	ok := func(ch care.OrderChange) bool {
 		_, err := o.Apply(ch, "check", o.Updated)
 		return err == nil
@@ -136,14 +155,15 @@ func (s *Server) cardOf(o care.Order) orderCard {
 			c.Steps = append(c.Steps, orderStep{o.Number, do, label, en, class})
 		}
 	}
-	step(o.State == care.OrderNew, "confirm", "Konfirmasi", "confirm", "primary")
-	step(o.Payment == care.PaymentUnpaid || o.Payment == care.PaymentAwaiting || o.Payment == care.PaymentCOD && received,
+	// An order whose fee is not known waits for it (the fee's form).
+	step(o.State == care.OrderNew && !o.FeePending, "confirm", "Konfirmasi", "confirm", "primary")
+	step(!o.FeePending && (o.Payment == care.PaymentUnpaid || o.Payment == care.PaymentAwaiting || o.Payment == care.PaymentCOD && received),
 		"paid", "Tandai dibayar", "mark paid", "primary")
 	step(o.State == care.OrderConfirmed && o.Fulfilment == "", "preparing", "Disiapkan", "preparing", "secondary")
 	step(o.Fulfilment == care.FulfilmentShipped && ok(care.OrderChange{Fulfilment: care.FulfilmentDelivered}), "delivered", "Sudah sampai", "delivered", "secondary")
 	step(o.State == care.OrderConfirmed && o.Delivery.Pickup && !received, "picked_up", "Sudah diambil", "picked up", "secondary")
 	step(ok(care.OrderChange{Order: care.OrderCompleted}), "complete", "Selesai", "complete", "primary")
-	c.CanShip = o.State == care.OrderConfirmed && !o.Delivery.Pickup && (o.Fulfilment == "" || o.Fulfilment == care.FulfilmentPreparing)
+	c.CanShip = o.State == care.OrderConfirmed && !o.Delivery.Pickup && !o.FeePending && (o.Fulfilment == "" || o.Fulfilment == care.FulfilmentPreparing)
 	c.CanCancel = !received
 	return c
 }
@@ -192,7 +212,13 @@ func (s *Server) changeOrder(ctx context.Context, r *http.Request, id care.Conta
 	refuse := func(code, msg string) (string, error) { return msg, care.Errorf(code, "%s", msg) }
 	do := r.PostForm.Get("do")
 	ch, ok := orderActions[do]
-	if !ok {
+	var fee int64
+	switch {
+	case do == "fee" && s.cfg.Fees != nil:
+		if fee, ok = rupiahForm(r.PostForm.Get("fee")); !ok {
+			return refuse(care.EInvalid, "Tulis ongkirnya dalam rupiah, misalnya 12000. (Write the fee in rupiah.)")
+		}
+	case !ok:
 		return refuse(care.EInvalid, fmt.Sprintf("langkah %q tidak dikenal. (Unknown step.)", clip(do, maxEcho)))
 	}
 	switch do {
@@ -213,11 +239,27 @@ func (s *Server) changeOrder(ctx context.Context, r *http.Request, id care.Conta
 			return "Tidak bisa: " + publicMessage(err), err
 		}
 	}
-	_, err = s.cfg.Orders.UpdateOrder(ctx, number, func(o care.Order) (care.Order, error) { return o.Apply(ch, acct.Name, s.cfg.Now()) })
+	if do == "fee" {
+		_, err = s.cfg.Fees.SetOrderFee(ctx, number, fee, acct.Name, s.cfg.PayText)
+	} else {
+		_, err = s.cfg.Orders.UpdateOrder(ctx, number, func(o care.Order) (care.Order, error) { return o.Apply(ch, acct.Name, s.cfg.Now()) })
+	}
 	if err != nil {
 		return "Tidak bisa: " + publicMessage(err), err
 	}
 	return "", nil
+}
+
+// rupiahForm reads an amount of rupiah typed in a form: 12000, 12.000,
+// "Rp 12.000"; false for anything else, or more than 13 digits.
+func rupiahForm(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.ToLower(s)), "rp"))
+	s = strings.ReplaceAll(s, ".", "")
+	if s == "" || len(s) > 13 || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }
 
 // orderTab is a tab of the orders page: a state of any of the three
@@ -242,11 +284,14 @@ var orderTabs = []orderTab{
 // ordersView is the orders page.
 type ordersView struct {
 	ownerPage
-	Tabs  []orderTab
+	Tabs []orderTab
+	// State is the tab's, "" for every order.
+	State string
 	Rows  []orderRow
 	Shown int
-	// Inbox: the rows link to the conversations.
-	Inbox bool
+	// Inbox: the rows link to the conversations. Live: the page keeps
+	// itself up to date (/console/events?orders=).
+	Inbox, Live bool
 }
 
 // orderRow is an order in the list.
@@ -273,7 +318,8 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request) {
 		}
 		state = st
 	}
-	v := ordersView{ownerPage: s.ownerPage(w, r, "/console/orders", "Pesanan", "orders"), Shown: ordersShown, Inbox: s.inboxOn()}
+	v := ordersView{ownerPage: s.ownerPage(w, r, "/console/orders", "Pesanan", "orders"), State: state, Shown: ordersShown, Inbox: s.inboxOn(),
+		Live: s.ordersLiveOn()}
 	if v.Account.Role != care.RoleOwner {
 		v.Nav = []navLink{{"/console", "Kotak masuk", "inbox", false}, {"/console/orders", "Pesanan", "orders", true}}
 	}
@@ -281,21 +327,32 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request) {
 	for i := range v.Tabs {
 		v.Tabs[i].Current = v.Tabs[i].State == state
 	}
-	orders, err := s.cfg.Orders.ListOrders(r.Context(), care.OrderQuery{Status: state, Limit: ordersShown})
+	rows, err := s.orderRows(r.Context(), state)
 	if err != nil {
 		s.ownerFailed(w, r, err)
 		return
 	}
+	v.Rows = rows
+	s.renderStaffPage(w, ordersTemplate, v, http.StatusOK)
+}
+
+// orderRows are the orders in state ("" for all) as the orders page
+// lists them, the last changed first, each with its customer's name.
+func (s *Server) orderRows(ctx context.Context, state string) ([]orderRow, error) {
+	orders, err := s.cfg.Orders.ListOrders(ctx, care.OrderQuery{Status: state, Limit: ordersShown})
+	if err != nil {
+		return nil, err
+	}
+	var rows []orderRow
 	names := map[care.ContactID]string{}
 	for _, o := range orders {
 		row := orderRow{orderCard: s.cardOf(o), Updated: s.clock(o.Updated), Customer: "pelanggan yang sudah dihapus"}
 		if o.Contact != "" {
 			name, ok := names[o.Contact]
 			if !ok {
-				c, found, err := s.cfg.Contacts.Contact(r.Context(), o.Contact)
+				c, found, err := s.cfg.Contacts.Contact(ctx, o.Contact)
 				if err != nil {
-					s.ownerFailed(w, r, err)
-					return
+					return nil, err
 				}
 				name = titleOf(c.Name, o.Contact)
 				if !found {
@@ -305,9 +362,53 @@ func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request) {
 			}
 			row.Customer = name
 		}
-		v.Rows = append(v.Rows, row)
+		rows = append(rows, row)
 	}
-	s.renderStaffPage(w, ordersTemplate, v, http.StatusOK)
+	return rows, nil
+}
+
+// ordersLiveOn reports whether the orders page updates itself: the
+// console's live stream runs, and the store marks the orders' changes.
+func (s *Server) ordersLiveOn() bool { return s.hub != nil && s.cfg.OrdersLive != nil }
+
+// ordersPayload is the "orders" event: the list of the orders page's
+// tab, as the page's script swaps it in.
+type ordersPayload struct {
+	HTML map[string]template.HTML `json:"html"`
+}
+
+// ordersPayloadOf renders the orders page's list of the orders in
+// state ("" for all).
+func (s *Server) ordersPayloadOf(ctx context.Context, state string) (ordersPayload, error) {
+	rows, err := s.orderRows(ctx, state)
+	if err != nil {
+		return ordersPayload{}, err
+	}
+	var buf bytes.Buffer
+	if err := ordersTemplate.ExecuteTemplate(&buf, "order-rows", ordersView{State: state, Rows: rows, Shown: ordersShown, Inbox: s.inboxOn()}); err != nil {
+		return ordersPayload{}, fmt.Errorf("render the orders: %w", err)
+	}
+	// html/template escaped every value in it.
+	return ordersPayload{HTML: map[string]template.HTML{"orders-list": template.HTML(buf.String())}}, nil
+}
+
+// ordersTab reads the tab a live request of the orders page lists, from
+// its query's orders (a state of any kind, or "all"): listing is false
+// when it has none, and a state that does not exist is answered 400.
+func ordersTab(w http.ResponseWriter, r *http.Request) (tab string, listing, ok bool) {
+	v := r.URL.Query().Get("orders")
+	switch v {
+	case "":
+		return "", false, true
+	case "all":
+		return "", true, true
+	}
+	st, err := care.ParseOrderStatus(v)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "orders: "+publicMessage(err))
+		return "", false, false
+	}
+	return st, true, true
 }
 
 // proofURL is a proof of payment that is a web address, "" for a media

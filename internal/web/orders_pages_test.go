@@ -19,9 +19,14 @@ func newOrdersConsole(t *testing.T) *consoleServer {
 	t.Helper()
 	s := newConsoleServer(t)
 	s.Server = New(Config{Staff: s.store.Staff(redisstore.WithBcryptCost(bcrypt.MinCost)), Inbox: s.store, Live: s.store, Canned: s.store,
-		Contacts: s.store, Orders: s.store, ShopName: "Toko Sari", TimeZone: time.FixedZone("WIB", 7*3600), Now: s.clock.Now,
-		Logger: slog.New(slog.DiscardHandler)})
+		Contacts: s.store, Orders: s.store, Fees: s.store, PayText: testPayText, OrdersLive: s.store, ShopName: "Toko Sari",
+		TimeZone: time.FixedZone("WIB", 7*3600), Now: s.clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	return s
+}
+
+// testPayText says how to pay as a shop's catalog would.
+func testPayText(o care.Order, lang string) string {
+	return "Silakan bayar " + care.Rupiah(o.Total) + " ke BCA 123."
 }
 
 // files an order of Rp45.000 for id: delivered to an address, or

@@ -71,6 +71,14 @@ type Config struct {
 	Campaigns care.Campaigns
 	// Orders, with Staff and Contacts, serves the orders' JSON API.
 	Orders care.OrderBook
+	// Fees, with Orders, lets staff set the delivery fee of an order
+	// (the API's …/fee, the order panel); PayText then tells the
+	// customer how to pay the new total (nil: the total alone).
+	Fees    care.OrderFees
+	PayText care.PayText
+	// OrdersLive, with Orders and the inbox's Live, keeps the orders
+	// page up to date.
+	OrdersLive care.OrdersLive
 	// Feedback, with Staff and Orders, serves the owner's page of scores, comments and suggestions.
 	Feedback care.Suggestions
 	// TrustProxy says a reverse proxy stands in front of Mitra and only

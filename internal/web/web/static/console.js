@@ -220,7 +220,10 @@
     const picked = flow ? flow.value : null;
     for (const [id, html] of Object.entries(c.html || {})) {
       const n = document.getElementById(id);
-      if (n) n.innerHTML = html; // escaped by html/template
+      if (!n) continue;
+      const kept = keepTyped(n);
+      n.innerHTML = html; // escaped by html/template
+      kept();
     }
     const again = document.getElementById('flow');
     if (again && picked !== null && Array.from(again.options).some((o) => o.value === picked)) again.value = picked;
@@ -228,6 +231,49 @@
     watchWindow(c.window_ends);
     if (atEnd) scrollToEnd();
     refreshTimes();
+  }
+
+  // keepTyped remembers what staff are in the middle of in a part of
+  // the page about to be swapped — text typed in a field (a resi, a
+  // fee, a reason), an open <details>, the field with the focus — and
+  // the refusal shown beside an order, and returns what puts them back
+  // where the new part still has them. A refusal stays only while its
+  // order is the version it was refused in.
+  function keepTyped(node) {
+    const typed = [];
+    for (const f of node.querySelectorAll('input[id]:not([type=hidden]), textarea[id]')) {
+      if (f.value !== f.defaultValue) typed.push([f.id, f.value]);
+    }
+    const open = Array.from(node.querySelectorAll('details[open]'), (d) => {
+      const card = d.closest('[data-number]');
+      return card ? card.dataset.number : '';
+    });
+    const focused = node.contains(document.activeElement) ? document.activeElement.id : '';
+    const refusals = Array.from(node.querySelectorAll('.order-refusal'), (p) => {
+      const card = p.closest('[data-number]');
+      return card ? [card.dataset.number, card.dataset.version, p.textContent] : null;
+    }).filter(Boolean);
+    return () => {
+      for (const [id, value] of typed) {
+        const f = document.getElementById(id);
+        if (f && node.contains(f)) f.value = value;
+      }
+      for (const card of node.querySelectorAll('[data-number]')) {
+        const d = card.querySelector('details');
+        if (d && open.includes(card.dataset.number)) d.open = true;
+        for (const [number, version, text] of refusals) {
+          if (card.dataset.number !== number || card.dataset.version !== version || card.querySelector('.order-refusal')) continue;
+          const p = document.createElement('p');
+          p.className = 'form-error order-refusal';
+          p.setAttribute('role', 'alert');
+          p.textContent = text;
+          const actions = card.querySelector('.order-actions');
+          card.insertBefore(p, actions);
+        }
+      }
+      const f = focused && document.getElementById(focused);
+      if (f && node.contains(f)) f.focus();
+    };
   }
 
   // watchWindow reads the conversation again when its reply window
