@@ -15,7 +15,7 @@ import (
 func newOrdersServer(t *testing.T) inboxServer {
 	t.Helper()
 	s := newInboxServer(t)
-	s.Server = New(Config{Staff: s.staff, Inbox: s.store, Contacts: s.store, Orders: s.store, ShopName: "Warung Bu Sari",
+	s.Server = New(Config{Staff: s.staff, Inbox: s.store, Contacts: s.store, Orders: s.store, Fees: s.store, PayText: testPayText, ShopName: "Warung Bu Sari",
 		Now: s.clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	return s
 }
@@ -188,4 +188,39 @@ func TestOrdersAPIWhoMayChange(t *testing.T) {
 	}
 	// Reading is everyone's.
 	want(t, s.call(t, "budi", "GET", "/api/v1/orders/"+o.Number, ""), 200)
+}
+
+// TestOrderFeeAPI sets the fee of an order filed without one: bad input
+// is 400, what the order's rules refuse 409 with the reason, and the
+// answer holds the order and what the customer is told.
+func TestOrderFeeAPI(t *testing.T) {
+	s := newOrdersServer(t)
+	id := s.customer(t, dewi, "Dewi", "id", "mau pesan telur")
+	o, err := s.store.CreateOrder(t.Context(), care.Order{Contact: id, Method: care.MethodTransfer, FeePending: true,
+		Lines:    []care.OrderLine{{Name: "Telur omega", Qty: 1, Unit: "kg", Price: 35_000}},
+		Delivery: care.OrderDelivery{Recipient: "Dewi", Address: "Jl. Magelang 9"}}, "WBS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/orders/" + o.Number + "/fee"
+	for body, code := range map[string]int{`{}`: 400, `{"fee": "12000"}`: 400, `{"fee": -1}`: 400, `{"fee": 1.5}`: 400, `{"fee": 12000, "x": 1}`: 400} {
+		if rec := s.call(t, "budi", "POST", path, body); rec.Code != code {
+			t.Errorf("%s: %d %s, want %d", body, rec.Code, rec.Body, code)
+		}
+	}
+	want(t, s.call(t, "budi", "GET", path, ""), 405)
+	want(t, s.call(t, "budi", "POST", "/api/v1/orders/WBS-0404/fee", `{"fee": 1}`), 404)
+	rec := s.call(t, "budi", "POST", "/api/v1/orders/"+o.Number+"/status", `{"order": "confirmed"}`)
+	want(t, rec, 409)
+	if !strings.Contains(rec.Body.String(), "set the fee before it is confirmed") {
+		t.Errorf("confirm without a fee: %s", rec.Body)
+	}
+	rec = s.call(t, "budi", "POST", path, `{"fee": 12000}`)
+	want(t, rec, 200)
+	a := decode[apiOrderAnswer](t, rec)
+	if a.Order.FeePending || a.Order.Total != 47_000 || a.Notice == nil ||
+		a.Notice.Text != "Ongkir pesanan WBS-0001 Rp12.000, jadi totalnya Rp47.000, Kak.\nSilakan bayar Rp47.000 ke BCA 123." {
+		t.Errorf("fee set: %s", rec.Body)
+	}
+	want(t, s.call(t, "budi", "POST", "/api/v1/orders/"+o.Number+"/status", `{"order": "confirmed"}`), 200)
 }
