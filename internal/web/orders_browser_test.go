@@ -13,7 +13,8 @@ import (
 
 // TestOrderPanelInBrowser: staff open a conversation with an order,
 // see it beside the conversation, confirm it, and see it confirmed;
-// shipping it without a resi is refused with the reason. Screenshots
+// shipping it without a resi is refused with the reason; a pre-order
+// has its down payment marked paid, then offers the balance. Screenshots
 // at a desk's and a phone's width.
 func TestOrderPanelInBrowser(t *testing.T) {
 	s := newOrdersConsole(t)
@@ -49,6 +50,19 @@ func TestOrderPanelInBrowser(t *testing.T) {
 	step(t, ctx, "ship without a resi", press(`#order-`+o.Number+` button[data-do="ship"]`))
 	until(t, ctx, "the refusal says why beside the order",
 		card+` && /needs a resi/.test(`+card+`.querySelector('.order-refusal').textContent)`)
+
+	// A pre-order's down payment: "DP dibayar" beside "Tandai dibayar",
+	// then the balance alone.
+	pre := s.filesPreOrder(t, id)
+	dp := `document.getElementById('order-` + pre.Number + `')`
+	navigate(t, ctx, "open the conversation with the pre-order", chromedp.Navigate(base+"/console/c/"+string(id)))
+	until(t, ctx, "the pre-order offers its DP and the whole", `!!`+dp+` && !!`+dp+`.querySelector('[data-do="dp_paid"]') && !!`+dp+`.querySelector('[data-do="paid"]')`)
+	navigate(t, ctx, "mark the DP paid", press(`#order-`+pre.Number+` button[data-do="dp_paid"]`))
+	until(t, ctx, "the pre-order shows its DP paid, and offers the balance alone",
+		`!!`+dp+` && /DP dibayar/.test(`+dp+`.querySelector('.order-payment').textContent) && !`+dp+`.querySelector('[data-do="dp_paid"]') && !!`+dp+`.querySelector('[data-do="paid"]')`)
+	if got := s.stored(t, pre.Number); got.Payment != care.PaymentDeposit {
+		t.Errorf("stored: payment %s", got.Payment)
+	}
 
 	viewport(t, ctx, phone)
 	navigate(t, ctx, "open the conversation on a phone", chromedp.Navigate(base+"/console/c/"+string(id)))

@@ -82,6 +82,7 @@ type orderStep struct {
 var orderActions = map[string]care.OrderChange{
 	"confirm":   {Order: care.OrderConfirmed},
 	"paid":      {Payment: care.PaymentPaid},
+	"dp_paid":   {Payment: care.PaymentDeposit},
 	"preparing": {Fulfilment: care.FulfilmentPreparing},
 	"ship":      {Fulfilment: care.FulfilmentShipped},
 	"delivered": {Fulfilment: care.FulfilmentDelivered},
@@ -157,7 +158,12 @@ func (s *Server) cardOf(o care.Order) orderCard {
 	}
 	// An order whose fee is not known waits for it (the fee's form).
 	step(o.State == care.OrderNew && !o.FeePending, "confirm", "Konfirmasi", "confirm", "primary")
-	step(!o.FeePending && (o.Payment == care.PaymentUnpaid || o.Payment == care.PaymentAwaiting || o.Payment == care.PaymentCOD && received),
+	// A pre-order's down payment may come first (unpaid, or its proof
+	// awaiting the check); the balance then, or the whole at once.
+	step(o.Payment != care.PaymentDeposit && o.PreOrder != nil && o.PreOrder.Deposit > 0 && ok(care.OrderChange{Payment: care.PaymentDeposit}),
+		"dp_paid", "DP dibayar", "down payment paid", "primary")
+	step(!o.FeePending && (o.Payment == care.PaymentUnpaid || o.Payment == care.PaymentAwaiting || o.Payment == care.PaymentDeposit ||
+		o.Payment == care.PaymentCOD && received),
 		"paid", "Tandai dibayar", "mark paid", "primary")
 	step(o.State == care.OrderConfirmed && o.Fulfilment == "", "preparing", "Disiapkan", "preparing", "secondary")
 	step(o.Fulfilment == care.FulfilmentShipped && ok(care.OrderChange{Fulfilment: care.FulfilmentDelivered}), "delivered", "Sudah sampai", "delivered", "secondary")
@@ -273,6 +279,7 @@ type orderTab struct {
 var orderTabs = []orderTab{
 	{string(care.OrderNew), "Baru", "new", false},
 	{string(care.PaymentAwaiting), "Cek pembayaran", "awaiting payment check", false},
+	{string(care.PaymentDeposit), "DP dibayar", "down payment paid", false},
 	{string(care.PaymentPaid), "Dibayar", "paid", false},
 	{string(care.FulfilmentPreparing), "Disiapkan", "preparing", false},
 	{string(care.FulfilmentShipped), "Dikirim", "shipped", false},

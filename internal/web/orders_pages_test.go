@@ -261,3 +261,129 @@ func TestOrdersPage(t *testing.T) {
 		t.Error("the console does not link to the orders")
 	}
 }
+
+// filesPreOrder files a pre-order of Rp150.000 for id, picked up, with
+// a down payment of Rp75.000.
+func (s *consoleServer) filesPreOrder(t *testing.T, id care.ContactID) care.Order {
+	t.Helper()
+	o, err := s.store.CreateOrder(t.Context(), care.Order{Contact: id, Method: care.MethodTransfer,
+		Lines:    []care.OrderLine{{Name: "Kue lapis legit", Qty: 1, Unit: "loyang", Price: 150_000}},
+		Delivery: care.OrderDelivery{Pickup: true}, PreOrder: &care.PreOrder{Deposit: 75_000, Ready: s.clock.Now().AddDate(0, 0, 7)}}, "TS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// cardIn is the order card of number in a conversation page.
+func cardIn(t *testing.T, page, number string) string {
+	t.Helper()
+	i := strings.Index(page, `id="order-`+number+`"`)
+	if i < 0 {
+		t.Fatalf("no card of %s", number)
+	}
+	card := page[i:]
+	return card[:strings.Index(card, "</article>")]
+}
+
+// TestOrderPanelDeposit: an order with a down payment offers "DP
+// dibayar" beside "Tandai dibayar" while it is unpaid or its proof
+// awaits the check, and once its DP is paid only the balance; an order
+// without one never offers it, and is refused with the reason when
+// asked; taking a payment in full back to the DP needs a reason the
+// panel does not ask for, so it is refused. The orders page has a tab
+// of the orders whose DP is paid.
+func TestOrderPanelDeposit(t *testing.T) {
+	s := newOrdersConsole(t)
+	id := s.handsOver(t, dian, "Dian", "mau pesan kue")
+	plain := s.files(t, id, false)
+	pre := s.filesPreOrder(t, id)
+	budi := s.signedIn(t, "budi", staffPassword)
+	conv := "/console/c/" + string(id)
+
+	page := budi.get(conv).Body.String()
+	if card := cardIn(t, page, plain.Number); strings.Contains(card, `data-do="dp_paid"`) || !strings.Contains(card, `data-do="paid"`) {
+		t.Errorf("the order without a DP: wants paid and no DP:\n%s", card)
+	}
+	if card := cardIn(t, page, pre.Number); !strings.Contains(card, `data-do="dp_paid"`) || !strings.Contains(card, "DP dibayar") || !strings.Contains(card, `data-do="paid"`) {
+		t.Errorf("the pre-order: wants DP and paid:\n%s", card)
+	}
+
+	steps := []struct {
+		name    string
+		number  string
+		form    url.Values
+		status  int
+		says    string
+		payment care.PaymentState
+		offers  []string // steps of the payment offered after it
+		lacks   []string
+	}{
+		{"DP of an order without one", plain.Number, url.Values{"do": {"dp_paid"}}, 409, "has no down payment (DP): mark it paid", care.PaymentUnpaid,
+			[]string{`data-do="paid"`}, []string{`data-do="dp_paid"`}},
+		{"DP of the pre-order", pre.Number, url.Values{"do": {"dp_paid"}}, 303, "", care.PaymentDeposit,
+			[]string{`data-do="paid"`, "DP dibayar"}, []string{`data-do="dp_paid"`}},
+		{"DP again", pre.Number, url.Values{"do": {"dp_paid"}}, 303, "", care.PaymentDeposit,
+			[]string{`data-do="paid"`}, []string{`data-do="dp_paid"`}},
+		{"paid in full", pre.Number, url.Values{"do": {"paid"}}, 303, "", care.PaymentPaid,
+			nil, []string{`data-do="paid"`, `data-do="dp_paid"`}},
+		{"back to the DP without a reason", pre.Number, url.Values{"do": {"dp_paid"}}, 409, "say why only the DP counts as paid", care.PaymentPaid,
+			nil, []string{`data-do="paid"`, `data-do="dp_paid"`}},
+	}
+	for _, st := range steps {
+		rec := postStep(budi, id, st.number, st.form)
+		if rec.Code != st.status {
+			t.Fatalf("%s: %d, want %d: %.500s", st.name, rec.Code, st.status, rec.Body)
+		}
+		page := rec.Body.String()
+		if st.status == 303 {
+			page = budi.get(conv).Body.String()
+		}
+		card := cardIn(t, page, st.number)
+		if st.says != "" && (!strings.Contains(card, st.says) || !strings.Contains(card, `class="form-error order-refusal"`)) {
+			t.Errorf("%s: the card does not say %q:\n%s", st.name, st.says, card)
+		}
+		if got := s.stored(t, st.number).Payment; got != st.payment {
+			t.Errorf("%s: payment %s, want %s", st.name, got, st.payment)
+		}
+		for _, w := range st.offers {
+			if !strings.Contains(card, w) {
+				t.Errorf("%s: the card lacks %q", st.name, w)
+			}
+		}
+		for _, w := range st.lacks {
+			if strings.Contains(card, w) {
+				t.Errorf("%s: the card offers %q", st.name, w)
+			}
+		}
+	}
+	var told []string
+	for _, d := range s.outbox(t) {
+		told = append(told, d.Text)
+	}
+	if len(told) != 2 || !strings.Contains(told[0], "Sisa pelunasannya Rp75.000") {
+		t.Errorf("the customer was told %q; want the DP with its balance, then paid", told)
+	}
+}
+
+// TestOrdersPageDepositTab: the orders page lists the orders whose DP
+// is paid under their own tab, by its name in either language.
+func TestOrdersPageDepositTab(t *testing.T) {
+	s := newOrdersConsole(t)
+	id := s.handsOver(t, dian, "Dian", "mau pesan kue")
+	s.files(t, id, false)
+	pre := s.filesPreOrder(t, id)
+	budi := s.signedIn(t, "budi", staffPassword)
+	if rec := postStep(budi, id, pre.Number, url.Values{"do": {"dp_paid"}}); rec.Code != 303 {
+		t.Fatalf("DP: %d", rec.Code)
+	}
+	for _, query := range []string{"?state=dp_paid", "?state=DP+dibayar", "?state=dp-paid"} {
+		page := budi.get("/console/orders" + query).Body.String()
+		if n := strings.Count(page, `class="row order-row"`); n != 1 || !strings.Contains(page, `data-number="`+pre.Number+`"`) {
+			t.Errorf("%s: %d rows, want only %s", query, n, pre.Number)
+		}
+		if !strings.Contains(page, `data-state="dp_paid" aria-current="page"`) {
+			t.Errorf("%s: the DP tab is not the current one", query)
+		}
+	}
+}
