@@ -30,6 +30,9 @@ type Catalog struct {
 	longest  int              // the most words of a key in index
 	delivery Delivery
 	payment  Payment
+	// categoryEn are the categories' English names, where catalog.yaml
+	// gives them.
+	categoryEn map[string]string
 }
 
 // entry is what a phrase of the index names: one item, or the items of
@@ -52,7 +55,9 @@ type Item struct {
 	// unitEn is the item's English word for its unit, singular, when
 	// catalog.yaml gives one (unit: {id: papan, en: tray}); "" for the
 	// unit's own (see UnitWord).
-	unitEn   string
+	unitEn string
+	// Category is the item's category, its word normalized ("sayur"),
+	// "" for none; CategoryName names it in a language.
 	Category string
 	// Available is false when the item is out of stock.
 	Available bool
@@ -169,6 +174,16 @@ func (c *Catalog) Item(id string) (Item, bool) {
 		return Item{}, false
 	}
 	return c.items[i], true
+}
+
+// CategoryName returns category cat (an item's Category) as a customer
+// reading lang sees it: for "en" its English name when catalog.yaml
+// gives one (category: {id: sayur, en: vegetables}), else cat itself.
+func (c *Catalog) CategoryName(cat, lang string) string {
+	if en := c.categoryEn[cat]; en != "" && lang == "en" {
+		return en
+	}
+	return cat
 }
 
 // Delivery returns how the shop delivers.

@@ -2,11 +2,13 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -34,6 +36,8 @@ type loader struct {
 	phraseAt map[string]int
 	// categories are the items of each category, in file order.
 	categories map[string][]int
+	// categoryEnAt is where each category's English name was given.
+	categoryEnAt map[string]int
 	// lines are where each item starts.
 	lines []int
 }
@@ -45,9 +49,10 @@ func (l *loader) errf(line int, format string, args ...any) {
 // parseFile checks and indexes the text of catalog.yaml.
 func parseFile(data []byte) (*Catalog, error) {
 	l := &loader{
-		c:          &Catalog{byID: map[string]int{}, index: map[string]entry{}},
-		phraseAt:   map[string]int{},
-		categories: map[string][]int{},
+		c:            &Catalog{byID: map[string]int{}, index: map[string]entry{}, categoryEn: map[string]string{}},
+		phraseAt:     map[string]int{},
+		categories:   map[string][]int{},
+		categoryEnAt: map[string]int{},
 	}
 	l.file(data)
 	if len(l.problems) > 0 {
@@ -180,9 +185,7 @@ func (l *loader) item(n *yaml.Node) {
 		l.errf(n.Line, "%s: missing unit: what the price is per (kg, liter, papan...)", what)
 	}
 	if v := m["category"]; v != nil {
-		if s, sok := l.str(v, what+": category"); sok {
-			it.Category = flow.Normalize(s)
-		}
+		it.Category = l.category(v, what)
 	}
 	if v := m["available"]; v != nil {
 		it.Available = l.boolean(v, what+": available")
@@ -307,17 +310,85 @@ func (l *loader) phrase(text string, i, line int, what string) {
 	l.c.longest = max(l.c.longest, strings.Count(key, " ")+1)
 }
 
-// indexCategories adds the categories of two items or more ("sayur":
-// bayam, kangkung, sawi), so that a customer who names one is asked
-// which; a name or alias of an item wins over a category.
-func (l *loader) indexCategories() {
-	for cat, items := range l.categories {
-		key := strings.Join(flow.Words(cat), " ")
-		if _, taken := l.c.index[key]; len(items) < 2 || taken || key == "" {
-			continue
+// categoryKeys are the keys of a category named per language.
+var categoryKeys = []string{"id", "en"}
+
+// maxCategoryName bounds a category's name, in characters.
+const maxCategoryName = 40
+
+// category reads an item's category: its word (category: sayur), or
+// the word and its English name (category: {id: sayur, en:
+// vegetables}). Any one item of a category may give its English name;
+// two that give it must agree.
+func (l *loader) category(n *yaml.Node, what string) string {
+	var en *yaml.Node
+	if n = deref(n); n.Kind == yaml.MappingNode {
+		m := l.fields(n, what+": category", categoryKeys)
+		if m == nil {
+			return ""
 		}
-		l.c.index[key] = entry{items: items}
-		l.c.longest = max(l.c.longest, strings.Count(key, " ")+1)
+		if m["id"] == nil {
+			l.errf(n.Line, "%s: category needs id, the category's word: {id: sayur, en: vegetables}", what)
+			return ""
+		}
+		en, n = m["en"], m["id"]
+	}
+	s, ok := l.str(n, what+": category")
+	if !ok {
+		return ""
+	}
+	cat := flow.Normalize(s)
+	if len(flow.Words(cat)) == 0 || utf8.RuneCountInString(cat) > maxCategoryName {
+		l.errf(deref(n).Line, "%s: category %q: want a word of 1 to %d characters with letters, such as sayur", what, s, maxCategoryName)
+		return ""
+	}
+	if en == nil {
+		return cat
+	}
+	name, ok := l.str(en, what+": category (en)")
+	switch {
+	case !ok:
+	case len(flow.Words(name)) == 0 || utf8.RuneCountInString(name) > maxCategoryName:
+		l.errf(deref(en).Line, "%s: category (en) %q: want an English name of 1 to %d characters with letters, such as vegetables", what, name, maxCategoryName)
+	case l.c.categoryEn[cat] == "":
+		l.c.categoryEn[cat], l.categoryEnAt[cat] = name, deref(en).Line
+	case !strings.EqualFold(l.c.categoryEn[cat], name):
+		l.errf(deref(en).Line, "%s: category %q is named %q in English already (line %d)", what, cat, l.c.categoryEn[cat], l.categoryEnAt[cat])
+	}
+	return cat
+}
+
+// indexCategories adds the categories of two items or more ("sayur":
+// bayam, kangkung, sawi), by their word and their English name
+// ("vegetables"), so that a customer who names one is asked which; a
+// name or alias of an item wins over a category. Two categories may
+// not share a name.
+func (l *loader) indexCategories() {
+	owner := map[string]string{} // a category's word or name → the category
+	for _, cat := range slices.Sorted(maps.Keys(l.categories)) {
+		items := l.categories[cat]
+		for _, name := range []string{cat, l.c.categoryEn[cat]} {
+			key := strings.Join(flow.Words(name), " ")
+			if key == "" {
+				continue
+			}
+			if other, dup := owner[key]; dup && other != cat {
+				// One of the two is an English name: the problem is
+				// where it was given.
+				if name == cat {
+					l.errf(l.categoryEnAt[other], "category %q: its English name %q is the word of category %q", other, l.c.categoryEn[other], cat)
+				} else {
+					l.errf(l.categoryEnAt[cat], "category %q: its English name %q is already a name of category %q", cat, name, other)
+				}
+				continue
+			}
+			owner[key] = cat
+			if _, taken := l.c.index[key]; len(items) < 2 || taken {
+				continue
+			}
+			l.c.index[key] = entry{items: items}
+			l.c.longest = max(l.c.longest, strings.Count(key, " ")+1)
+		}
 	}
 }
 

@@ -41,6 +41,38 @@ func TestLoadDemo(t *testing.T) {
 	}
 }
 
+// TestCategoryName: a category reads in English by the name one of its
+// items gives, in Indonesian (and any other language) by its word; a
+// category without an English name, or not in the catalog, is its word.
+func TestCategoryName(t *testing.T) {
+	c := demo(t)
+	plain, err := Load(fstest.MapFS{File: {Data: []byte(strings.Replace(small, "    unit: papan\n", "    unit: papan\n    category: Kedelai\n", 1))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		c         *Catalog
+		cat, lang string
+		want      string
+	}{
+		{c, "sayur", "en", "vegetables"},
+		{c, "sayur", "id", "sayur"},
+		{c, "sayur", "jv", "sayur"},
+		{c, "sembako", "en", "groceries"},
+		{c, "soto", "en", "soto"},
+		{plain, "kedelai", "en", "kedelai"},
+		{plain, "kedelai", "id", "kedelai"},
+	}
+	for _, tt := range tests {
+		if got := tt.c.CategoryName(tt.cat, tt.lang); got != tt.want {
+			t.Errorf("CategoryName(%q, %q) = %q, want %q", tt.cat, tt.lang, got, tt.want)
+		}
+	}
+	if it, _ := plain.Item("tempe"); it.Category != "kedelai" {
+		t.Errorf("a plain category: %q", it.Category)
+	}
+}
+
 func TestLoadMissing(t *testing.T) {
 	c, err := Load(fstest.MapFS{"shop.yaml": {Data: []byte("languages: [id]\n")}})
 	if c != nil || err != nil {
@@ -110,6 +142,20 @@ func TestLoadProblems(t *testing.T) {
 		{"unit per language without id", "unit: papan", "unit: {en: tray}", []string{`catalog.yaml:10: item "tempe": unit needs id, the unit's name: {id: papan, en: tray}`}},
 		{"unit per language, unknown key", "unit: papan", "unit: {id: papan, jv: blabag}", []string{`catalog.yaml:10: unknown key "jv" in item "tempe": unit (did you mean "id"?)`}},
 		{"unit per language, empty", "unit: papan", "unit: {id: papan, en: \"\"}", []string{`catalog.yaml:10: item "tempe": unit (en) is empty`}},
+		{"category per language without id", "    unit: papan\n", "    unit: papan\n    category: {en: soy foods}\n", []string{
+			`catalog.yaml:11: item "tempe": category needs id, the category's word: {id: sayur, en: vegetables}`}},
+		{"category per language, unknown key", "    unit: papan\n", "    unit: papan\n    category: {id: kedelai, jv: dele}\n", []string{
+			`catalog.yaml:11: unknown key "jv" in item "tempe": category`}},
+		{"category without letters", "    unit: papan\n", "    unit: papan\n    category: \"!!\"\n", []string{
+			`catalog.yaml:11: item "tempe": category "!!": want a word of 1 to 40 characters with letters, such as sayur`}},
+		{"category's English name empty or too long", "    unit: papan\n", "    unit: papan\n    category:\n      id: kedelai\n      en: " + strings.Repeat("soy ", 11) + "\n", []string{
+			`catalog.yaml:13: item "tempe": category (en) "soy soy soy soy soy soy soy soy soy soy soy": want an English name of 1 to 40 characters with letters, such as vegetables`}},
+		{"category's English name twice, not the same", "    unit: kg\n    aliases: [rice, beras pandan]\n  - id: tempe\n    name: Tempe\n    price: 6000\n    unit: papan\n",
+			"    unit: kg\n    category: {id: pokok, en: staples}\n    aliases: [rice, beras pandan]\n  - id: tempe\n    name: Tempe\n    price: 6000\n    unit: papan\n    category: {id: Pokok, en: basics}\n",
+			[]string{`catalog.yaml:12: item "tempe": category "pokok" is named "staples" in English already (line 6)`}},
+		{"category's English name is another category's", "    unit: kg\n    aliases: [rice, beras pandan]\n  - id: tempe\n    name: Tempe\n    price: 6000\n    unit: papan\n",
+			"    unit: kg\n    category: {id: pokok, en: staples}\n    aliases: [rice, beras pandan]\n  - id: tempe\n    name: Tempe\n    price: 6000\n    unit: papan\n    category: Staples\n",
+			[]string{`catalog.yaml:6: category "pokok": its English name "staples" is the word of category "staples"`}},
 		{"alias of another item", "    unit: papan\n", "    unit: papan\n    aliases: [tempeh, Beras Pandan]\n", []string{
 			`catalog.yaml:11: item "tempe": alias "Beras Pandan" is already a name or alias of item "beras" (line 6)`}},
 		{"name of another item", "name: Tempe", "name: {id: Tempe, en: Rice}", []string{

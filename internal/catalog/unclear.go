@@ -86,7 +86,7 @@ func (c *Catalog) Question(u Unclear, lang string) string {
 		}
 		return pick(en, "Maaf, Kak, kami tidak menjual %q.", "Sorry, we don't sell %q.", u.Said)
 	case Which:
-		return pick(en, "%s yang mana, Kak: %s?", "Which %s would you like: %s?", capital(u.Said, !en), c.names(u.Suggest, lang))
+		return pick(en, "%s yang mana, Kak: %s?", "Which %s would you like: %s?", capital(c.whichSaid(u, lang), !en), c.names(u.Suggest, lang))
 	case NoItem:
 		return pick(en, "%s itu untuk apa, Kak?", "What would you like %s of?", said)
 	case NoQuantity:
@@ -169,4 +169,22 @@ func capital(s string, up bool) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// whichSaid is the category a Which question asks about, named in lang
+// ("vegetables" to an English customer who wrote "sayur"): the category
+// of the items it suggests, else the customer's words.
+func (c *Catalog) whichSaid(u Unclear, lang string) string {
+	cat := ""
+	for i, id := range u.Suggest {
+		it, _ := c.Item(id)
+		if i > 0 && it.Category != cat || it.Category == "" {
+			return u.Said
+		}
+		cat = it.Category
+	}
+	if cat == "" {
+		return u.Said
+	}
+	return strings.ToLower(c.CategoryName(cat, lang))
 }

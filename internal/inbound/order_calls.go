@@ -554,13 +554,13 @@ func (o *orderDesk) list(guide, lang string) string {
 	if guide == "c" {
 		b.WriteString(pick(lang, "Mau pesan apa, Kak? Pilih kategorinya 🛒", "What would you like to order? Pick a category 🛒"))
 		for i, c := range o.categories {
-			fmt.Fprintf(&b, "\n%d. %s", i+1, capitalize(c))
+			fmt.Fprintf(&b, "\n%d. %s", i+1, capitalize(o.cat.CategoryName(c, lang)))
 		}
 		return b.String()
 	}
 	n, _ := strconv.Atoi(strings.TrimPrefix(guide, "i"))
 	if n > 0 && n <= len(o.categories) {
-		b.WriteString(capitalize(o.categories[n-1]) + ":")
+		b.WriteString(capitalize(o.cat.CategoryName(o.categories[n-1], lang)) + ":")
 	} else {
 		b.WriteString(pick(lang, "Mau pesan apa, Kak? 🛒", "What would you like to order? 🛒"))
 	}

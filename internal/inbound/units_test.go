@@ -6,14 +6,14 @@ import (
 )
 
 // TestGuidedEnglishUnits follows the guided path in English: the lists,
-// the question of how much and the rekap show each unit by its English
-// word, never the Indonesian one.
+// the question of how much and the rekap show each category and unit by
+// its English word, never the Indonesian one.
 func TestGuidedEnglishUnits(t *testing.T) {
 	f := newFixture(t)
 	f.say(t, alice, "english please")
 	steps := []struct{ say, want, not string }{
-		{"how to order", "Pick a category", ""},
-		{"2", "1. Spinach — Rp5,000/bunch", "ikat"},
+		{"how to order", "Pick a category 🛒\n1. Groceries\n2. Vegetables\n3. Soy foods", "Sayur"},
+		{"2", "Vegetables:\n1. Spinach — Rp5,000/bunch", "ikat"},
 		{"1", "How many bunches of Spinach would you like?", "ikat"},
 		{"2", "Spinach 2 bunches × Rp5,000", "ikat"},
 	}
