@@ -33,8 +33,8 @@ import (
 // X-Accel-Buffering: no and Cache-Control: no-cache, and flushes every
 // event; it ends after a while so the page reconnects through the
 // login check. The page notices a silent stream, reconnects with
-// backoff, and after 20 s without one polls /console/snapshot and says
-// so in a banner.
+// backoff, and after 20 s without one polls /console/snapshot (with the
+// same query) and says so in a banner.
 
 const (
 	// liveEvery is how often the hub reads the marks.
@@ -375,11 +375,13 @@ type convPayload struct {
 }
 
 // snapshotPayload is GET /console/snapshot: what the page polls while
-// its stream is down.
+// its stream is down, the same states the stream's events carry: the
+// queue and the open conversation, or the orders page's list.
 type snapshotPayload struct {
-	At           time.Time    `json:"at"`
-	Queue        queuePayload `json:"queue"`
-	Conversation *convPayload `json:"conversation,omitempty"`
+	At           time.Time      `json:"at"`
+	Queue        *queuePayload  `json:"queue,omitempty"`
+	Conversation *convPayload   `json:"conversation,omitempty"`
+	Orders       *ordersPayload `json:"orders,omitempty"`
 }
 
 // queuePayloadOf renders the lists for me, the open conversation's row
@@ -476,18 +478,41 @@ func watchedContact(w http.ResponseWriter, r *http.Request) (care.ContactID, boo
 
 // snapshot is GET /console/snapshot?c=: the queue and the conversation
 // c, for a page whose stream is down. It keeps the account marked as
-// viewing c, as the stream does.
+// viewing c, as the stream does. With ?orders=<state> (or all) instead
+// it is the orders page's: the list of the orders in that state, as
+// the stream's "orders" event has it.
 func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) {
 	contact, ok := watchedContact(w, r)
 	if !ok {
 		return
 	}
-	acct, _ := staffFrom(r.Context())
+	tab, listing, ok := ordersTab(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
 	out := snapshotPayload{At: s.cfg.Now()}
+	if listing {
+		if !s.ordersLiveOn() {
+			writeJSONError(w, http.StatusNotFound, "this server keeps no live list of orders")
+			return
+		}
+		orders, err := s.ordersPayloadOf(ctx, tab)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Orders = &orders
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	acct, _ := staffFrom(ctx)
 	lists, err := s.readQueue(ctx)
 	if err == nil {
-		out.Queue, err = s.queuePayloadOf(lists, contact, acct.Name)
+		var q queuePayload
+		q, err = s.queuePayloadOf(lists, contact, acct.Name)
+		out.Queue = &q
 	}
 	if err == nil && contact != "" {
 		if err := s.cfg.Live.View(ctx, contact, acct.Name, viewTTL); err != nil {

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -80,6 +83,60 @@ func TestOrdersLiveInBrowser(t *testing.T) {
 	change("sari", care.OrderChange{Fulfilment: care.FulfilmentPreparing})
 	row := `document.querySelector('#orders [data-number="` + o.Number + `"]')`
 	until(t, ctx, "a change shows in its row", `window.notReloaded && /disiapkan/.test(`+row+`.textContent)`)
+	if errs := consoleErrors(); len(errs) > 0 {
+		t.Errorf("the console said: %s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestOrdersFallbackInBrowser puts a proxy in front that kills the live
+// stream: after 20 s the orders page says updates are paused and polls
+// its list, as the conversation page does; once the stream gets
+// through again the banner goes and changes come live.
+func TestOrdersFallbackInBrowser(t *testing.T) {
+	s := newOrdersConsole(t)
+	id := s.handsOver(t, dian, "Dian", "mau pesan telur")
+	var broken atomic.Bool
+	broken.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if broken.Load() && r.URL.Path == "/console/events" {
+			http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+			return
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		s.EndStreams()
+		srv.Close()
+	})
+	ctx := browsertest.New(t)
+	consoleErrors := watchConsole(ctx)
+	viewport(t, ctx, desktop)
+	logIn(t, ctx, srv.URL, "budi")
+	navigate(t, ctx, "open the orders page", chromedp.Navigate(srv.URL+"/console/orders?state=all"))
+	loaded := time.Now()
+	step(t, ctx, "mark the page", chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	first := s.files(t, id, false)
+	row := func(number string) string {
+		return `!!document.querySelector('#orders [data-number="` + number + `"]')`
+	}
+	// What must not happen yet: nothing to wait for but time.
+	time.Sleep(3 * time.Second)
+	if eval[bool](t, ctx, row(first.Number)) || !eval[bool](t, ctx, `document.getElementById('banner').hidden`) {
+		t.Fatal("without a stream the list changed, or said so, before 20 s")
+	}
+	until(t, ctx, "the banner says updates are paused", `!document.getElementById('banner').hidden`)
+	if d := time.Since(loaded); d < 19*time.Second {
+		t.Errorf("the banner showed after %v, want about 20 s", d)
+	}
+	if b := eval[string](t, ctx, `document.getElementById('banner').textContent`); !strings.Contains(b, "menyambung ulang") || !strings.Contains(b, "Updates paused") {
+		t.Errorf("banner %q", b)
+	}
+	until(t, ctx, "the order comes by polling", `window.notReloaded && `+row(first.Number))
+
+	broken.Store(false)
+	until(t, ctx, "the stream is back and the banner gone", `document.getElementById('banner').hidden`)
+	second := s.files(t, id, true)
+	until(t, ctx, "a new order shows up live again", `window.notReloaded && `+row(second.Number))
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("the console said: %s", strings.Join(errs, "\n"))
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -385,5 +386,65 @@ func TestOrdersPageDepositTab(t *testing.T) {
 		if !strings.Contains(page, `data-state="dp_paid" aria-current="page"`) {
 			t.Errorf("%s: the DP tab is not the current one", query)
 		}
+	}
+}
+
+// TestOrdersSnapshot: the orders page, its stream down, polls
+// /console/snapshot with the stream's query and gets the list of its
+// tab as the stream's "orders" event has it, and no queue; a state that
+// does not exist is answered 400.
+func TestOrdersSnapshot(t *testing.T) {
+	s := newOrdersConsole(t)
+	id := s.handsOver(t, dian, "Dian", "mau pesan telur")
+	a, b := s.files(t, id, false), s.files(t, id, false)
+	budi := s.signedIn(t, "budi", staffPassword)
+	postStep(budi, id, b.Number, url.Values{"do": {"confirm"}})
+	tests := []struct {
+		query      string
+		status     int
+		has, lacks []string
+	}{
+		{"?orders=new", 200, []string{a.Number}, []string{b.Number}},
+		{"?orders=dikonfirmasi", 200, []string{b.Number}, []string{a.Number}},
+		{"?orders=all", 200, []string{a.Number, b.Number}, nil},
+		{"?orders=all&c=" + string(id), 200, []string{a.Number, b.Number}, nil},
+		{"?orders=lunas", 400, nil, nil},
+	}
+	for _, tt := range tests {
+		rec := budi.get("/console/snapshot" + tt.query)
+		if rec.Code != tt.status {
+			t.Fatalf("%s: %d, want %d: %s", tt.query, rec.Code, tt.status, rec.Body)
+		}
+		if tt.status != 200 {
+			continue
+		}
+		var sp struct {
+			Queue        json.RawMessage `json:"queue"`
+			Conversation json.RawMessage `json:"conversation"`
+			Orders       struct {
+				HTML map[string]string `json:"html"`
+			} `json:"orders"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &sp); err != nil {
+			t.Fatalf("%s: %v", tt.query, err)
+		}
+		list := sp.Orders.HTML["orders-list"]
+		if sp.Queue != nil || sp.Conversation != nil || !strings.Contains(list, `id="orders"`) {
+			t.Errorf("%s: want the orders' list alone: %.300s", tt.query, rec.Body)
+		}
+		for _, n := range tt.has {
+			if !strings.Contains(list, `data-number="`+n+`"`) {
+				t.Errorf("%s: no %s", tt.query, n)
+			}
+		}
+		for _, n := range tt.lacks {
+			if strings.Contains(list, `data-number="`+n+`"`) {
+				t.Errorf("%s: lists %s", tt.query, n)
+			}
+		}
+	}
+	var sp map[string]json.RawMessage
+	if err := json.Unmarshal(budi.get("/console/snapshot").Body.Bytes(), &sp); err != nil || sp["queue"] == nil || sp["orders"] != nil {
+		t.Errorf("the inbox's snapshot: %v %v", err, sp)
 	}
 }

@@ -1,13 +1,16 @@
-// Mitra staff inbox. The page works without this script (links and
-// forms); the script keeps it live and sends the forms in the background.
+// Mitra staff inbox, and the orders page. The page works without this
+// script (links and forms); the script keeps it live and sends the
+// forms in the background.
 //
 // Live updates come as Server-Sent Events from /console/events, read with
 // fetch so the script sees the heartbeat comments and the status of a
-// refused stream. Each event carries the whole state of the queue or of
-// the open conversation as HTML that html/template escaped on the server;
-// nothing else goes into the page but through textContent. When the
-// stream is down for 20 s the script polls /console/snapshot and says so
-// in a banner: the page is never quietly stale.
+// refused stream. Each event carries the whole state of the queue, of
+// the open conversation or of the orders page's list as HTML that
+// html/template escaped on the server; nothing else goes into the page
+// but through textContent. When the stream is down for 20 s the script
+// polls /console/snapshot (with the stream's query) and says so in a
+// banner: the page is never quietly stale. On the orders page the script
+// tag names the tab listed: data-orders="<state>" (or all).
 (() => {
   'use strict';
 
@@ -20,6 +23,7 @@
 
   document.documentElement.classList.add('js');
   const body = document.body;
+  const ordersTab = (document.currentScript && document.currentScript.dataset.orders) || '';
   const contact = body.dataset.contact || '';
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
   const banner = document.getElementById('banner');
@@ -30,7 +34,7 @@
   const notifyButton = document.getElementById('notify');
   const baseTitle = document.title;
   const touch = matchMedia('(pointer: coarse)'); // a phone: Enter is a new line
-  const q = contact ? '?c=' + encodeURIComponent(contact) : '';
+  const q = ordersTab ? '?orders=' + encodeURIComponent(ordersTab) : contact ? '?c=' + encodeURIComponent(contact) : '';
 
   // ---- small helpers ----
 
@@ -106,6 +110,15 @@
     document.title = (p.waiting ? '(' + p.waiting + ') ' : '') + baseTitle;
     noticeWaiting(p.waiting_rows || []);
     refreshTimes();
+  }
+
+  // ---- the orders page ----
+
+  function applyOrders(p) {
+    for (const [id, html] of Object.entries(p.html || {})) {
+      const list = document.getElementById(id);
+      if (list) list.innerHTML = html; // escaped by html/template
+    }
   }
 
   // ---- notifications ----
@@ -537,8 +550,9 @@
     }
     if (!res.ok) throw new Error('HTTP ' + res.status);
     const v = await res.json();
-    applyQueue(v.queue);
+    if (v.queue) applyQueue(v.queue);
     if (v.conversation) applyConversation(v.conversation);
+    if (v.orders) applyOrders(v.orders);
     lastState = Date.now();
   }
 
@@ -625,6 +639,7 @@
     }
     if (name === 'queue') applyQueue(v);
     else if (name === 'conversation') applyConversation(v);
+    else if (name === 'orders') applyOrders(v);
     else if (name === 'status') {
       storeTrouble = !v.ok;
       if (storeTrouble) {
