@@ -123,7 +123,8 @@ func commandLabel(args []any) string {
 	sig := b.String()
 	argc := len(args) - 3 - n
 	switch {
-	case sig == "o,p" && argc == 1:
+	case sig == "o,p" && (argc < 2 || !strings.HasPrefix(str(args[3+n+1]), "{")):
+		// fetch names message ids; enqueue an id, then the JSON body
 		return name + ":fetch"
 	case scriptNames[sig] != "":
 		return name + ":" + scriptNames[sig]

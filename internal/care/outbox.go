@@ -24,6 +24,24 @@ type Delivery struct {
 	CampaignStatus CampaignStatus
 }
 
+// Steps splits deliveries, as Outbox.Next returns them, into the
+// messages of each lane entry (a conversation step's replies, in the
+// order they go out): consecutive deliveries that share an entry, a
+// contact, a lane and a consumer.
+func Steps(ds []Delivery) [][]Delivery {
+	var out [][]Delivery
+	for i := 0; i < len(ds); {
+		j := i + 1
+		for j < len(ds) && ds[i].Ref != "" && ds[j].Ref == ds[i].Ref && ds[j].Contact == ds[i].Contact &&
+			ds[j].Lane == ds[i].Lane && ds[j].Consumer == ds[i].Consumer {
+			j++
+		}
+		out = append(out, ds[i:j:j])
+		i = j
+	}
+	return out
+}
+
 // Lane is one queue of the outbox: a channel's replies (and staff
 // messages), or the messages the shop starts on it (order updates,
 // promotions). Only processes that run a channel read its lanes, and
@@ -217,19 +235,24 @@ type Limit struct {
 	Rate Rate
 }
 
-// Reservation asks to book one send under limits, if its moment comes
-// within MaxWait.
+// Reservation asks to book N sends (one when N is 0), one after the
+// other, under limits, as far as their moments come within MaxWait.
 type Reservation struct {
 	Limits  []Limit
 	MaxWait time.Duration
+	N       int
 }
 
-// Booking is what became of a Reservation: the wait until the booked
-// moment, or, when OK is false, the wait it would have needed.
+// Booking is what became of a Reservation. Waits are the waits until
+// the moments of the sends booked, in order: the first of the N whose
+// moments came within MaxWait. OK is true when all were booked, and
+// Wait is then the first one's wait; otherwise Wait is the wait the
+// first send not booked would have needed.
 type Booking struct {
-	Wait time.Duration
-	OK   bool
-	Err  error
+	Waits []time.Duration
+	Wait  time.Duration
+	OK    bool
+	Err   error
 }
 
 // RateLimiter books sends against limits that hold across every
@@ -241,8 +264,8 @@ type RateLimiter interface {
 	// false, with the wait it would need. Waiting costs no polling: the
 	// moment is booked, not retried for.
 	Reserve(ctx context.Context, limits []Limit, maxWait time.Duration) (wait time.Duration, ok bool, err error)
-	// ReserveAll is Reserve for several sends in one round trip, each
-	// booked on its own.
+	// ReserveAll books several reservations in one round trip, each on
+	// its own; the N sends of one go one after the other.
 	ReserveAll(ctx context.Context, reqs []Reservation) []Booking
 	// Hold books nothing under key before until, for every process: a
 	// platform's flood wait (Telegram's 429) is the whole bot's.

@@ -28,6 +28,10 @@ type Session struct {
 	StaffUntil time.Time `json:"h,omitzero"`
 	// Updated is when the session was last stored.
 	Updated time.Time `json:"u"`
+	// Listed is when the store last moved the conversation to the top
+	// of the inbox's recent conversations; a burst of messages moves it
+	// once every few seconds, not once a message.
+	Listed time.Time `json:"li,omitzero"`
 }
 
 // Contact is what Mitra keeps about a person, on every channel they use:

@@ -7,28 +7,28 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// dispatcher runs deliveries concurrently, one queue per contact: a
-// contact's messages go one after the other, in the order read, while
-// other contacts' go at the same time. The reader asks for room before
-// each read, so a slow contact never holds the next read back, and no
-// more than max deliveries are ever under way.
+// dispatcher runs steps (the messages of one lane entry) concurrently,
+// one queue per contact: a contact's steps go one after the other, in
+// the order read, while other contacts' go at the same time. The reader
+// asks for room before each read, so a slow contact never holds the
+// next read back, and no more than max steps are ever under way.
 type dispatcher struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
-	queues   map[care.ContactID][]care.Delivery
+	queues   map[care.ContactID][][]care.Delivery
 	inflight int
 	max      int
-	deliver  func(care.Delivery)
+	deliver  func([]care.Delivery)
 	wg       sync.WaitGroup
 }
 
-func newDispatcher(max int, deliver func(care.Delivery)) *dispatcher {
-	d := &dispatcher{queues: map[care.ContactID][]care.Delivery{}, max: max, deliver: deliver}
+func newDispatcher(max int, deliver func([]care.Delivery)) *dispatcher {
+	d := &dispatcher{queues: map[care.ContactID][][]care.Delivery{}, max: max, deliver: deliver}
 	d.cond = sync.NewCond(&d.mu)
 	return d
 }
 
-// room waits until fewer than max deliveries are under way and returns
+// room waits until fewer than max steps are under way and returns
 // how many more may start; 0 once ctx ended.
 func (d *dispatcher) room(ctx context.Context) int {
 	stop := context.AfterFunc(ctx, func() {
@@ -48,16 +48,18 @@ func (d *dispatcher) room(ctx context.Context) int {
 	return d.max - d.inflight
 }
 
-// submit queues x behind its contact's earlier deliveries.
-func (d *dispatcher) submit(x care.Delivery) {
+// submit queues a step (messages of one contact) behind its contact's
+// earlier ones.
+func (d *dispatcher) submit(step []care.Delivery) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.inflight++
-	q, running := d.queues[x.Contact]
-	d.queues[x.Contact] = append(q, x)
+	id := step[0].Contact
+	q, running := d.queues[id]
+	d.queues[id] = append(q, step)
 	if !running {
 		d.wg.Add(1)
-		go d.drain(x.Contact)
+		go d.drain(id)
 	}
 }
 
@@ -83,5 +85,5 @@ func (d *dispatcher) drain(id care.ContactID) {
 	}
 }
 
-// wait returns once every delivery submitted is done.
+// wait returns once every step submitted is done.
 func (d *dispatcher) wait() { d.wg.Wait() }

@@ -60,8 +60,9 @@ type SenderConfig struct {
 	// WhatsApp number held by another process is not); nil means all of
 	// Channels. The lanes of an inactive channel are left to others.
 	Active func(care.Channel) bool
-	// InFlight is how many messages one loop has under way at once,
-	// counting those queued behind an earlier one of their contact
+	// InFlight is how many steps (lane entries: a conversation step's
+	// replies, or one message the shop starts) one loop has under way at
+	// once, counting those queued behind an earlier one of their contact
 	// (default 400: enough to keep a platform with a 50 ms round trip
 	// busy).
 	InFlight   int
@@ -79,10 +80,10 @@ type Sender struct {
 	mu     sync.Mutex
 	paused map[care.Channel]time.Time // a channel asked to wait until
 
-	// takes and settles gather the concurrent deliveries' outbox writes
-	// into shared round trips.
-	takes    *coalescer[care.Delivery, takeResult]
-	settles  *coalescer[settlement, error]
+	// takes and settles gather the concurrent steps' outbox writes into
+	// shared round trips; each request is one step's messages.
+	takes    *coalescer[[]care.Delivery, []takeResult]
+	settles  *coalescer[[]settlement, []error]
 	bookings *coalescer[care.Reservation, care.Booking]
 }
 
@@ -92,10 +93,12 @@ type takeResult struct {
 	err error
 }
 
-// settlement is an outcome to record for a delivery.
+// settlement is an outcome to record for a delivery, and how the
+// metrics count it.
 type settlement struct {
-	d care.Delivery
-	o care.Outcome
+	d      care.Delivery
+	o      care.Outcome
+	result string
 }
 
 // NewSender returns a sender; Run starts it.
@@ -113,23 +116,42 @@ func NewSender(cfg SenderConfig) *Sender {
 		cfg.OptOutLine = func(string) string { return "" }
 	}
 	s := &Sender{cfg: cfg, paused: map[care.Channel]time.Time{}}
-	s.takes = &coalescer[care.Delivery, takeResult]{run: func(ctx context.Context, ds []care.Delivery) []takeResult {
+	s.takes = &coalescer[[]care.Delivery, []takeResult]{run: func(ctx context.Context, steps [][]care.Delivery) [][]takeResult {
+		var ds []care.Delivery
+		for _, st := range steps {
+			ds = append(ds, st...)
+		}
 		res, errs := s.cfg.Outbox.TakeAll(ctx, ds)
-		out := make([]takeResult, len(ds))
-		for i := range ds {
-			out[i] = takeResult{res[i], errs[i]}
+		out := make([][]takeResult, len(steps))
+		k := 0
+		for i, st := range steps {
+			out[i] = make([]takeResult, len(st))
+			for j := range st {
+				out[i][j] = takeResult{res[k], errs[k]}
+				k++
+			}
 		}
 		return out
 	}}
 	if cfg.Limiter != nil {
 		s.bookings = &coalescer[care.Reservation, care.Booking]{run: cfg.Limiter.ReserveAll}
 	}
-	s.settles = &coalescer[settlement, error]{run: func(ctx context.Context, ss []settlement) []error {
-		ds, os := make([]care.Delivery, len(ss)), make([]care.Outcome, len(ss))
-		for i, x := range ss {
-			ds[i], os[i] = x.d, x.o
+	s.settles = &coalescer[[]settlement, []error]{run: func(ctx context.Context, steps [][]settlement) [][]error {
+		var ds []care.Delivery
+		var os []care.Outcome
+		for _, st := range steps {
+			for _, x := range st {
+				ds, os = append(ds, x.d), append(os, x.o)
+			}
 		}
-		return s.cfg.Outbox.SettleAll(ctx, ds, os)
+		errs := s.cfg.Outbox.SettleAll(ctx, ds, os)
+		out := make([][]error, len(steps))
+		k := 0
+		for i, st := range steps {
+			out[i] = errs[k : k+len(st)]
+			k += len(st)
+		}
+		return out
 	}}
 	return s
 }
@@ -179,7 +201,7 @@ const idleWait = 2 * time.Second
 // loop reads its lanes (asked again each time: a channel may come and
 // go) and hands each delivery to its contact's queue.
 func (s *Sender) loop(ctx context.Context, consumer string, lanesNow func() []care.Lane) {
-	d := newDispatcher(s.cfg.InFlight, func(x care.Delivery) { s.deliver(ctx, x) })
+	d := newDispatcher(s.cfg.InFlight, func(step []care.Delivery) { s.deliver(ctx, step) })
 	defer d.wait()
 	b := backoff.New(50*time.Millisecond, 5*time.Second)
 	for ctx.Err() == nil {
@@ -202,8 +224,8 @@ func (s *Sender) loop(ctx context.Context, consumer string, lanesNow func() []ca
 			continue
 		}
 		b.Reset()
-		for _, x := range batch {
-			d.submit(x)
+		for _, step := range care.Steps(batch) {
+			d.submit(step)
 		}
 	}
 }
@@ -239,115 +261,171 @@ const waitInline = 2 * time.Second
 // contact to go out first.
 const behindWait = 500 * time.Millisecond
 
-// deliver takes one message through the gate to its channel. The rule at
-// the edge: a message is taken (marked with this sender and the time)
-// before the channel is called, and a taken message is never handed out
-// again. A crash between taking it and the outcome being recorded
-// therefore never sends the message twice: another sender later takes
-// it over and settles it (settleAbandoned). A channel that certainly did
-// not send it (care.RetryAfterError, care.EUnavailable) gets it back: it
-// is deferred, released and sent later.
-func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
+// deliver takes the messages of one step (one lane entry: a
+// conversation step's replies, or one message the shop starts) through
+// the gate to their channel, in order. The rule at the edge: a message
+// is taken (marked with this sender and the time) before the channel is
+// called, and a taken message is never handed out again. A crash between
+// taking it and the outcome being recorded therefore never sends the
+// message twice: another sender later takes it over and settles it
+// (settleAbandoned). A channel that certainly did not send it
+// (care.RetryAfterError, care.EUnavailable) gets it back: it is
+// deferred, released and sent later. The step's messages are taken,
+// booked against the rate limits and settled together: one command
+// each for the whole step. A message held back holds back the ones
+// after it, which keeps their order.
+func (s *Sender) deliver(ctx context.Context, step []care.Delivery) {
 	now := s.cfg.Now()
+	st := &stepRun{s: s, ctx: ctx, now: now}
+	defer st.finish()
+	var cands []care.Delivery
+	var reasons []string
+	for _, d := range step {
+		if st.heldUntil.IsZero() {
+			if reason, ok := st.admit(d); ok {
+				cands, reasons = append(cands, d), append(reasons, reason)
+			}
+			continue
+		}
+		st.hold(d, "", st.heldUntil) // behind an earlier one held back
+	}
+	if len(cands) == 0 {
+		return
+	}
+	res := s.takes.do(ctx, cands)
+	var taken []care.Delivery
+	var takenWhy []string
+	for i, d := range cands {
+		tr := res[i]
+		switch {
+		case errors.Is(tr.err, care.ErrNoConsent):
+			st.release(d)
+			st.settle(d, care.Outcome{Verdict: care.Refuse, Reason: "no promotions consent (withdrawn while queued)", At: now}, "refused")
+		case tr.err != nil:
+			st.release(d)
+			s.cfg.Logger.Warn("taking a message failed; it will be retried", "message", d.ID, "err", tr.err)
+			st.hold(d, "", now.Add(time.Second))
+		case tr.res == care.Gone:
+			st.release(d)
+			// Settled already, or never stored: only this entry goes.
+			st.settle(d, care.Outcome{Verdict: care.Refuse, Reason: "gone", At: now, Quiet: true}, "duplicate")
+		case tr.res == care.Behind:
+			st.release(d)
+			st.hold(d, "", now.Add(behindWait))
+		case tr.res == care.Busy:
+			st.release(d)
+			// Another sender is sending it; look again once it should
+			// be done: gone then, or abandoned.
+			st.hold(d, "", now.Add(time.Minute))
+		case tr.res == care.Abandoned:
+			st.flush()
+			s.settleAbandoned(ctx, d, s.route(d.Address), now, func() { st.release(d) })
+		default:
+			taken, takenWhy = append(taken, d), append(takenWhy, reasons[i])
+		}
+	}
+	if len(taken) == 0 {
+		return
+	}
+	waits, booked := s.rateWaits(ctx, taken)
+	for i, d := range taken {
+		if i >= booked.n {
+			st.release(d)
+			if booked.err != nil {
+				s.cfg.Logger.Warn("rate limit failed; the message waits a little", "message", d.ID, "err", booked.err)
+			}
+			st.hold(d, "rate limit", now.Add(booked.wait))
+			continue
+		}
+		if !st.heldUntil.IsZero() {
+			st.release(d)
+			st.hold(d, "", st.heldUntil)
+			continue
+		}
+		if !backoff.Sleep(ctx, time.Until(waits[i])) {
+			st.release(d)
+			st.hold(d, "", now)
+			continue
+		}
+		st.send(d, takenWhy[i])
+	}
+}
+
+// stepRun is the state of one step's delivery: the outcomes to record
+// together at its end, the cap reservations to take back, and the time
+// a message was held back until (the ones after it wait as long).
+type stepRun struct {
+	s         *Sender
+	ctx       context.Context
+	now       time.Time
+	outcomes  []settlement
+	capped    map[string]bool
+	heldUntil time.Time
+}
+
+// admit applies the gate, the channel's state and the person's cap to
+// d: ok when it may be taken, with the gate's reason; otherwise its
+// outcome is noted.
+func (st *stepRun) admit(d care.Delivery) (reason string, ok bool) {
+	s, now := st.s, st.now
 	dec := s.cfg.Gate.Decide(d, now)
 	switch dec.Verdict {
 	case care.Refuse:
-		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: dec.Reason, At: now}, "refused")
-		return
+		st.settle(d, care.Outcome{Verdict: care.Refuse, Reason: dec.Reason, At: now}, "refused")
+		return "", false
 	case care.Defer:
-		s.hold(ctx, d, dec.Reason, dec.Until, now)
-		return
+		st.hold(d, dec.Reason, dec.Until)
+		return "", false
 	}
-	ch := s.route(d.Address)
-	if ch == nil {
+	if s.route(d.Address) == nil {
 		// The channel stopped running here after the lane was read (a
-		// WhatsApp number moved to another process): the entry stays
-		// pending and the process that runs the channel claims it.
+		// WhatsApp number moved to another process): it goes back to its
+		// lane, for the process that runs the channel.
 		s.cfg.Logger.Info("a message of a channel this process no longer runs; left for the one that does", "lane", d.Lane, "message", d.ID)
-		return
+		st.hold(d, "", now.Add(time.Second))
+		return "", false
 	}
 	if until := s.pausedUntil(d.Address.Channel, now); !until.IsZero() && !d.Address.Simulated() {
-		s.hold(ctx, d, "channel asked to wait", until, now)
-		return
+		st.hold(d, "channel asked to wait", until)
+		return "", false
 	}
-	capped := d.Class == care.Promotional && s.cfg.Caps.Max > 0
-	if capped {
-		ok, free, err := s.cfg.Outbox.ReserveCap(ctx, d.Contact, d.ID, s.cfg.Caps.Max, s.cfg.Caps.Window, now)
-		if err != nil {
+	if d.Class == care.Promotional && s.cfg.Caps.Max > 0 {
+		ok, free, err := s.cfg.Outbox.ReserveCap(st.ctx, d.Contact, d.ID, s.cfg.Caps.Max, s.cfg.Caps.Window, now)
+		switch {
+		case err != nil:
 			s.cfg.Logger.Warn("counting a promotion against its cap failed; it will be retried", "message", d.ID, "err", err)
-			return // left pending: claimed again later
+			st.hold(d, "", now.Add(time.Second))
+			return "", false
+		case !ok:
+			st.hold(d, fmt.Sprintf("cap of %d promotions per %s reached", s.cfg.Caps.Max, s.cfg.Caps.Window), free)
+			return "", false
 		}
-		if !ok {
-			s.hold(ctx, d, fmt.Sprintf("cap of %d promotions per %s reached", s.cfg.Caps.Max, s.cfg.Caps.Window), free, now)
-			return
+		if st.capped == nil {
+			st.capped = map[string]bool{}
 		}
+		st.capped[d.ID] = true
 	}
-	release := func() {
-		if capped {
-			if err := s.cfg.Outbox.ReleaseCap(context.WithoutCancel(ctx), d.Contact, d.ID); err != nil {
-				s.cfg.Logger.Warn("releasing a cap reservation failed", "message", d.ID, "err", err)
-			}
-		}
-	}
-	tr := s.takes.do(ctx, d)
-	taken, err := tr.res, tr.err
-	switch {
-	case errors.Is(err, care.ErrNoConsent):
-		release()
-		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "no promotions consent (withdrawn while queued)", At: now}, "refused")
-		return
-	case err != nil:
-		release()
-		// Not taken: the entry stays pending and is claimed again later.
-		s.cfg.Logger.Warn("taking a message failed; it will be retried", "message", d.ID, "err", err)
-		return
-	}
-	switch taken {
-	case care.Gone:
-		release()
-		// Settled already, or never stored: only this entry goes.
-		s.settle(ctx, d, care.Outcome{Verdict: care.Refuse, Reason: "gone", At: now, Quiet: true}, "duplicate")
-		return
-	case care.Behind:
-		release()
-		s.hold(ctx, d, "", now.Add(behindWait), now)
-		return
-	case care.Busy:
-		release()
-		// Another sender is sending it; look again once it should be
-		// done: gone then, or abandoned.
-		s.hold(ctx, d, "", now.Add(time.Minute), now)
-		return
-	case care.Abandoned:
-		s.settleAbandoned(ctx, d, ch, now, release)
-		return
-	}
-	if !d.Address.Simulated() {
-		if wait, err := s.rateWait(ctx, d); err != nil || wait > 0 {
-			release()
-			if err != nil {
-				s.cfg.Logger.Warn("rate limit failed; the message waits a little", "message", d.ID, "err", err)
-				wait = time.Second
-			}
-			s.hold(ctx, d, "rate limit", now.Add(wait), now)
-			return
-		}
-	}
+	return dec.Reason, true
+}
+
+// send calls d's channel and notes the outcome.
+func (st *stepRun) send(d care.Delivery, reason string) {
+	s, ctx, now := st.s, st.ctx, st.now
 	m := d.Outbound
 	if m.Class == care.Promotional {
 		if line := s.cfg.OptOutLine(m.Lang); line != "" {
 			m.Text += "\n\n" + line
 		}
 	}
-	err = s.send(ctx, ch, m)
-	out := care.Outcome{Verdict: care.Allow, Reason: dec.Reason, At: now}
+	err := s.send(ctx, s.route(d.Address), m)
+	out := care.Outcome{Verdict: care.Allow, Reason: reason, At: now}
 	var ra *care.RetryAfterError
 	switch {
 	case err == nil:
 		out.Sent = true
-		s.settle(ctx, d, out, "sent")
+		st.settle(d, out, "sent")
 	case errors.As(err, &ra):
-		release()
+		st.release(d)
 		until := s.cfg.Now().Add(ra.After)
 		if ra.Channel {
 			s.pause(d.Address.Channel, until)
@@ -358,25 +436,63 @@ func (s *Sender) deliver(ctx context.Context, d care.Delivery) {
 				}
 			}
 		}
-		s.hold(ctx, d, "channel asked to wait: "+err.Error(), until, now)
+		st.hold(d, "channel asked to wait: "+err.Error(), until)
 	case care.ErrorCode(err) == care.EUnreachable:
-		release()
+		st.release(d)
 		s.cfg.Logger.Warn("contact unreachable on this channel", "contact", d.Contact, "channel", d.Address.Channel, "err", err)
 		if err := s.cfg.Outbox.MarkUnreachable(context.WithoutCancel(ctx), d.Contact, d.Address.Channel, err.Error()); err != nil {
 			s.cfg.Logger.Error("marking a contact unreachable failed", "contact", d.Contact, "err", err)
 		}
 		out.Reason, out.Error = "contact unreachable", err.Error()
-		s.settle(ctx, d, out, "unreachable")
+		st.settle(d, out, "unreachable")
 	case care.ErrorCode(err) == care.EUnavailable:
-		release()
-		s.hold(ctx, d, "channel unavailable: "+err.Error(), s.cfg.Now().Add(time.Minute), now)
+		st.release(d)
+		st.hold(d, "channel unavailable: "+err.Error(), s.cfg.Now().Add(time.Minute))
 	default:
-		release()
+		st.release(d)
 		s.cfg.Logger.Warn("sending failed", "message", d.ID, "contact", d.Contact, "err", err)
 		out.Reason, out.Error = "send failed", err.Error()
-		s.settle(ctx, d, out, "failed")
+		st.settle(d, out, "failed")
 	}
 }
+
+// release takes back d's reservation against the person's cap: it was
+// not sent.
+func (st *stepRun) release(d care.Delivery) {
+	if !st.capped[d.ID] {
+		return
+	}
+	delete(st.capped, d.ID)
+	if err := st.s.cfg.Outbox.ReleaseCap(context.WithoutCancel(st.ctx), d.Contact, d.ID); err != nil {
+		st.s.cfg.Logger.Warn("releasing a cap reservation failed", "message", d.ID, "err", err)
+	}
+}
+
+// settle notes d's outcome, recorded at the step's end.
+func (st *stepRun) settle(d care.Delivery, o care.Outcome, result string) {
+	st.outcomes = append(st.outcomes, settlement{d, o, result})
+}
+
+// hold notes that d is held back until until, with the reason; without
+// a reason it only waits its turn and leaves no audit entry. The step's
+// later messages wait at least as long.
+func (st *stepRun) hold(d care.Delivery, reason string, until time.Time) {
+	st.outcomes = append(st.outcomes, settlement{d, care.Outcome{Verdict: care.Defer, Reason: reason, Until: until, At: st.now, Quiet: reason == ""}, "deferred"})
+	if until.After(st.heldUntil) || st.heldUntil.IsZero() {
+		st.heldUntil = until
+	}
+}
+
+// flush records the outcomes noted so far, in one round trip.
+func (st *stepRun) flush() {
+	if len(st.outcomes) > 0 {
+		st.s.record(st.ctx, st.outcomes)
+		st.outcomes = nil
+	}
+}
+
+// finish records the step's outcomes.
+func (st *stepRun) finish() { st.flush() }
 
 // settleAbandoned settles a message whose sender died between taking it
 // and recording the outcome; Take has handed it over to this delivery,
@@ -406,26 +522,42 @@ func (s *Sender) settleAbandoned(ctx context.Context, d care.Delivery, ch care.S
 	s.settle(ctx, d, care.Outcome{Verdict: care.Allow, Reason: "outcome unknown: the sender that took it stopped mid-send", At: now, Unknown: true}, "unknown")
 }
 
-// rateWait books the send against the channel's limits, overall and per
-// chat, in one step, and waits for its moment when that is near. It
-// returns the wait still left when the moment is far (nothing booked).
-func (s *Sender) rateWait(ctx context.Context, d care.Delivery) (time.Duration, error) {
+// booking is how many of a step's messages a rate booking covered,
+// and, for the rest, the wait they need or why none could be booked.
+type booking struct {
+	n    int
+	wait time.Duration
+	err  error
+}
+
+// rateWaits books the sends of a step's messages against their
+// channel's limits, overall and per chat, in one step, and returns the
+// moment each booked one may go: the first booked.n of ds, the rest
+// needing booked.wait (or failing with booked.err). The simulator has no
+// limits.
+func (s *Sender) rateWaits(ctx context.Context, ds []care.Delivery) ([]time.Time, booking) {
+	now := time.Now()
+	at := make([]time.Time, len(ds))
+	for i := range at {
+		at[i] = now
+	}
+	d := ds[0]
 	lim, ok := s.cfg.Limits[d.Address.Channel]
-	if !ok || s.cfg.Limiter == nil {
-		return 0, nil
+	if d.Address.Simulated() || !ok || s.cfg.Limiter == nil {
+		return at, booking{n: len(ds)}
 	}
 	ch := string(d.Address.Channel)
 	b := s.bookings.do(ctx, care.Reservation{Limits: []care.Limit{
 		{Key: ch, Rate: lim.Overall},
 		{Key: ch + ":" + string(d.Contact), Rate: lim.PerChat},
-	}, MaxWait: waitInline})
-	if b.Err != nil || !b.OK {
-		return max(b.Wait, time.Millisecond), b.Err
+	}, MaxWait: waitInline, N: len(ds)})
+	if b.Err != nil {
+		return at, booking{wait: time.Second, err: b.Err}
 	}
-	if !backoff.Sleep(ctx, b.Wait) {
-		return 0, ctx.Err()
+	for i, w := range b.Waits {
+		at[i] = now.Add(w)
 	}
-	return 0, nil
+	return at, booking{n: len(b.Waits), wait: max(b.Wait, time.Millisecond)}
 }
 
 // sendAttempts bounds the tries of a message whose channel said it was
@@ -474,41 +606,54 @@ func (s *Sender) pausedUntil(c care.Channel, now time.Time) time.Time {
 // away; past it the entry stays pending and another sender handles it.
 const recordTimeout = time.Minute
 
-// settle records the outcome, retrying while Redis is away: a message
-// already sent must be marked so, or the record would be wrong.
+// settle records one outcome at once (settleAbandoned's).
 func (s *Sender) settle(ctx context.Context, d care.Delivery, o care.Outcome, result string) {
-	s.record(ctx, d, "settle", func(ctx context.Context) error { return s.settles.do(ctx, settlement{d, o}) })
-	if s.cfg.Recorder != nil && !o.Quiet {
-		s.cfg.Recorder.Delivered(d.Outbound, result)
-	}
+	s.record(ctx, []settlement{{d, o, result}})
 }
 
-// hold holds the message back until until, with the reason; without a
-// reason it only waits its turn and leaves no audit entry.
+// hold holds one message back at once (settleAbandoned's).
 func (s *Sender) hold(ctx context.Context, d care.Delivery, reason string, until, now time.Time) {
-	o := care.Outcome{Verdict: care.Defer, Reason: reason, Until: until, At: now, Quiet: reason == ""}
-	s.record(ctx, d, "defer", func(ctx context.Context) error { return s.settles.do(ctx, settlement{d, o}) })
-	if s.cfg.Recorder != nil && !o.Quiet {
-		s.cfg.Recorder.Delivered(d.Outbound, "deferred")
-	}
+	s.record(ctx, []settlement{{d, care.Outcome{Verdict: care.Defer, Reason: reason, Until: until, At: now, Quiet: reason == ""}, "deferred"}})
 }
 
-// record runs an outbox write, retrying while Redis is away. It outlives
-// a shutdown that begins mid-send.
-func (s *Sender) record(ctx context.Context, d care.Delivery, what string, fn func(context.Context) error) {
+// record writes outcomes in one round trip (shared with other steps'),
+// retrying while Redis is away, and counts them: a message already
+// sent must be marked so, or the record would be wrong. It outlives a
+// shutdown that begins mid-send.
+func (s *Sender) record(ctx context.Context, outs []settlement) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	b := backoff.New(50*time.Millisecond, 5*time.Second)
-	for {
-		err := fn(ctx)
-		if err == nil {
-			return
+	left := outs
+	for len(left) > 0 {
+		errs := s.settles.do(ctx, left)
+		var again []settlement
+		var failed error
+		for i, err := range errs {
+			if err != nil {
+				again, failed = append(again, left[i]), err
+			}
+		}
+		if len(again) == 0 {
+			break
 		}
 		if ctx.Err() != nil {
-			s.cfg.Logger.Error("outcome not recorded", "what", what, "message", d.ID, "err", err)
-			return
+			for i, x := range left {
+				if errs[i] != nil {
+					s.cfg.Logger.Error("outcome not recorded", "message", x.d.ID, "err", errs[i])
+				}
+			}
+			break
 		}
-		s.cfg.Logger.Warn("recording an outcome failed, retrying", "what", what, "message", d.ID, "err", err)
+		s.cfg.Logger.Warn("recording outcomes failed, retrying", "messages", len(again), "err", failed)
 		b.Wait(ctx)
+		left = again
+	}
+	if s.cfg.Recorder != nil {
+		for _, x := range outs {
+			if !x.o.Quiet {
+				s.cfg.Recorder.Delivered(x.d.Outbound, x.result)
+			}
+		}
 	}
 }

@@ -118,7 +118,7 @@ func (h *harness) drain() {
 			return
 		}
 		for _, d := range ds {
-			h.s.deliver(ctx, d)
+			h.s.deliver(ctx, []care.Delivery{d})
 		}
 	}
 	h.t.Fatal("the queue never emptied")
@@ -595,12 +595,12 @@ func TestOneContactInOrder(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for _, d := range b { // the later ones try first
-			h.s.deliver(ctx, d)
+			h.s.deliver(ctx, []care.Delivery{d})
 		}
 	})
 	wg.Wait()
 	for _, d := range a {
-		h.s.deliver(ctx, d)
+		h.s.deliver(ctx, []care.Delivery{d})
 	}
 	for range 5 {
 		h.advance(time.Second)

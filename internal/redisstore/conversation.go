@@ -49,21 +49,21 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 			return nil, fmt.Errorf("load conversation: %w", err)
 		}
 	}
-	// Three plain commands a conversation: cheaper for Redis than a
-	// script that makes the same three calls. A fourth asks whether the
-	// chat became a staff member's since the runtime learnt its contact.
+	// Two plain commands a conversation (the session and the profile in
+	// one MGET: they share the contact's slot), cheaper for Redis than a
+	// script that makes the same calls. A third asks whether the chat
+	// became a staff member's since the runtime learnt its contact.
 	type cmds struct {
-		sess, prof *redis.StringCmd
-		seen       *redis.FloatCmd
-		staff      *redis.SliceCmd
+		records *redis.SliceCmd
+		seen    *redis.FloatCmd
+		staff   *redis.SliceCmd
 	}
 	pipe := s.client.Pipeline()
 	all := make([]cmds, len(refs))
 	for i, r := range refs {
 		all[i] = cmds{
-			sess: pipe.Get(ctx, s.key(r.Contact, keySession)),
-			prof: pipe.Get(ctx, s.key(r.Contact, keyProfile)),
-			seen: pipe.ZScore(ctx, s.key(r.Contact, keyInbound), r.MessageID),
+			records: pipe.MGet(ctx, s.key(r.Contact, keySession), s.key(r.Contact, keyProfile)),
+			seen:    pipe.ZScore(ctx, s.key(r.Contact, keyInbound), r.MessageID),
 		}
 		if r.Address.ID != "" {
 			all[i].staff = pipe.HMGet(ctx, s.staffChatsKey(), r.Address.String(), r.Alias.String())
@@ -73,8 +73,12 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 	convs := make([]care.Conversation, len(refs))
 	for i, c := range all {
 		id := refs[i].Contact
-		if err := firstErr(c.sess, c.prof, c.seen); err != nil {
+		if err := firstErr(c.records, c.seen); err != nil {
 			return nil, fmt.Errorf("load conversation %s: %w", id, unavailable(err))
+		}
+		records := c.records.Val()
+		if len(records) != 2 {
+			return nil, fmt.Errorf("load conversation %s: MGET answered %d values for 2 keys", id, len(records))
 		}
 		conv := &convs[i]
 		if c.staff != nil {
@@ -91,12 +95,12 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 		// A record that does not decode is this conversation's problem
 		// alone: the runtime dead-letters the message, the batch goes on.
 		var err error
-		if raw, e := c.sess.Result(); e == nil {
+		if raw, ok := records[0].(string); ok {
 			if conv.Session, err = decodeSession(raw); err != nil {
 				conv.Broken = fmt.Errorf("session of %s does not decode: %w", id, err)
 			}
 		}
-		if raw, e := c.prof.Result(); e == nil {
+		if raw, ok := records[1].(string); ok {
 			if conv.Contact, err = decodeProfile(raw); err != nil {
 				conv.Broken = fmt.Errorf("profile of %s does not decode: %w", id, err)
 			}
@@ -275,6 +279,7 @@ func (s *Store) Commit(ctx context.Context, c care.Commit) error {
 func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 	errs := make([]error, len(commits))
 	var batch []pendingCommit
+	now := s.now()
 	for i, c := range commits {
 		id := c.Contact.ID
 		if err := validateCommit(c); err != nil {
@@ -284,12 +289,20 @@ func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 		for k := range c.Outbound {
 			c.Outbound[k].Seq = seqOf(c.Outbound[k].Created, k)
 		}
+		at := c.Session.Updated // the step's clock
+		if at.IsZero() {
+			at = now
+		}
+		list := !c.Erase && (at.Sub(c.Session.Listed) >= listEvery || c.Session.Listed.After(at))
+		if list {
+			c.Session.Listed = at
+		}
 		args, err := s.commitArgs(c)
 		if err != nil {
 			errs[i] = fmt.Errorf("commit %s message %s: %w", id, c.Inbound.MessageID, err)
 			continue
 		}
-		batch = append(batch, pendingCommit{i: i, c: c, id: id, args: args, keys: s.commitKeys(id)})
+		batch = append(batch, pendingCommit{i: i, c: c, id: id, args: args, keys: s.commitKeys(id), list: list})
 	}
 	s.commitPipeline(ctx, batch, false)
 	var again []pendingCommit
@@ -298,7 +311,7 @@ func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 			// Redis restarted or failed over and forgot the script: send
 			// it whole, which also caches it for the next commits.
 			s.dropRefs(ctx, p.refs)
-			again = append(again, pendingCommit{i: p.i, c: p.c, id: p.id, args: p.args, keys: p.keys})
+			again = append(again, pendingCommit{i: p.i, c: p.c, id: p.id, args: p.args, keys: p.keys, list: p.list})
 			continue
 		}
 		errs[p.i] = s.commitResult(ctx, p)
@@ -324,10 +337,18 @@ type pendingCommit struct {
 	id   care.ContactID
 	keys []string
 	args []any
+	// list moves the conversation to the top of the recent index.
+	list bool
 	res  int64
 	refs []laneRef
 	err  error
 }
+
+// listEvery is how often a conversation's steps move it to the top of
+// the inbox's recent index: a customer who sends "halo", "kak", "mau
+// tanya" in a row moves it once (one command less a message), and the
+// list is never more than this behind.
+const listEvery = 10 * time.Second
 
 // commitResult turns the script's answer into the step's error.
 func (s *Store) commitResult(ctx context.Context, p pendingCommit) error {
@@ -373,8 +394,8 @@ func validateCommit(c care.Commit) error {
 	}
 	for _, m := range c.Outbound {
 		switch {
-		case m.ID == "" || strings.ContainsAny(m.ID, " \t\n"):
-			return care.Errorf(care.EInvalid, "outbound message id %q: want a non-empty id without spaces", m.ID)
+		case m.ID == "" || strings.ContainsAny(m.ID, " \t\n"+idSep):
+			return care.Errorf(care.EInvalid, "outbound message id %q: want a non-empty id without spaces or commas", m.ID)
 		case m.Contact != c.Contact.ID:
 			return care.Errorf(care.EInvalid, "outbound message %s is to %q, not to the sender %q", m.ID, m.Contact, c.Contact.ID)
 		case !c.Contact.Has(m.Address):
@@ -502,7 +523,7 @@ func (s *Store) commitPipeline(ctx context.Context, batch []pendingCommit, eval 
 	for k, p := range batch {
 		adds[k] = s.queueRefs(ctx, pipe, p.c.Outbound)
 		if !p.c.Erase {
-			s.indexAdds(ctx, pipe, p.c.Contact, now)
+			s.indexAdds(ctx, pipe, p.c.Contact, now, p.list)
 		}
 		if eval {
 			scripts[k] = commitScript.Eval(ctx, pipe, p.keys, p.args...)

@@ -61,11 +61,13 @@ const (
 // score is t as an index score, in unix ms.
 func score(t time.Time) float64 { return float64(t.UnixMilli()) }
 
-// indexAdds adds to pipe the index members the profile c needs: recent,
-// and its state's.
-func (s *Store) indexAdds(ctx context.Context, pipe redis.Pipeliner, c care.Contact, now time.Time) {
+// indexAdds adds to pipe the index members the profile c needs: recent
+// (when recent is set), and its state's.
+func (s *Store) indexAdds(ctx context.Context, pipe redis.Pipeliner, c care.Contact, now time.Time, recent bool) {
 	id := string(c.ID)
-	pipe.ZAdd(ctx, s.inbox.recent, redis.Z{Score: score(now), Member: id})
+	if recent {
+		pipe.ZAdd(ctx, s.inbox.recent, redis.Z{Score: score(now), Member: id})
+	}
 	switch h := c.Handover; h.State {
 	case care.StateWaiting:
 		pipe.ZAdd(ctx, s.inbox.waiting, redis.Z{Score: score(h.Since), Member: id})
@@ -350,7 +352,7 @@ func (s *Store) writeStaff(ctx context.Context, cur care.Contact, ch staffChange
 		refs = s.queueRefs(ctx, pipe, []care.Outbound{*m})
 	}
 	if ch.profile != nil && !ch.keepIndex {
-		s.indexAdds(ctx, pipe, *ch.profile, now)
+		s.indexAdds(ctx, pipe, *ch.profile, now, true)
 	}
 	id := cur.ID
 	keys := []string{s.key(id, keyProfile), s.key(id, keyEvents), s.key(id, keyNotes), s.key(id, keyOutbound), s.key(id, keyTranscript)}

@@ -470,7 +470,7 @@ func (s *Store) foldInto(ctx context.Context, src care.Contact, into care.Contac
 			// inboxKeys), through the client: the transaction holds only
 			// the person's keys.
 			idx := s.client.Pipeline()
-			s.indexAdds(ctx, idx, next, s.now())
+			s.indexAdds(ctx, idx, next, s.now(), true)
 			if _, err := idx.Exec(ctx); err != nil {
 				return fmt.Errorf("index the person: %w", err)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,11 +64,21 @@ type queued struct {
 	member string           // ZADD to the held-back set instead
 }
 
-// queueRefs adds to pipe the reference of each message: an entry on its
-// lane, or, for a message held back until NotBefore, a member of the
-// held-back set.
+// queueRefs adds to pipe the references of messages: one lane entry for
+// the messages of one contact that go to one lane at once (a
+// conversation step's replies: "m" lists their ids, joined by
+// idSep, in the order they go out), or, for a message held back until
+// NotBefore, a member of the held-back set of its own. One entry a step
+// rather than one a message: the sender then fetches, takes, books and
+// settles the step's messages together, one command each.
 func (s *Store) queueRefs(ctx context.Context, pipe redis.Pipeliner, ms []care.Outbound) []queued {
 	out := make([]queued, 0, len(ms))
+	type group struct {
+		lane    care.Lane
+		contact care.ContactID
+		ids     []string
+	}
+	var groups []group
 	for _, m := range ms {
 		lane := care.LaneOf(m.Address, m.Class)
 		if m.NotBefore.After(m.Created) {
@@ -76,10 +87,23 @@ func (s *Store) queueRefs(ctx context.Context, pipe redis.Pipeliner, ms []care.O
 			out = append(out, queued{lane: lane, member: member})
 			continue
 		}
-		out = append(out, queued{lane: lane, add: pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.laneKey(lane), Values: []string{"c", string(m.Contact), "m", m.ID}})})
+		k := slices.IndexFunc(groups, func(g group) bool { return g.lane == lane && g.contact == m.Contact })
+		if k < 0 {
+			groups = append(groups, group{lane: lane, contact: m.Contact})
+			k = len(groups) - 1
+		}
+		groups[k].ids = append(groups[k].ids, m.ID)
+	}
+	for _, g := range groups {
+		out = append(out, queued{lane: g.lane, add: pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.laneKey(g.lane),
+			Values: []string{"c", string(g.contact), "m", strings.Join(g.ids, idSep)}})})
 	}
 	return out
 }
+
+// idSep joins the message ids of one lane entry; message ids never hold
+// it (validOutbound).
+const idSep = ","
 
 // refsOf lists the references a pipeline added.
 func refsOf(qs []queued) []laneRef {
@@ -113,8 +137,9 @@ func (s *Store) dropRefs(ctx context.Context, refs []laneRef) {
 }
 
 // laterMember is a held-back set member: "<lane> <contact id> <message
-// id>" (none of them holds spaces), and " 1" after a reference that was
-// read once before its message was stored.
+// ids>" (none of them holds spaces; several ids are an entry's, joined
+// by idSep), and " 1" after a reference that was read once before its
+// messages were stored.
 func laterMember(l care.Lane, id care.ContactID, messageID string) string {
 	return string(l) + " " + string(id) + " " + messageID
 }
@@ -259,103 +284,113 @@ func (s *Store) createGroups(ctx context.Context, lanes []care.Lane) error {
 	return nil
 }
 
-// fetchScript reads a queued message and its contact's profile, as one
-// command.
+// fetchScript reads the messages of a lane entry and their contact's
+// profile, as one command: the profile first, then each body (false
+// when missing).
 //
-//	KEYS: outbound bodies, profile; ARGV: message id
+//	KEYS: outbound bodies, profile; ARGV: message ids
 var fetchScript = redis.NewScript(`
-return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2])}
+local out = {redis.call('GET', KEYS[2])}
+local bodies = redis.call('HMGET', KEYS[1], unpack(ARGV))
+for i = 1, #bodies do out[i + 1] = bodies[i] end
+return out
 `)
-
-// fetchedPart is value i of a fetchScript answer as a string command:
-// redis.Nil when the key or field was missing, the script's error when
-// it failed.
-func fetchedPart(c *redis.Cmd, i int) *redis.StringCmd {
-	out := redis.NewStringCmd(context.Background())
-	v, err := c.Slice()
-	switch {
-	case err != nil:
-		out.SetErr(err)
-	case i < len(v) && v[i] != nil:
-		str, _ := v[i].(string)
-		out.SetVal(str)
-	default:
-		out.SetErr(redis.Nil)
-	}
-	return out
-}
 
 // earlyRetry is how young an entry whose message is not stored yet must
 // be to be tried once more: the entry goes out just before the message,
 // so a sender can read it in between.
 const earlyRetry = 10 * time.Second
 
-// bodies fetches, in one pipeline, the message of each entry with its
-// contact's profile, and releases the entries without a message. An
-// alert to a staff chat costs one more round trip, for the chat's link.
+// bodies fetches, in one pipeline, the messages of each entry with their
+// contact's profile, and releases the entries without a message. The
+// messages of one entry come out together, in order, sharing its Ref:
+// the sender delivers them as one step. An alert to a staff chat costs
+// one more round trip, for the chat's link.
 func (s *Store) bodies(ctx context.Context, consumer string, refs []entry) ([]care.Delivery, error) {
-	type cmds struct {
-		body, prof *redis.StringCmd
-		id         care.ContactID
-		m          string
+	type fetch struct {
+		id  care.ContactID
+		ids []string
 	}
-	all := make([]*cmds, len(refs))
+	all := make([]*fetch, len(refs))
 	var idx []int
 	for i, r := range refs {
 		c, _ := r.Values["c"].(string)
 		m, _ := r.Values["m"].(string)
 		id := care.ContactID(c)
-		if id.Validate() != nil || m == "" {
+		ids := strings.Split(m, idSep)
+		if id.Validate() != nil || m == "" || slices.Contains(ids, "") {
 			continue // malformed: released below
 		}
-		all[i] = &cmds{id: id, m: m}
+		all[i] = &fetch{id: id, ids: ids}
 		idx = append(idx, i)
 	}
 	fetched := s.evalPipelined(ctx, fetchScript, len(idx), func(k int) ([]string, []any) {
-		c := all[idx[k]]
-		return []string{s.key(c.id, keyOutbound), s.key(c.id, keyProfile)}, []any{c.m}
+		f := all[idx[k]]
+		args := make([]any, len(f.ids))
+		for j, m := range f.ids {
+			args[j] = m
+		}
+		return []string{s.key(f.id, keyOutbound), s.key(f.id, keyProfile)}, args
 	})
+	answers := make([][]any, len(refs))
 	for k, i := range idx {
-		all[i].body, all[i].prof = fetchedPart(fetched[k], 0), fetchedPart(fetched[k], 1)
+		v, err := fetched[k].Slice()
+		if err != nil {
+			return nil, fmt.Errorf("read outbound messages of entry %s: %w", refs[i].ID, err)
+		}
+		answers[i] = v
 	}
 	var out []care.Delivery
 	var gone []entry
 	retry := map[string]float64{}
-	for i, c := range all {
-		if c == nil {
+	for i, f := range all {
+		if f == nil {
 			gone = append(gone, refs[i])
 			continue
 		}
-		if errors.Is(c.body.Err(), redis.Nil) {
-			if _, again := refs[i].Values["n"]; !again && s.now().Sub(entryTime(refs[i].ID)) < earlyRetry {
-				retry[laterMember(refs[i].lane, c.id, c.m)+" 1"] = float64(s.now().Add(time.Second).UnixMilli())
-			}
-			gone = append(gone, refs[i])
-			continue
-		}
-		if err := firstErr(c.body, c.prof); err != nil {
-			return nil, fmt.Errorf("read outbound message of entry %s: %w", refs[i].ID, err)
-		}
-		d := care.Delivery{Lane: refs[i].lane, Ref: refs[i].ID, Consumer: consumer}
-		if err := json.Unmarshal([]byte(c.body.Val()), &d.Outbound); err != nil || d.Contact != c.id || d.ID != c.m {
-			// One broken record must not hold the batch: it goes to the
-			// dead letters, and the rest is sent.
-			why := "message does not match its entry"
-			if err != nil {
-				why = err.Error()
-			}
-			if err := s.deadLetter(ctx, refs[i], c.id, c.body.Val(), why); err != nil {
-				return nil, err
-			}
-			gone = append(gone, refs[i])
-			continue
-		}
-		if raw, err := c.prof.Result(); err == nil {
+		ans := answers[i]
+		var prof care.Contact
+		if raw, ok := ans[0].(string); ok {
 			// A profile that does not decode counts as none: the gate
 			// then refuses everything.
-			d.Profile, _ = decodeProfile(raw)
+			prof, _ = decodeProfile(raw)
 		}
-		out = append(out, d)
+		found := 0
+		for j, m := range f.ids {
+			raw, ok := "", false
+			if j+1 < len(ans) {
+				raw, ok = ans[j+1].(string)
+			}
+			if !ok {
+				continue // settled already (a reclaimed entry), or not stored yet
+			}
+			found++
+			d := care.Delivery{Lane: refs[i].lane, Ref: refs[i].ID, Consumer: consumer, Profile: prof}
+			if err := json.Unmarshal([]byte(raw), &d.Outbound); err != nil || d.Contact != f.id || d.ID != m {
+				// One broken record must not hold the batch: it goes to the
+				// dead letters, and the rest is sent.
+				why := "message does not match its entry"
+				if err != nil {
+					why = err.Error()
+				}
+				if err := s.deadLetter(ctx, refs[i], f.id, m, raw, why); err != nil {
+					return nil, err
+				}
+				if err := s.client.HDel(ctx, s.key(f.id, keyOutbound), m).Err(); err != nil {
+					return nil, fmt.Errorf("drop undecodable message %s: %w", m, err)
+				}
+				continue
+			}
+			out = append(out, d)
+		}
+		if found == 0 {
+			if _, again := refs[i].Values["n"]; !again && s.now().Sub(entryTime(refs[i].ID)) < earlyRetry {
+				retry[laterMember(refs[i].lane, f.id, strings.Join(f.ids, idSep))+" 1"] = float64(s.now().Add(time.Second).UnixMilli())
+			}
+			gone = append(gone, refs[i])
+		} else if len(out) == 0 || out[len(out)-1].Ref != refs[i].ID {
+			gone = append(gone, refs[i]) // every message there was broken
+		}
 	}
 	if len(gone) > 0 || len(retry) > 0 {
 		pipe := s.client.Pipeline()
@@ -387,8 +422,8 @@ func entryTime(id string) time.Time {
 }
 
 // deadLetter records a message that cannot even be read.
-func (s *Store) deadLetter(ctx context.Context, e entry, id care.ContactID, body, why string) error {
-	vals := []string{"ref", e.ID, "c", string(id), "reason", "undecodable message", "error", why,
+func (s *Store) deadLetter(ctx context.Context, e entry, id care.ContactID, messageID, body, why string) error {
+	vals := []string{"ref", e.ID, "c", string(id), "m", messageID, "reason", "undecodable message", "error", why,
 		"at", s.now().UTC().Format(time.RFC3339Nano), "body", body}
 	if err := s.client.XAdd(ctx, &redis.XAddArgs{Stream: s.dead, MaxLen: deadLen, Approx: true, Values: vals}).Err(); err != nil {
 		return fmt.Errorf("dead-letter entry %s: %w", e.ID, err)

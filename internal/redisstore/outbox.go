@@ -15,60 +15,93 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// takeScript marks a message taken by a delivery, with the sender and
-// the time, unless it is gone, already taken, or not its contact's next
-// message in its lane. For a promotion it first checks, in the same
-// atomic step, that the profile still grants promotions: a STOP
-// committed after the sender read the profile must still win. A mark
-// older than the take timeout (its sender died mid-send) is replaced by
-// the delivery's own: the delivery takes the abandoned message over, so
-// one sender alone decides what became of it.
+// takeScript marks the messages of one step (the messages of one lane
+// entry, in order) taken by a delivery, with the sender and the time,
+// unless a message is gone, already taken, or not its contact's next in
+// its lane. For a promotion it first checks, in the same atomic step,
+// that the profile still grants promotions: a STOP committed after the
+// sender read the profile must still win. A mark older than the take
+// timeout (its sender died mid-send) is replaced by the delivery's own:
+// the delivery takes the abandoned message over, so one sender alone
+// decides what became of it. A message that is not taken (busy,
+// abandoned, behind) holds back every later one of the step.
 //
 //	KEYS: outbound bodies, taken markers, profile
-//	ARGV: 1 message id, 2 marker "<consumer>|<ms>|<entry>", 3 "promo"
-//	      or "", 4 now ms, 5 take timeout ms, 6 the message's seq,
-//	      7 its lane, 8 "<consumer>|", 9 "|<entry>"
+//	ARGV: 1 marker "<consumer>|<ms>|<entry>", 2 "promo" or "", 3 now ms,
+//	      4 take timeout ms, 5 the lane, 6 "<consumer>|", 7 "|<entry>",
+//	      then each message's id and seq
 //
-// It returns a care.TakeResult, or -1 when the promotions consent is no
-// longer there.
+// It returns a care.TakeResult per message, or -1 for a promotion whose
+// consent is no longer there.
 var takeScript = redis.NewScript(`
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 1 end
-local t = redis.call('HGET', KEYS[2], ARGV[1])
-if t then
-  if string.sub(t, 1, string.len(ARGV[8])) == ARGV[8] and string.sub(t, -string.len(ARGV[9])) == ARGV[9] then return 0 end
-  local at = tonumber(string.match(t, '|(%d+)|'))
-  if at and tonumber(ARGV[4]) - at > tonumber(ARGV[5]) then
-    redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-    return 4
-  end
-  return 3
+local mine, here, n = {}, {}, 0
+for i = 8, #ARGV, 2 do
+  mine[ARGV[i]] = true
+  here[i] = redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1
+  if here[i] then n = n + 1 end
 end
-if redis.call('HLEN', KEYS[1]) > 1 then
-  local seq = tonumber(ARGV[6])
+local first = nil
+if redis.call('HLEN', KEYS[1]) > n then
   local all = redis.call('HGETALL', KEYS[1])
   for i = 1, #all, 2 do
-    if all[i] ~= ARGV[1] then
+    if not mine[all[i]] then
       local ok, m = pcall(cjson.decode, all[i + 1])
-      if ok and type(m.q) == 'number' and m.q < seq and type(m.address) == 'table' then
+      if ok and type(m.q) == 'number' and type(m.address) == 'table' then
         local ch = m.address.channel
         if type(m.address.id) == 'string' and string.sub(m.address.id, 1, 4) == 'sim-' then ch = 'sim' end
         local lane = ch .. '.shop'
         if m.class == 'reply' or m.class == 'staff_alert' then lane = ch .. '.reply' end
-        if lane == ARGV[7] then return 2 end
+        if lane == ARGV[5] and (first == nil or m.q < first) then first = m.q end
       end
     end
   end
 end
-if ARGV[3] == 'promo' then
+local consent = true
+if ARGV[2] == 'promo' then
   local raw = redis.call('GET', KEYS[3])
-  if not raw then return -1 end
-  local ok, p = pcall(cjson.decode, string.sub(raw, string.find(raw, '|', 1, true) + 1))
-  if not ok or type(p.consent) ~= 'table' or type(p.consent.promotions) ~= 'table' or p.consent.promotions.granted ~= true then
-    return -1
+  consent = false
+  if raw then
+    local ok, p = pcall(cjson.decode, string.sub(raw, string.find(raw, '|', 1, true) + 1))
+    consent = ok and type(p.consent) == 'table' and type(p.consent.promotions) == 'table' and p.consent.promotions.granted == true
   end
 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 0
+local out = {}
+local blocked = false
+for i = 8, #ARGV, 2 do
+  local id = ARGV[i]
+  local r
+  if blocked then
+    r = 2
+  elseif not here[i] then
+    r = 1
+  else
+    local t = redis.call('HGET', KEYS[2], id)
+    if t then
+      if string.sub(t, 1, string.len(ARGV[6])) == ARGV[6] and string.sub(t, -string.len(ARGV[7])) == ARGV[7] then
+        r = 0
+      else
+        local at = tonumber(string.match(t, '|(%d+)|'))
+        if at and tonumber(ARGV[3]) - at > tonumber(ARGV[4]) then
+          redis.call('HSET', KEYS[2], id, ARGV[1])
+          r = 4
+        else
+          r = 3
+        end
+        blocked = true
+      end
+    elseif first ~= nil and first < tonumber(ARGV[i + 1]) then
+      r = 2
+      blocked = true
+    elseif not consent then
+      r = -1
+    else
+      redis.call('HSET', KEYS[2], id, ARGV[1])
+      r = 0
+    end
+  end
+  out[#out + 1] = r
+end
+return out
 `)
 
 // Take claims d for sending, atomically: the message is marked with the
@@ -80,39 +113,68 @@ func (s *Store) Take(ctx context.Context, d care.Delivery) (care.TakeResult, err
 	return res[0], errs[0]
 }
 
-// TakeAll is Take for several deliveries, in one round trip.
+// TakeAll is Take for several deliveries, in one round trip; the
+// consecutive messages of one step are taken by one script call, in
+// order.
 func (s *Store) TakeAll(ctx context.Context, ds []care.Delivery) ([]care.TakeResult, []error) {
 	res := make([]care.TakeResult, len(ds))
 	errs := make([]error, len(ds))
 	var calls []scriptCall
-	var idx []int
-	for i, d := range ds {
-		if err := validDelivery(d); err != nil {
-			res[i], errs[i] = care.Gone, fmt.Errorf("take: %w", err)
+	var parts [][]int
+	for _, st := range stepRanges(ds) {
+		var idx []int
+		for i := st[0]; i < st[1]; i++ {
+			if err := validDelivery(ds[i]); err != nil {
+				res[i], errs[i] = care.Gone, fmt.Errorf("take: %w", err)
+				continue
+			}
+			idx = append(idx, i)
+		}
+		if len(idx) == 0 {
 			continue
 		}
+		d := ds[idx[0]]
 		promo := ""
 		if d.Class == care.Promotional {
 			promo = "promo"
 		}
+		args := []any{s.marker(d), promo, s.now().UnixMilli(), s.takeTimeout.Milliseconds(), string(d.Lane), d.Consumer + "|", "|" + d.Ref}
+		for _, i := range idx {
+			args = append(args, ds[i].ID, ds[i].Seq)
+		}
 		calls = append(calls, scriptCall{takeScript,
-			[]string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken), s.key(d.Contact, keyProfile)},
-			[]any{d.ID, s.marker(d), promo, s.now().UnixMilli(), s.takeTimeout.Milliseconds(), d.Seq, string(d.Lane), d.Consumer + "|", "|" + d.Ref}})
-		idx = append(idx, i)
+			[]string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken), s.key(d.Contact, keyProfile)}, args})
+		parts = append(parts, idx)
 	}
 	for k, c := range s.runAll(ctx, calls) {
-		i, d := idx[k], ds[idx[k]]
-		n, err := c.Int64()
-		switch {
-		case err != nil:
-			res[i], errs[i] = care.Gone, fmt.Errorf("take message %s of %s: %w", d.ID, d.Contact, err)
-		case n < 0:
-			res[i], errs[i] = care.Gone, care.ErrNoConsent
-		default:
-			res[i] = care.TakeResult(n)
+		ns, err := c.Int64Slice()
+		if err == nil && len(ns) != len(parts[k]) {
+			err = fmt.Errorf("take answered %d results for %d messages", len(ns), len(parts[k]))
+		}
+		for j, i := range parts[k] {
+			d := ds[i]
+			switch {
+			case err != nil:
+				res[i], errs[i] = care.Gone, fmt.Errorf("take message %s of %s: %w", d.ID, d.Contact, err)
+			case ns[j] < 0:
+				res[i], errs[i] = care.Gone, care.ErrNoConsent
+			default:
+				res[i] = care.TakeResult(ns[j])
+			}
 		}
 	}
 	return res, errs
+}
+
+// stepRanges are the index ranges [start, end) of care.Steps(ds).
+func stepRanges(ds []care.Delivery) [][2]int {
+	var out [][2]int
+	start := 0
+	for _, st := range care.Steps(ds) {
+		out = append(out, [2]int{start, start + len(st)})
+		start += len(st)
+	}
+	return out
 }
 
 // marker is a delivery's claim on its message: the consumer, when, and
@@ -122,31 +184,46 @@ func (s *Store) marker(d care.Delivery) string {
 	return d.Consumer + "|" + strconv.FormatInt(s.now().UnixMilli(), 10) + "|" + d.Ref
 }
 
-// releaseScript ends a delivery's claim on its message. Mode "settle"
-// also deletes the body, unless another entry holds the message (a
-// duplicate entry being settled while the real one sends); "abandon"
-// deletes the body and another sender's stale marker, and answers 0
-// when another sender did so first; "defer" only drops the delivery's
-// own marker.
+// releaseScript ends a delivery's claims on the messages of one step.
+// Mode "settle" also deletes the body, unless another entry holds the
+// message (a duplicate entry being settled while the real one sends);
+// "abandon" deletes the body and another sender's stale marker, and
+// answers 0 when another sender did so first; "defer" only drops the
+// delivery's own marker.
 //
-//	KEYS: outbound bodies, taken markers; ARGV: message id, mode,
-//	"<consumer>|", "|<entry>"
+//	KEYS: outbound bodies, taken markers; ARGV: "<consumer>|",
+//	"|<entry>", then each message's id and mode
+//
+// It answers 1 or 0 per message.
 var releaseScript = redis.NewScript(`
-local cur = redis.call('HGET', KEYS[2], ARGV[1])
-if ARGV[2] == 'abandon' then
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  return redis.call('HDEL', KEYS[1], ARGV[1])
+local out = {}
+for i = 3, #ARGV, 2 do
+  local id, mode = ARGV[i], ARGV[i + 1]
+  local cur = redis.call('HGET', KEYS[2], id)
+  if mode == 'abandon' then
+    redis.call('HDEL', KEYS[2], id)
+    out[#out + 1] = redis.call('HDEL', KEYS[1], id)
+  elseif cur and (string.sub(cur, 1, string.len(ARGV[1])) ~= ARGV[1] or string.sub(cur, -string.len(ARGV[2])) ~= ARGV[2]) then
+    out[#out + 1] = 0
+  else
+    if cur then redis.call('HDEL', KEYS[2], id) end
+    if mode == 'settle' then redis.call('HDEL', KEYS[1], id) end
+    out[#out + 1] = 1
+  end
 end
-if cur and (string.sub(cur, 1, string.len(ARGV[3])) ~= ARGV[3] or string.sub(cur, -string.len(ARGV[4])) ~= ARGV[4]) then return 0 end
-redis.call('HDEL', KEYS[2], ARGV[1])
-if ARGV[2] == 'settle' then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 1
+return out
 `)
 
-// releaseCall is the releaseScript call for d.
-func (s *Store) releaseCall(d care.Delivery, mode string) scriptCall {
-	return scriptCall{releaseScript, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)},
-		[]any{d.ID, mode, d.Consumer + "|", "|" + d.Ref}}
+// releaseCall is the releaseScript call for the deliveries of one step,
+// each with its mode.
+func (s *Store) releaseCall(ds []care.Delivery, modes []string) scriptCall {
+	d := ds[0]
+	args := make([]any, 0, 2+2*len(ds))
+	args = append(args, d.Consumer+"|", "|"+d.Ref)
+	for i, x := range ds {
+		args = append(args, x.ID, modes[i])
+	}
+	return scriptCall{releaseScript, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)}, args}
 }
 
 // Settle records the outcome in the audit stream (and the dead letters
@@ -173,59 +250,77 @@ func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) erro
 }
 
 // SettleAll settles, or defers (an outcome with verdict Defer), several
-// deliveries in one round trip: per delivery the release of its claim on
-// the message, then its records in the shared keys. An outcome whose
-// result is unknown is settled alone: whether it is audited depends on
-// the release.
+// deliveries in one round trip: per step (the consecutive messages of
+// one lane entry) one release of the claims on its messages and one
+// record of their outcomes in the shared keys, which also acknowledges
+// the entry. An outcome whose result is unknown is settled alone:
+// whether it is audited depends on the release.
 func (s *Store) SettleAll(ctx context.Context, ds []care.Delivery, os []care.Outcome) []error {
 	errs := make([]error, len(ds))
 	var calls []scriptCall
-	var idx []int
-	for i, d := range ds {
-		o := os[i]
-		if err := validDelivery(d); err != nil {
-			errs[i] = fmt.Errorf("settle: %w", err)
-			continue
-		}
-		if o.Verdict == care.Defer && o.Until.IsZero() {
-			errs[i] = care.Errorf(care.EInvalid, "defer message %s: no time to try again", d.ID)
-			continue
-		}
-		if o.At.IsZero() {
-			o.At = s.now()
-		}
-		if o.Unknown {
-			errs[i] = s.settleUnknown(ctx, d, o)
-			continue
-		}
-		var audit, dead []string
-		var later *redis.Z
-		mode := "settle"
-		if o.Verdict == care.Defer {
-			mode = "defer"
-			later = &redis.Z{Score: float64(o.Until.UnixMilli()), Member: laterMember(d.Lane, d.Contact, d.ID)}
-		}
-		if !o.Quiet {
-			audit = s.auditFields(d, o, o.At)
-		}
-		if o.Error != "" {
-			body, err := json.Marshal(d.Outbound)
-			if err != nil {
-				errs[i] = fmt.Errorf("settle message %s: %w", d.ID, err)
+	var parts [][]int
+	for _, st := range stepRanges(ds) {
+		var idx []int
+		var modes []string
+		var recs []record
+		for i := st[0]; i < st[1]; i++ {
+			d, o := ds[i], os[i]
+			if err := validDelivery(d); err != nil {
+				errs[i] = fmt.Errorf("settle: %w", err)
 				continue
 			}
-			dead = []string{"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
-				"error", o.Error, "at", o.At.UTC().Format(time.RFC3339Nano), "body", string(body)}
+			if o.Verdict == care.Defer && o.Until.IsZero() {
+				errs[i] = care.Errorf(care.EInvalid, "defer message %s: no time to try again", d.ID)
+				continue
+			}
+			if o.At.IsZero() {
+				o.At = s.now()
+			}
+			if o.Unknown {
+				errs[i] = s.settleUnknown(ctx, d, o)
+				continue
+			}
+			var rec record
+			mode := "settle"
+			if o.Verdict == care.Defer {
+				mode = "defer"
+				rec.later = laterMember(d.Lane, d.Contact, d.ID)
+				rec.score = o.Until.UnixMilli()
+			}
+			if !o.Quiet {
+				rec.audit = s.auditFields(d, o, o.At)
+			}
+			if o.Error != "" {
+				body, err := json.Marshal(d.Outbound)
+				if err != nil {
+					errs[i] = fmt.Errorf("settle message %s: %w", d.ID, err)
+					continue
+				}
+				rec.dead = []string{"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
+					"error", o.Error, "at", o.At.UTC().Format(time.RFC3339Nano), "body", string(body)}
+			}
+			idx, modes, recs = append(idx, i), append(modes, mode), append(recs, rec)
 		}
-		calls = append(calls, s.releaseCall(d, mode), s.recordCall(d, audit, dead, later))
-		idx = append(idx, i)
+		if len(idx) == 0 {
+			continue
+		}
+		step := make([]care.Delivery, len(idx))
+		for k, i := range idx {
+			step[k] = ds[i]
+		}
+		calls = append(calls, s.releaseCall(step, modes), s.recordCall(step[0], recs))
+		parts = append(parts, idx)
 	}
 	cmds := s.runAll(ctx, calls)
-	for k, i := range idx {
-		if err := cmds[2*k].Err(); err != nil {
-			errs[i] = fmt.Errorf("settle message %s of %s: %w", ds[i].ID, ds[i].Contact, err)
-		} else if err := cmds[2*k+1].Err(); err != nil {
-			errs[i] = fmt.Errorf("settle message %s of %s: %w", ds[i].ID, ds[i].Contact, err)
+	for k, idx := range parts {
+		err := cmds[2*k].Err()
+		if err == nil {
+			err = cmds[2*k+1].Err()
+		}
+		if err != nil {
+			for _, i := range idx {
+				errs[i] = fmt.Errorf("settle message %s of %s: %w", ds[i].ID, ds[i].Contact, err)
+			}
 		}
 	}
 	return errs
@@ -234,40 +329,57 @@ func (s *Store) SettleAll(ctx context.Context, ds []care.Delivery, os []care.Out
 // settleUnknown settles a message its sender took and never settled:
 // released whoever took it, and audited once, by whoever released it.
 func (s *Store) settleUnknown(ctx context.Context, d care.Delivery, o care.Outcome) error {
-	c := s.releaseCall(d, "abandon")
-	n, err := c.script.Run(ctx, s.client, c.keys, c.args...).Int64()
+	c := s.releaseCall([]care.Delivery{d}, []string{"abandon"})
+	ns, err := c.script.Run(ctx, s.client, c.keys, c.args...).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
-	var audit []string
-	if n == 1 && !o.Quiet {
-		audit = s.auditFields(d, o, o.At)
+	var rec record
+	if len(ns) == 1 && ns[0] == 1 && !o.Quiet {
+		rec.audit = s.auditFields(d, o, o.At)
 	}
-	rc := s.recordCall(d, audit, nil, nil)
+	rc := s.recordCall(d, []record{rec})
 	if err := rc.script.Run(ctx, s.client, rc.keys, rc.args...).Err(); err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
 	return nil
 }
 
-// recordScript records what became of a delivery in the shared keys, in
-// one step: an audit entry, a dead letter, a held-back member, and the
-// entry acknowledged and deleted from its lane (an acknowledged entry
-// is never read again, and lanes are never trimmed otherwise).
+// record is what one outcome leaves in the shared keys: an audit entry,
+// a dead letter, a held-back member with its time (ms); each may be
+// empty.
+type record struct {
+	audit, dead []string
+	later       string
+	score       int64
+}
+
+// recordScript records what became of the messages of one lane entry in
+// the shared keys, in one step: per message an audit entry, a dead
+// letter, a held-back member; then the entry acknowledged and deleted
+// from its lane (an acknowledged entry is never read again, and lanes
+// are never trimmed otherwise).
 //
 //	KEYS: lane, audit, dead letters, held-back set (all {o})
-//	ARGV: entry id ("": none), audit length cap, dead letters cap,
-//	      held-back member ("": none), its score, count of audit fields,
-//	      the audit fields, then the dead letter's fields
+//	ARGV: entry id ("": none), audit length cap, dead letters cap, then
+//	      per message: held-back member ("": none), its score, the
+//	      count of audit fields, the count of dead letter fields, the
+//	      audit fields, the dead letter's fields
 var recordScript = redis.NewScript(`
-local na = tonumber(ARGV[6])
-if na > 0 then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 7, 6 + na))
+local i = 4
+while i <= #ARGV do
+  local member, score, na, nd = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+  i = i + 4
+  if na > 0 then
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, i, i + na - 1))
+  end
+  i = i + na
+  if nd > 0 then
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, i, i + nd - 1))
+  end
+  i = i + nd
+  if member ~= '' then redis.call('ZADD', KEYS[4], score, member) end
 end
-if #ARGV > 6 + na then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 7 + na, #ARGV))
-end
-if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[5], ARGV[4]) end
 if ARGV[1] ~= '' then
   redis.call('XACK', KEYS[1], 'senders', ARGV[1])
   redis.call('XDEL', KEYS[1], ARGV[1])
@@ -275,25 +387,23 @@ end
 return 1
 `)
 
-// recordCall is the recordScript call for d; later, when set, is the
-// held-back member and its time.
-func (s *Store) recordCall(d care.Delivery, audit, dead []string, later *redis.Z) scriptCall {
+// recordCall is the recordScript call for the outcomes of the messages
+// of d's lane entry.
+func (s *Store) recordCall(d care.Delivery, recs []record) scriptCall {
 	lane := d.Lane
 	ref := d.Ref
 	if validLane(lane) != nil {
 		lane, ref = allLanes[0], ""
 	}
-	member, score := "", int64(0)
-	if later != nil {
-		member, score = later.Member.(string), int64(later.Score)
-	}
-	args := make([]any, 0, 6+len(audit)+len(dead))
-	args = append(args, ref, auditLen, deadLen, member, score, len(audit))
-	for _, f := range audit {
-		args = append(args, f)
-	}
-	for _, f := range dead {
-		args = append(args, f)
+	args := []any{ref, auditLen, deadLen}
+	for _, r := range recs {
+		args = append(args, r.later, r.score, len(r.audit), len(r.dead))
+		for _, f := range r.audit {
+			args = append(args, f)
+		}
+		for _, f := range r.dead {
+			args = append(args, f)
+		}
 	}
 	return scriptCall{recordScript, []string{s.laneKey(lane), s.audit, s.dead, s.later}, args}
 }
@@ -418,8 +528,8 @@ func noScript(err error) bool {
 // reply that neither the runtime nor a staff member composed.
 func validOutbound(m care.Outbound) error {
 	switch {
-	case m.ID == "" || strings.ContainsAny(m.ID, " \t\n"):
-		return care.Errorf(care.EInvalid, "outbound message id %q: want a non-empty id without spaces", m.ID)
+	case m.ID == "" || strings.ContainsAny(m.ID, " \t\n"+idSep):
+		return care.Errorf(care.EInvalid, "outbound message id %q: want a non-empty id without spaces or commas", m.ID)
 	case m.Contact.Validate() != nil:
 		return care.Errorf(care.EInvalid, "outbound message %s: %v", m.ID, m.Contact.Validate())
 	case len(m.Text) > MaxOutboundText:

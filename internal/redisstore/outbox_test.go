@@ -101,16 +101,20 @@ func TestOutboxLifecycle(t *testing.T) {
 	}
 }
 
+// TestNextLimits: max counts lane entries, and a step's replies are one
+// entry, handed out together.
 func TestNextLimits(t *testing.T) {
 	s, _ := newStore(t)
-	mustCommit(t, s, step(alice, "m1", 0, "a", "b", "c"))
+	mustCommit(t, s, step(alice, "m1", 0, "a", "b"))
+	mustCommit(t, s, step(alice, "m2", 1, "c"))
+	mustCommit(t, s, step(alice, "m3", 2, "d", "e", "f"))
 	tests := []struct {
 		consumer string
 		max      int
 		want     int
 	}{
-		{"w1", 2, 2},
-		{"w1", 2, 1},
+		{"w1", 2, 3},
+		{"w1", 2, 3},
 		{"w1", 2, 0},
 		{"w2", 5, 0},
 	}
@@ -359,5 +363,108 @@ func TestAbandonedTakenOverOnce(t *testing.T) {
 	}
 	if got, err := s.Take(ctx, b); got != care.Taken || err != nil {
 		t.Errorf("Take once released = %v, %v; want Taken", got, err)
+	}
+}
+
+// laterStep is step with its replies composed d after t0.
+func laterStep(addr care.Address, msg string, version int64, d time.Duration, texts ...string) care.Commit {
+	c := step(addr, msg, version, texts...)
+	for i := range c.Outbound {
+		c.Outbound[i].Created = c.Outbound[i].Created.Add(d)
+	}
+	return c
+}
+
+// TestStepTakeSettle: a step's replies are one lane entry, taken in one
+// command and settled in one release and one record, which acknowledge
+// the entry; a reply held back holds the contact's later messages in
+// the lane behind it.
+func TestStepTakeSettle(t *testing.T) {
+	s, client := newStore(t)
+	for _, sc := range []*redis.Script{takeScript, releaseScript, recordScript} {
+		if err := sc.Load(ctx, client).Err(); err != nil { // round trips are counted warm
+			t.Fatal(err)
+		}
+	}
+	mustCommit(t, s, step(alice, "m1", 0, "one", "two", "three"))
+	if n := client.XLen(ctx, s.laneKey(replyLane)).Val(); n != 1 {
+		t.Fatalf("lane holds %d entries for a step of three replies, want 1", n)
+	}
+	ds := mustNext(t, s, "w1", 10)
+	if got := care.Steps(ds); len(got) != 1 || len(got[0]) != 3 || texts(got[0])[2] != "three" {
+		t.Fatalf("Steps(Next) = %v, want one step of three replies", got)
+	}
+	before := s.RoundTrips()
+	res, errs := s.TakeAll(ctx, ds)
+	for i := range ds {
+		if res[i] != care.Taken || errs[i] != nil {
+			t.Fatalf("take %d = %v, %v; want taken", i, res[i], errs[i])
+		}
+	}
+	if n := s.RoundTrips() - before; n != 1 {
+		t.Errorf("taking a step took %d round trips, want 1", n)
+	}
+
+	// A later step of the same contact waits while "two" is held back.
+	mustCommit(t, s, laterStep(alice, "m2", 1, time.Second, "four"))
+	later := mustNext(t, s, "w2", 10)
+	if len(later) != 1 {
+		t.Fatalf("Next(w2) = %d deliveries, want 1", len(later))
+	}
+
+	before = s.RoundTrips()
+	until := t0.Add(time.Minute)
+	errs = s.SettleAll(ctx, ds, []care.Outcome{
+		{Verdict: care.Allow, Sent: true, At: t0},
+		{Verdict: care.Defer, Reason: "rate limit", Until: until, At: t0},
+		{Verdict: care.Allow, Sent: true, At: t0},
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("settle %d: %v", i, err)
+		}
+	}
+	if n := s.RoundTrips() - before; n != 1 {
+		t.Errorf("settling a step took %d round trips, want 1", n)
+	}
+	pending, err := client.XPending(ctx, s.laneKey(replyLane), senders).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending.Count != 1 { // only w2's entry
+		t.Errorf("%d entries pending after the step settled, want 1 (the later step's)", pending.Count)
+	}
+	bodies := client.HKeys(ctx, s.key(idOf(alice), keyOutbound)).Val()
+	if len(bodies) != 2 {
+		t.Errorf("bodies left %v, want the held-back one and the later step's", bodies)
+	}
+	if held := client.ZRange(ctx, s.later, 0, -1).Val(); len(held) != 1 || held[0] != laterMember(replyLane, idOf(alice), ds[1].ID) {
+		t.Errorf("held back %v, want only %s", held, ds[1].ID)
+	}
+	if n := client.XLen(ctx, s.audit).Val(); n != 3 {
+		t.Errorf("audit holds %d entries, want 3", n)
+	}
+	if res, err := s.Take(ctx, later[0]); res != care.Behind || err != nil {
+		t.Errorf("take of the later step while an earlier reply is held = %v, %v; want behind", res, err)
+	}
+}
+
+// TestStepTakeBlocked: a message of a step that another sender holds
+// holds back the step's later messages, which are not marked.
+func TestStepTakeBlocked(t *testing.T) {
+	s, client := newStore(t)
+	mustCommit(t, s, step(alice, "m1", 0, "one", "two"))
+	ds := mustNext(t, s, "w1", 10)
+	other := ds[0]
+	other.Consumer, other.Ref = "w9", "1-1"
+	if res, err := s.Take(ctx, other); res != care.Taken || err != nil {
+		t.Fatalf("take by another sender = %v, %v", res, err)
+	}
+	res, errs := s.TakeAll(ctx, ds)
+	if res[0] != care.Busy || res[1] != care.Behind || errs[0] != nil || errs[1] != nil {
+		t.Errorf("take of a step whose first reply another sender holds = %v %v, want busy, behind", res, errs)
+	}
+	if marked := client.HKeys(ctx, s.key(idOf(alice), keyTaken)).Val(); len(marked) != 1 {
+		t.Errorf("taken markers %v, want only the other sender's", marked)
 	}
 }

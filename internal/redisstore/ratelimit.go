@@ -13,35 +13,46 @@ import (
 
 var _ care.RateLimiter = (*Store)(nil)
 
-// reserveScript books a send under every key with GCRA (the generic
+// reserveScript books sends under every key with GCRA (the generic
 // cell rate algorithm): each key holds the earliest moment its next send
 // may go, and a send books max(those moments, now), moving each on by its
 // interval. Sends are therefore spaced at least an interval apart, so at
 // most N go in any window of Per, and a waiting sender sleeps until its
-// booked moment instead of asking again.
+// booked moment instead of asking again. Several sends of one
+// reservation (the messages of one step) are booked one after the other.
 //
-//	KEYS: the limits' keys (one slot); ARGV: max wait µs, then each
-//	key's interval µs
+//	KEYS: the limits' keys (one slot); ARGV: max wait µs, sends to
+//	book, then each key's interval µs
 //
-// It returns the wait in µs until the booked moment, or -(wait+1) when
-// that is beyond the max wait (nothing booked). Time is Redis's, in
-// microseconds, so every process books on one clock and a limit of
-// thousands a second is still exact.
+// It returns the wait in µs until each booked moment and, when a send's
+// moment is beyond the max wait (it and the rest are not booked),
+// -(its wait+1) last. Time is Redis's, in microseconds, so every process
+// books on one clock and a limit of thousands a second is still exact.
 var reserveScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local at = now
-for i, k in ipairs(KEYS) do
-  local v = redis.call('GET', k)
-  if v and tonumber(v) > at then at = tonumber(v) end
+local next = {}
+for i, k in ipairs(KEYS) do next[i] = tonumber(redis.call('GET', k) or '0') end
+local out = {}
+local booked = false
+for n = 1, tonumber(ARGV[2]) do
+  local at = now
+  for i = 1, #KEYS do if next[i] > at then at = next[i] end end
+  local wait = at - now
+  if wait > tonumber(ARGV[1]) then
+    out[#out + 1] = -(wait + 1)
+    break
+  end
+  for i = 1, #KEYS do next[i] = at + tonumber(ARGV[i + 2]) end
+  out[#out + 1] = wait
+  booked = true
 end
-local wait = at - now
-if wait > tonumber(ARGV[1]) then return -(wait + 1) end
-for i, k in ipairs(KEYS) do
-  local next = at + tonumber(ARGV[i + 1])
-  redis.call('SET', k, string.format('%d', next), 'PX', math.floor((next - now) / 1000) + 1000)
+if booked then
+  for i, k in ipairs(KEYS) do
+    redis.call('SET', k, string.format('%d', next[i]), 'PX', math.floor((next[i] - now) / 1000) + 1000)
+  end
 end
-return wait
+return out
 `)
 
 // interval is the spacing of a rate's sends in µs: its period over N,
@@ -69,15 +80,16 @@ func (s *Store) Reserve(ctx context.Context, limits []care.Limit, maxWait time.D
 	return b.Wait, b.OK, b.Err
 }
 
-// ReserveAll books several sends, each under its limits, in one round
-// trip.
+// ReserveAll books several reservations, each under its limits, in one
+// round trip.
 func (s *Store) ReserveAll(ctx context.Context, reqs []care.Reservation) []care.Booking {
 	out := make([]care.Booking, len(reqs))
 	var calls []scriptCall
 	var idx []int
 	for i, r := range reqs {
+		n := max(r.N, 1)
 		var keys []string
-		args := []any{r.MaxWait.Microseconds()}
+		args := []any{r.MaxWait.Microseconds(), n}
 		tag := ""
 		for _, l := range r.Limits {
 			if l.Rate.Zero() {
@@ -96,22 +108,28 @@ func (s *Store) ReserveAll(ctx context.Context, reqs []care.Reservation) []care.
 			continue
 		}
 		if len(keys) == 0 {
-			out[i].OK = true
+			out[i].Waits, out[i].OK = make([]time.Duration, n), true
 			continue
 		}
 		calls = append(calls, scriptCall{reserveScript, keys, args})
 		idx = append(idx, i)
 	}
 	for k, c := range s.runAll(ctx, calls) {
-		i := idx[k]
-		n, err := c.Int64()
-		switch {
-		case err != nil:
-			out[i].Err = fmt.Errorf("rate limit: %w", err)
-		case n < 0:
-			out[i].Wait = time.Duration(-n-1) * time.Microsecond
-		default:
-			out[i].Wait, out[i].OK = time.Duration(n)*time.Microsecond, true
+		b := &out[idx[k]]
+		ns, err := c.Int64Slice()
+		if err != nil {
+			b.Err = fmt.Errorf("rate limit: %w", err)
+			continue
+		}
+		for _, w := range ns {
+			if w < 0 {
+				b.Wait = time.Duration(-w-1) * time.Microsecond
+				break
+			}
+			b.Waits = append(b.Waits, time.Duration(w)*time.Microsecond)
+		}
+		if b.OK = len(b.Waits) == max(reqs[idx[k]].N, 1); b.OK {
+			b.Wait = b.Waits[0]
 		}
 	}
 	return out

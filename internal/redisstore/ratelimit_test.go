@@ -82,3 +82,26 @@ func TestRateHoldsInEveryWindow(t *testing.T) {
 		t.Errorf("Reserve across channels = %v, want invalid", err)
 	}
 }
+
+// TestReserveSteps: the sends of one reservation are booked one after
+// the other, as far as they fit in the max wait; the rest are not.
+func TestReserveSteps(t *testing.T) {
+	s, _ := newStore(t)
+	perChat := care.Rate{N: 1, Per: time.Second}
+	b := s.ReserveAll(ctx, []care.Reservation{{Limits: []care.Limit{{Key: "telegram:cx", Rate: perChat}}, MaxWait: 1500 * time.Millisecond, N: 3}})[0]
+	if b.Err != nil || b.OK || len(b.Waits) != 2 {
+		t.Fatalf("booking 3 sends at 1/s within 1.5 s = %+v, want 2 booked", b)
+	}
+	if b.Waits[0] != 0 || b.Waits[1] < time.Second || b.Waits[1] > 1100*time.Millisecond {
+		t.Errorf("waits %v, want 0 then about a second", b.Waits)
+	}
+	if b.Wait < 2*time.Second || b.Wait > 2200*time.Millisecond {
+		t.Errorf("the third would wait %v, want about 2 s", b.Wait)
+	}
+	// The third was not booked: the next send waits for the second's
+	// interval only.
+	wait, ok, err := s.Reserve(ctx, []care.Limit{{Key: "telegram:cx", Rate: perChat}}, time.Minute)
+	if err != nil || !ok || wait < time.Second || wait > 2200*time.Millisecond {
+		t.Errorf("next send waits %v (ok %v, %v), want about 2 s", wait, ok, err)
+	}
+}

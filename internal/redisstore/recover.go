@@ -77,7 +77,9 @@ func (s *Store) Recover(ctx context.Context) (int, error) {
 			for _, e := range page {
 				c, _ := e.Values["c"].(string)
 				m, _ := e.Values["m"].(string)
-				delete(stored, ref{care.ContactID(c), m})
+				for _, id := range strings.Split(m, idSep) {
+					delete(stored, ref{care.ContactID(c), id})
+				}
 			}
 			if len(page) < 1000 {
 				break
@@ -91,7 +93,9 @@ func (s *Store) Recover(ctx context.Context) (int, error) {
 	}
 	for _, h := range held {
 		if f := strings.Fields(h); len(f) >= 3 {
-			delete(stored, ref{care.ContactID(f[1]), f[2]})
+			for _, id := range strings.Split(f[2], idSep) {
+				delete(stored, ref{care.ContactID(f[1]), id})
+			}
 		}
 	}
 	// Queue the lost messages of each contact in the order they were made.
