@@ -6,13 +6,18 @@ import (
 )
 
 // Delivery is one queued outbound message handed to a sender worker,
-// with what the gate needs to know of its contact now.
+// with what the gate needs to know of its contact now. Outbox.Next
+// names the message (its id, contact, lane and entry); Outbox.TakeAll
+// fills in the rest as it takes it.
 type Delivery struct {
 	Outbound
 	// Lane is the outbox lane the message waits in, Ref its entry there
 	// and Consumer the sender that read it.
 	Lane          Lane
 	Ref, Consumer string
+	// Again marks an entry read a second time because its messages were
+	// not stored yet when it was first read; there is no third time.
+	Again bool
 	// Profile is the contact's profile as it is now (zero when none is
 	// kept: a new or erased contact).
 	Profile Contact
@@ -119,7 +124,8 @@ type Outcome struct {
 	// again.
 	Unknown bool
 	// Quiet defers without an audit entry: the message only waits its
-	// turn behind an earlier one of the same contact.
+	// turn behind an earlier one of the same contact. A quiet refusal
+	// settles only the lane entry: its message was gone.
 	Quiet bool
 }
 
@@ -132,17 +138,19 @@ type Outbox interface {
 	// NotBefore is later than its Created waits until then. Messages of
 	// one contact go out in the order given.
 	Enqueue(ctx context.Context, ms []Outbound) error
-	// Next returns up to max deliveries of the given lanes for this
-	// consumer, first those a dead consumer left pending longer than the
-	// claim timeout, then new ones, waiting up to block for any.
+	// Next returns the deliveries of up to max lane entries of the given
+	// lanes for this consumer, first those a dead consumer left pending
+	// longer than the claim timeout, then new ones, waiting up to block
+	// for any. A delivery names its message; TakeAll reads it.
 	Next(ctx context.Context, consumer string, lanes []Lane, max int, block time.Duration) ([]Delivery, error)
-	// Take claims a delivery for sending, marking it with the sender
-	// and the time. It returns ErrNoConsent for a promotion whose
-	// contact withdrew since the delivery was read. A taken message is
-	// never handed out again, so a crash after Take loses it rather than
-	// sending it twice.
-	Take(ctx context.Context, d Delivery) (TakeResult, error)
-	// TakeAll is Take for several deliveries in one round trip.
+	// TakeAll claims deliveries for sending, in one round trip, marking
+	// each message with the sender and the time, and fills in each one
+	// found (ds[i]) with its message and its contact's profile as they
+	// are now. The messages of one step (care.Steps) are taken in
+	// order: one not taken holds back the rest. It returns ErrNoConsent
+	// for a promotion whose contact withdrew since it was queued (the
+	// message is dropped). A taken message is never handed out again,
+	// so a crash after taking it loses it rather than sending it twice.
 	TakeAll(ctx context.Context, ds []Delivery) ([]TakeResult, []error)
 	// Settle records the outcome, acknowledges the queue entry and
 	// releases the message; one with an Error goes to the dead letters.

@@ -100,7 +100,11 @@ func (f *fixture) drain(t *testing.T) []care.Delivery {
 		if len(ds) == 0 {
 			return all
 		}
-		for _, d := range ds {
+		res, errs := f.store.TakeAll(context.Background(), ds) // reads each message
+		for i, d := range ds {
+			if res[i] != care.Taken || errs[i] != nil {
+				t.Fatalf("take %s: %v, %v", d.ID, res[i], errs[i])
+			}
 			if err := f.store.Settle(context.Background(), d, care.Outcome{Verdict: care.Allow, Sent: true}); err != nil {
 				t.Fatal(err)
 			}

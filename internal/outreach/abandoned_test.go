@@ -59,8 +59,8 @@ func TestSenderDiesMidSend(t *testing.T) {
 			if err != nil || len(ds) != 1 {
 				t.Fatalf("Next = %v, %v", ds, err)
 			}
-			if got, err := h.store.Take(ctx, ds[0]); got != care.Taken || err != nil {
-				t.Fatalf("Take = %v, %v", got, err)
+			if got, errs := h.store.TakeAll(ctx, ds); got[0] != care.Taken || errs[0] != nil {
+				t.Fatalf("Take = %v, %v", got, errs)
 			}
 			if tt.sent {
 				if err := ch.Send(ctx, ds[0].Outbound); err != nil {

@@ -87,8 +87,10 @@ type Sender struct {
 	bookings *coalescer[care.Reservation, care.Booking]
 }
 
-// takeResult is what Take answered.
+// takeResult is what taking a delivery answered, with the delivery as
+// the take filled it in.
 type takeResult struct {
+	d   care.Delivery
 	res care.TakeResult
 	err error
 }
@@ -127,7 +129,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		for i, st := range steps {
 			out[i] = make([]takeResult, len(st))
 			for j := range st {
-				out[i][j] = takeResult{res[k], errs[k]}
+				out[i][j] = takeResult{ds[k], res[k], errs[k]}
 				k++
 			}
 		}
@@ -278,76 +280,58 @@ func (s *Sender) deliver(ctx context.Context, step []care.Delivery) {
 	now := s.cfg.Now()
 	st := &stepRun{s: s, ctx: ctx, now: now}
 	defer st.finish()
-	var cands []care.Delivery
+	res := s.takes.do(ctx, step)
+	var ready []care.Delivery
 	var reasons []string
-	for _, d := range step {
-		if st.heldUntil.IsZero() {
-			if reason, ok := st.admit(d); ok {
-				cands, reasons = append(cands, d), append(reasons, reason)
-			}
-			continue
-		}
-		st.hold(d, "", st.heldUntil) // behind an earlier one held back
-	}
-	if len(cands) == 0 {
-		return
-	}
-	res := s.takes.do(ctx, cands)
-	var taken []care.Delivery
-	var takenWhy []string
-	for i, d := range cands {
-		tr := res[i]
+	for _, tr := range res {
+		d := tr.d
 		switch {
 		case errors.Is(tr.err, care.ErrNoConsent):
-			st.release(d)
 			st.settle(d, care.Outcome{Verdict: care.Refuse, Reason: "no promotions consent (withdrawn while queued)", At: now}, "refused")
 		case tr.err != nil:
-			st.release(d)
 			s.cfg.Logger.Warn("taking a message failed; it will be retried", "message", d.ID, "err", tr.err)
 			st.hold(d, "", now.Add(time.Second))
 		case tr.res == care.Gone:
-			st.release(d)
 			// Settled already, or never stored: only this entry goes.
 			st.settle(d, care.Outcome{Verdict: care.Refuse, Reason: "gone", At: now, Quiet: true}, "duplicate")
 		case tr.res == care.Behind:
-			st.release(d)
 			st.hold(d, "", now.Add(behindWait))
 		case tr.res == care.Busy:
-			st.release(d)
 			// Another sender is sending it; look again once it should
 			// be done: gone then, or abandoned.
 			st.hold(d, "", now.Add(time.Minute))
 		case tr.res == care.Abandoned:
 			st.flush()
-			s.settleAbandoned(ctx, d, s.route(d.Address), now, func() { st.release(d) })
+			s.settleAbandoned(ctx, d, s.route(d.Address), now)
+		case !st.heldUntil.IsZero():
+			st.holdBehind(d)
 		default:
-			taken, takenWhy = append(taken, d), append(takenWhy, reasons[i])
+			if reason, ok := st.admit(d); ok {
+				ready, reasons = append(ready, d), append(reasons, reason)
+			}
 		}
 	}
-	if len(taken) == 0 {
+	if len(ready) == 0 {
 		return
 	}
-	waits, booked := s.rateWaits(ctx, taken)
-	for i, d := range taken {
-		if i >= booked.n {
+	waits, booked := s.rateWaits(ctx, ready)
+	for i, d := range ready {
+		switch {
+		case !st.heldUntil.IsZero():
+			st.release(d)
+			st.holdBehind(d)
+		case i >= booked.n:
 			st.release(d)
 			if booked.err != nil {
 				s.cfg.Logger.Warn("rate limit failed; the message waits a little", "message", d.ID, "err", booked.err)
 			}
 			st.hold(d, "rate limit", now.Add(booked.wait))
-			continue
-		}
-		if !st.heldUntil.IsZero() {
-			st.release(d)
-			st.hold(d, "", st.heldUntil)
-			continue
-		}
-		if !backoff.Sleep(ctx, time.Until(waits[i])) {
+		case !backoff.Sleep(ctx, time.Until(waits[i])):
 			st.release(d)
 			st.hold(d, "", now)
-			continue
+		default:
+			st.send(d, reasons[i])
 		}
-		st.send(d, takenWhy[i])
 	}
 }
 
@@ -483,6 +467,13 @@ func (st *stepRun) hold(d care.Delivery, reason string, until time.Time) {
 	}
 }
 
+// holdBehind holds d back behind the step's earlier message that was
+// held back, a millisecond after it, so that they return to the lane
+// in order.
+func (st *stepRun) holdBehind(d care.Delivery) {
+	st.hold(d, "", st.heldUntil.Add(time.Millisecond))
+}
+
 // flush records the outcomes noted so far, in one round trip.
 func (st *stepRun) flush() {
 	if len(st.outcomes) > 0 {
@@ -495,30 +486,34 @@ func (st *stepRun) flush() {
 func (st *stepRun) finish() { st.flush() }
 
 // settleAbandoned settles a message whose sender died between taking it
-// and recording the outcome; Take has handed it over to this delivery,
-// so no other sender decides on it meanwhile. A channel that can tell
-// (care.DeliveryChecker) answers from its own record of the sends that
-// succeeded: delivered is settled as sent, and not delivered is released
-// to go round again, through the gate, and sent once. Any other channel,
-// or one that cannot answer, leaves the outcome unknown: settled, never
-// sent again.
-func (s *Sender) settleAbandoned(ctx context.Context, d care.Delivery, ch care.Sender, now time.Time, release func()) {
+// and recording the outcome; the take has handed it over to this
+// delivery, so no other sender decides on it meanwhile. A channel that
+// can tell (care.DeliveryChecker) answers from its own record of the
+// sends that succeeded: delivered is settled as sent, and not delivered
+// is released to go round again, through the gate, and sent once. Any
+// other channel, or one that cannot answer, leaves the outcome unknown:
+// settled, never sent again. Its reservation against the person's cap,
+// if any, was the dead sender's and stands.
+func (s *Sender) settleAbandoned(ctx context.Context, d care.Delivery, ch care.Sender, now time.Time) {
 	if dc, ok := ch.(care.DeliveryChecker); ok {
 		delivered, err := dc.Delivered(ctx, d.Outbound)
 		switch {
 		case err != nil:
 			s.cfg.Logger.Warn("the channel could not say whether a message of a sender that died went out; its outcome stays unknown", "message", d.ID, "err", err)
 		case delivered:
-			// Sent: the reservation against the cap stands.
 			s.settle(ctx, d, care.Outcome{Verdict: care.Allow, Reason: "sent, confirmed after a sender died", Sent: true, At: now}, "sent")
 			return
 		default:
-			release()
+			if d.Class == care.Promotional && s.cfg.Caps.Max > 0 {
+				// Not sent: its count against the cap is taken back.
+				if err := s.cfg.Outbox.ReleaseCap(context.WithoutCancel(ctx), d.Contact, d.ID); err != nil {
+					s.cfg.Logger.Warn("releasing a cap reservation failed", "message", d.ID, "err", err)
+				}
+			}
 			s.hold(ctx, d, "not sent by a sender that died; sending again", now, now)
 			return
 		}
 	}
-	release()
 	s.settle(ctx, d, care.Outcome{Verdict: care.Allow, Reason: "outcome unknown: the sender that took it stopped mid-send", At: now, Unknown: true}, "unknown")
 }
 

@@ -117,8 +117,8 @@ func (h *harness) drain() {
 		if len(ds) == 0 {
 			return
 		}
-		for _, d := range ds {
-			h.s.deliver(ctx, []care.Delivery{d})
+		for _, st := range care.Steps(ds) {
+			h.s.deliver(ctx, st)
 		}
 	}
 	h.t.Fatal("the queue never emptied")
@@ -422,8 +422,8 @@ func TestCrashBetweenSendAndAck(t *testing.T) {
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("Next = %v, %v", ds, err)
 	}
-	if got, err := h.store.Take(ctx, ds[0]); got != care.Taken || err != nil {
-		t.Fatalf("Take = %v, %v", got, err)
+	if got, errs := h.store.TakeAll(ctx, ds); got[0] != care.Taken || errs[0] != nil {
+		t.Fatalf("Take = %v, %v", got, errs)
 	}
 	_ = h.ch.Send(ctx, ds[0].Outbound) // accepted by the platform; then the process dies
 	time.Sleep(5 * time.Millisecond)   // past the claim timeout of the test store
@@ -576,12 +576,11 @@ func TestStopOnOneChannelStopsTheOther(t *testing.T) {
 func TestOneContactInOrder(t *testing.T) {
 	h := newHarness(t)
 	h.contact(budi, "")
-	var ms []care.Outbound
-	for i := range 6 {
-		ms = append(ms, staff(h.id(budi), budi, fmt.Sprintf("s%d", i), fmt.Sprintf("part %d", i), h.clock()))
-	}
-	if err := h.store.Enqueue(ctx, ms); err != nil {
-		t.Fatal(err)
+	for i := range 6 { // six entries, each its own step
+		m := staff(h.id(budi), budi, fmt.Sprintf("s%d", i), fmt.Sprintf("part %d", i), h.clock().Add(time.Duration(i)*time.Millisecond))
+		if err := h.store.Enqueue(ctx, []care.Outbound{m}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	replies, _ := h.s.Lanes()
 	a, err := h.store.Next(ctx, "a", replies, 3, 0) // the first three
@@ -592,15 +591,18 @@ func TestOneContactInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(a) != 3 || len(b) != 3 {
+		t.Fatalf("read %d and %d messages, want 3 and 3", len(a), len(b))
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		for _, d := range b { // the later ones try first
-			h.s.deliver(ctx, []care.Delivery{d})
+		for _, st := range care.Steps(b) { // the later ones try first
+			h.s.deliver(ctx, st)
 		}
 	})
 	wg.Wait()
-	for _, d := range a {
-		h.s.deliver(ctx, []care.Delivery{d})
+	for _, st := range care.Steps(a) {
+		h.s.deliver(ctx, st)
 	}
 	for range 5 {
 		h.advance(time.Second)
@@ -609,5 +611,45 @@ func TestOneContactInOrder(t *testing.T) {
 	want := "part 0,part 1,part 2,part 3,part 4,part 5"
 	if got := strings.Join(h.ch.texts(), ","); got != want {
 		t.Errorf("sent %s, want %s", got, want)
+	}
+}
+
+// TestStepHeldInOrder: the messages of one step go out in order; one
+// the channel hands back holds back those after it, and they follow it
+// once it goes.
+func TestStepHeldInOrder(t *testing.T) {
+	h := newHarness(t)
+	h.contact(budi, "")
+	asked := false
+	h.ch.err = func(m care.Outbound) error {
+		if m.Text == "two" && !asked {
+			asked = true
+			return &care.RetryAfterError{After: 30 * time.Second, Reason: "429"}
+		}
+		return nil
+	}
+	var step []care.Outbound
+	for i, text := range []string{"one", "two", "three"} {
+		step = append(step, staff(h.id(budi), budi, text, text, h.clock().Add(time.Duration(i)*time.Millisecond)))
+	}
+	if err := h.store.Enqueue(ctx, step); err != nil {
+		t.Fatal(err)
+	}
+	replies, _ := h.s.Lanes()
+	ds, err := h.store.Next(ctx, "test", replies, 10, 0)
+	if err != nil || len(care.Steps(ds)) != 1 || len(ds) != 3 {
+		t.Fatalf("Next = %d messages in %d steps, %v; want one step of three", len(ds), len(care.Steps(ds)), err)
+	}
+	h.s.deliver(ctx, ds)
+	if got := strings.Join(h.ch.texts(), ","); got != "one" {
+		t.Fatalf("sent %s, want only the first while the channel asks to wait", got)
+	}
+	h.advance(31 * time.Second)
+	h.drain()
+	if got := strings.Join(h.ch.texts(), ","); got != "one,two,three" {
+		t.Errorf("sent %s, want one,two,three", got)
+	}
+	if n := h.audit("channel asked to wait"); n != 1 {
+		t.Errorf("%d audit entries say the channel asked to wait, want 1 (the rest only waited their turn)", n)
 	}
 }

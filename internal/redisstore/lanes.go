@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -66,16 +65,19 @@ type queued struct {
 
 // queueRefs adds to pipe the references of messages: one lane entry for
 // the messages of one contact that go to one lane at once (a
-// conversation step's replies: "m" lists their ids, joined by
-// idSep, in the order they go out), or, for a message held back until
+// conversation step's replies: "m" lists their ids, joined by idSep, in
+// the order they go out; "q" is the first one's sequence number and
+// "k" is "p" for promotions), or, for a message held back until
 // NotBefore, a member of the held-back set of its own. One entry a step
-// rather than one a message: the sender then fetches, takes, books and
-// settles the step's messages together, one command each.
+// rather than one a message: the sender then takes, books and settles
+// the step's messages together, one command each.
 func (s *Store) queueRefs(ctx context.Context, pipe redis.Pipeliner, ms []care.Outbound) []queued {
 	out := make([]queued, 0, len(ms))
 	type group struct {
 		lane    care.Lane
 		contact care.ContactID
+		promo   bool
+		seq     int64
 		ids     []string
 	}
 	var groups []group
@@ -87,16 +89,20 @@ func (s *Store) queueRefs(ctx context.Context, pipe redis.Pipeliner, ms []care.O
 			out = append(out, queued{lane: lane, member: member})
 			continue
 		}
-		k := slices.IndexFunc(groups, func(g group) bool { return g.lane == lane && g.contact == m.Contact })
+		promo := m.Class == care.Promotional
+		k := slices.IndexFunc(groups, func(g group) bool { return g.lane == lane && g.contact == m.Contact && g.promo == promo })
 		if k < 0 {
-			groups = append(groups, group{lane: lane, contact: m.Contact})
+			groups = append(groups, group{lane: lane, contact: m.Contact, promo: promo, seq: m.Seq})
 			k = len(groups) - 1
 		}
 		groups[k].ids = append(groups[k].ids, m.ID)
 	}
 	for _, g := range groups {
-		out = append(out, queued{lane: g.lane, add: pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.laneKey(g.lane),
-			Values: []string{"c", string(g.contact), "m", strings.Join(g.ids, idSep)}})})
+		vals := []string{"c", string(g.contact), "m", strings.Join(g.ids, idSep), "q", strconv.FormatInt(g.seq, 10)}
+		if g.promo {
+			vals = append(vals, "k", "p")
+		}
+		out = append(out, queued{lane: g.lane, add: pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.laneKey(g.lane), Values: vals})})
 	}
 	return out
 }
@@ -148,10 +154,12 @@ func laterMember(l care.Lane, id care.ContactID, messageID string) string {
 // consumers left unsettled; reading new entries costs nothing extra.
 const reclaimEvery = 10 * time.Second
 
-// Next returns up to max deliveries of lanes for consumer, in lane
-// order: every reclaimEvery first those another consumer read but left
-// unsettled longer than the claim timeout, then new ones, waiting up to
-// block for any. A lane's consumer group is made on first use.
+// Next returns the deliveries of up to max entries of lanes for
+// consumer, in lane order: every reclaimEvery first those another
+// consumer read but left unsettled longer than the claim timeout, then
+// new ones, waiting up to block for any. A lane's consumer group is
+// made on first use. The deliveries name their messages; TakeAll reads
+// them.
 func (s *Store) Next(ctx context.Context, consumer string, lanes []care.Lane, max int, block time.Duration) ([]care.Delivery, error) {
 	if consumer == "" || max < 1 || len(lanes) == 0 {
 		return nil, care.Errorf(care.EInvalid, "outbox: want a consumer name, lanes and max ≥ 1 (got %q, %v, %d)", consumer, lanes, max)
@@ -182,7 +190,7 @@ func (s *Store) Next(ctx context.Context, consumer string, lanes []care.Lane, ma
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	return s.bodies(ctx, consumer, refs)
+	return s.deliveries(ctx, consumer, refs)
 }
 
 // entry is a lane entry read by a consumer.
@@ -284,134 +292,63 @@ func (s *Store) createGroups(ctx context.Context, lanes []care.Lane) error {
 	return nil
 }
 
-// fetchScript reads the messages of a lane entry and their contact's
-// profile, as one command: the profile first, then each body (false
-// when missing).
-//
-//	KEYS: outbound bodies, profile; ARGV: message ids
-var fetchScript = redis.NewScript(`
-local out = {redis.call('GET', KEYS[2])}
-local bodies = redis.call('HMGET', KEYS[1], unpack(ARGV))
-for i = 1, #bodies do out[i + 1] = bodies[i] end
-return out
-`)
-
-// earlyRetry is how young an entry whose message is not stored yet must
-// be to be tried once more: the entry goes out just before the message,
-// so a sender can read it in between.
+// earlyRetry is how young an entry whose messages are not stored yet
+// must be to be tried once more: the entry goes out just before the
+// messages, so a sender can read it in between.
 const earlyRetry = 10 * time.Second
 
-// bodies fetches, in one pipeline, the messages of each entry with their
-// contact's profile, and releases the entries without a message. The
-// messages of one entry come out together, in order, sharing its Ref:
-// the sender delivers them as one step. An alert to a staff chat costs
-// one more round trip, for the chat's link.
-func (s *Store) bodies(ctx context.Context, consumer string, refs []entry) ([]care.Delivery, error) {
-	type fetch struct {
-		id  care.ContactID
-		ids []string
-	}
-	all := make([]*fetch, len(refs))
-	var idx []int
-	for i, r := range refs {
+// deliveries names the messages of each entry, in order, sharing its
+// Ref (the sender delivers them as one step), and releases the entries
+// that name none. The messages themselves are read by TakeAll.
+func (s *Store) deliveries(ctx context.Context, consumer string, refs []entry) ([]care.Delivery, error) {
+	var out []care.Delivery
+	var gone []entry
+	for _, r := range refs {
 		c, _ := r.Values["c"].(string)
 		m, _ := r.Values["m"].(string)
 		id := care.ContactID(c)
 		ids := strings.Split(m, idSep)
 		if id.Validate() != nil || m == "" || slices.Contains(ids, "") {
-			continue // malformed: released below
-		}
-		all[i] = &fetch{id: id, ids: ids}
-		idx = append(idx, i)
-	}
-	fetched := s.evalPipelined(ctx, fetchScript, len(idx), func(k int) ([]string, []any) {
-		f := all[idx[k]]
-		args := make([]any, len(f.ids))
-		for j, m := range f.ids {
-			args[j] = m
-		}
-		return []string{s.key(f.id, keyOutbound), s.key(f.id, keyProfile)}, args
-	})
-	answers := make([][]any, len(refs))
-	for k, i := range idx {
-		v, err := fetched[k].Slice()
-		if err != nil {
-			return nil, fmt.Errorf("read outbound messages of entry %s: %w", refs[i].ID, err)
-		}
-		answers[i] = v
-	}
-	var out []care.Delivery
-	var gone []entry
-	retry := map[string]float64{}
-	for i, f := range all {
-		if f == nil {
-			gone = append(gone, refs[i])
+			gone = append(gone, r) // malformed: released below
 			continue
 		}
-		ans := answers[i]
-		var prof care.Contact
-		if raw, ok := ans[0].(string); ok {
-			// A profile that does not decode counts as none: the gate
-			// then refuses everything.
-			prof, _ = decodeProfile(raw)
+		_, again := r.Values["n"]
+		d := care.Delivery{Lane: r.lane, Ref: r.ID, Consumer: consumer, Again: again}
+		d.Contact, d.Seq = id, -1 // -1: not named by the entry (one the held-back set moved here)
+		if q, ok := r.Values["q"].(string); ok {
+			d.Seq, _ = strconv.ParseInt(q, 10, 64)
+			if k, _ := r.Values["k"].(string); k == "p" {
+				d.Class = care.Promotional
+			}
 		}
-		found := 0
-		for j, m := range f.ids {
-			raw, ok := "", false
-			if j+1 < len(ans) {
-				raw, ok = ans[j+1].(string)
-			}
-			if !ok {
-				continue // settled already (a reclaimed entry), or not stored yet
-			}
-			found++
-			d := care.Delivery{Lane: refs[i].lane, Ref: refs[i].ID, Consumer: consumer, Profile: prof}
-			if err := json.Unmarshal([]byte(raw), &d.Outbound); err != nil || d.Contact != f.id || d.ID != m {
-				// One broken record must not hold the batch: it goes to the
-				// dead letters, and the rest is sent.
-				why := "message does not match its entry"
-				if err != nil {
-					why = err.Error()
-				}
-				if err := s.deadLetter(ctx, refs[i], f.id, m, raw, why); err != nil {
-					return nil, err
-				}
-				if err := s.client.HDel(ctx, s.key(f.id, keyOutbound), m).Err(); err != nil {
-					return nil, fmt.Errorf("drop undecodable message %s: %w", m, err)
-				}
-				continue
-			}
+		for _, m := range ids {
+			d.ID = m
 			out = append(out, d)
 		}
-		if found == 0 {
-			if _, again := refs[i].Values["n"]; !again && s.now().Sub(entryTime(refs[i].ID)) < earlyRetry {
-				retry[laterMember(refs[i].lane, f.id, strings.Join(f.ids, idSep))+" 1"] = float64(s.now().Add(time.Second).UnixMilli())
-			}
-			gone = append(gone, refs[i])
-		} else if len(out) == 0 || out[len(out)-1].Ref != refs[i].ID {
-			gone = append(gone, refs[i]) // every message there was broken
-		}
 	}
-	if len(gone) > 0 || len(retry) > 0 {
-		pipe := s.client.Pipeline()
-		for m, at := range retry {
-			pipe.ZAdd(ctx, s.later, redis.Z{Score: at, Member: m})
+	if len(gone) > 0 {
+		if err := s.release(ctx, gone, nil); err != nil {
+			return nil, err
 		}
-		for _, g := range gone {
-			pipe.XAck(ctx, s.laneKey(g.lane), senders, g.ID)
-			pipe.XDel(ctx, s.laneKey(g.lane), g.ID)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, fmt.Errorf("release entries without a message: %w", err)
-		}
-	}
-	if err := s.staffChatStates(ctx, out); err != nil {
-		return nil, err
-	}
-	if err := s.campaignStatuses(ctx, out); err != nil {
-		return nil, err
 	}
 	return out, nil
+}
+
+// release acknowledges and deletes lane entries that need no settling,
+// and adds held-back members (member → unix ms).
+func (s *Store) release(ctx context.Context, gone []entry, later map[string]float64) error {
+	pipe := s.client.Pipeline()
+	for m, at := range later {
+		pipe.ZAdd(ctx, s.later, redis.Z{Score: at, Member: m})
+	}
+	for _, g := range gone {
+		pipe.XAck(ctx, s.laneKey(g.lane), senders, g.ID)
+		pipe.XDel(ctx, s.laneKey(g.lane), g.ID)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("release entries without a message: %w", err)
+	}
+	return nil
 }
 
 // entryTime is when a stream entry was added, from its id.

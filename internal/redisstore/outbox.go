@@ -18,30 +18,47 @@ import (
 // takeScript marks the messages of one step (the messages of one lane
 // entry, in order) taken by a delivery, with the sender and the time,
 // unless a message is gone, already taken, or not its contact's next in
-// its lane. For a promotion it first checks, in the same atomic step,
-// that the profile still grants promotions: a STOP committed after the
-// sender read the profile must still win. A mark older than the take
-// timeout (its sender died mid-send) is replaced by the delivery's own:
-// the delivery takes the abandoned message over, so one sender alone
-// decides what became of it. A message that is not taken (busy,
-// abandoned, behind) holds back every later one of the step.
+// its lane, and returns them with the contact's profile. For a
+// promotion it first checks, in the same atomic step, that the profile
+// still grants promotions: a STOP committed after the promotion was
+// queued must still win, and the promotion is dropped. A mark older
+// than the take timeout (its sender died mid-send) is replaced by the
+// delivery's own: the delivery takes the abandoned message over, so one
+// sender alone decides what became of it. A message that is not taken
+// (busy, abandoned, behind) holds back every later one of the step.
 //
 //	KEYS: outbound bodies, taken markers, profile
-//	ARGV: 1 marker "<consumer>|<ms>|<entry>", 2 "promo" or "", 3 now ms,
-//	      4 take timeout ms, 5 the lane, 6 "<consumer>|", 7 "|<entry>",
-//	      then each message's id and seq
+//	ARGV: 1 marker "<consumer>|<ms>|<entry>", 2 "promo", "" or "?"
+//	      (unknown: from the first message), 3 now ms, 4 take timeout
+//	      ms, 5 the lane, 6 "<consumer>|", 7 "|<entry>", 8 the first
+//	      message's seq ("": from the message), then the message ids
 //
-// It returns a care.TakeResult per message, or -1 for a promotion whose
-// consent is no longer there.
+// It returns the profile (or nil), then per message a care.TakeResult
+// (-1: no promotions consent) and the message (or nil).
 var takeScript = redis.NewScript(`
-local mine, here, n = {}, {}, 0
-for i = 8, #ARGV, 2 do
-  mine[ARGV[i]] = true
-  here[i] = redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1
-  if here[i] then n = n + 1 end
+local ids = {}
+for i = 9, #ARGV do ids[#ids + 1] = ARGV[i] end
+local bodies = redis.call('HMGET', KEYS[1], unpack(ids))
+local mine, n = {}, 0
+for j, id in ipairs(ids) do
+  mine[id] = true
+  if bodies[j] then n = n + 1 end
+end
+local seq, promo = tonumber(ARGV[8]), ARGV[2] == 'promo'
+if (not seq or ARGV[2] == '?') and n > 0 then
+  for j = 1, #ids do
+    if bodies[j] then
+      local ok, m = pcall(cjson.decode, bodies[j])
+      if ok then
+        if not seq and type(m.q) == 'number' then seq = m.q end
+        if ARGV[2] == '?' then promo = m.class == 'promotional' end
+      end
+      break
+    end
+  end
 end
 local first = nil
-if redis.call('HLEN', KEYS[1]) > n then
+if seq and redis.call('HLEN', KEYS[1]) > n then
   local all = redis.call('HGETALL', KEYS[1])
   for i = 1, #all, 2 do
     if not mine[all[i]] then
@@ -56,23 +73,22 @@ if redis.call('HLEN', KEYS[1]) > n then
     end
   end
 end
+local prof = redis.call('GET', KEYS[3])
 local consent = true
-if ARGV[2] == 'promo' then
-  local raw = redis.call('GET', KEYS[3])
+if promo then
   consent = false
-  if raw then
-    local ok, p = pcall(cjson.decode, string.sub(raw, string.find(raw, '|', 1, true) + 1))
+  if prof then
+    local ok, p = pcall(cjson.decode, string.sub(prof, string.find(prof, '|', 1, true) + 1))
     consent = ok and type(p.consent) == 'table' and type(p.consent.promotions) == 'table' and p.consent.promotions.granted == true
   end
 end
-local out = {}
+local out = {prof or false}
 local blocked = false
-for i = 8, #ARGV, 2 do
-  local id = ARGV[i]
+for j, id in ipairs(ids) do
   local r
   if blocked then
     r = 2
-  elseif not here[i] then
+  elseif not bodies[j] then
     r = 1
   else
     local t = redis.call('HGET', KEYS[2], id)
@@ -89,10 +105,11 @@ for i = 8, #ARGV, 2 do
         end
         blocked = true
       end
-    elseif first ~= nil and first < tonumber(ARGV[i + 1]) then
+    elseif first ~= nil and first < seq then
       r = 2
       blocked = true
     elseif not consent then
+      redis.call('HDEL', KEYS[1], id)
       r = -1
     else
       redis.call('HSET', KEYS[2], id, ARGV[1])
@@ -100,6 +117,7 @@ for i = 8, #ARGV, 2 do
     end
   end
   out[#out + 1] = r
+  out[#out + 1] = bodies[j]
 end
 return out
 `)
@@ -107,15 +125,17 @@ return out
 // Take claims d for sending, atomically: the message is marked with the
 // delivery's consumer, the time and its entry. Taking again under the
 // same entry by the same consumer is Taken again; an entry another
-// consumer reclaimed is not the same claim. See care.Outbox.
+// consumer reclaimed is not the same claim. See care.Outbox.TakeAll,
+// which also reads the message.
 func (s *Store) Take(ctx context.Context, d care.Delivery) (care.TakeResult, error) {
 	res, errs := s.TakeAll(ctx, []care.Delivery{d})
 	return res[0], errs[0]
 }
 
-// TakeAll is Take for several deliveries, in one round trip; the
-// consecutive messages of one step are taken by one script call, in
-// order.
+// TakeAll takes deliveries in one round trip, one script call a step,
+// and fills each one found with its message and its contact's profile
+// (an alert's staff chat and a campaign message's campaign cost one
+// more round trip). See care.Outbox.
 func (s *Store) TakeAll(ctx context.Context, ds []care.Delivery) ([]care.TakeResult, []error) {
 	res := make([]care.TakeResult, len(ds))
 	errs := make([]error, len(ds))
@@ -134,36 +154,134 @@ func (s *Store) TakeAll(ctx context.Context, ds []care.Delivery) ([]care.TakeRes
 			continue
 		}
 		d := ds[idx[0]]
-		promo := ""
-		if d.Class == care.Promotional {
+		promo, seq := "", ""
+		switch {
+		case d.Seq < 0:
+			promo = "?"
+		case d.Class == care.Promotional:
 			promo = "promo"
 		}
-		args := []any{s.marker(d), promo, s.now().UnixMilli(), s.takeTimeout.Milliseconds(), string(d.Lane), d.Consumer + "|", "|" + d.Ref}
+		if d.Seq >= 0 {
+			seq = strconv.FormatInt(d.Seq, 10)
+		}
+		args := []any{s.marker(d), promo, s.now().UnixMilli(), s.takeTimeout.Milliseconds(), string(d.Lane), d.Consumer + "|", "|" + d.Ref, seq}
 		for _, i := range idx {
-			args = append(args, ds[i].ID, ds[i].Seq)
+			args = append(args, ds[i].ID)
 		}
 		calls = append(calls, scriptCall{takeScript,
 			[]string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken), s.key(d.Contact, keyProfile)}, args})
 		parts = append(parts, idx)
 	}
+	later := map[string]float64{}
+	var filled []care.Delivery
+	var where []int
 	for k, c := range s.runAll(ctx, calls) {
-		ns, err := c.Int64Slice()
-		if err == nil && len(ns) != len(parts[k]) {
-			err = fmt.Errorf("take answered %d results for %d messages", len(ns), len(parts[k]))
+		idx := parts[k]
+		v, err := c.Slice()
+		if err == nil && len(v) != 1+2*len(idx) {
+			err = fmt.Errorf("take answered %d values for %d messages", len(v), len(idx))
 		}
-		for j, i := range parts[k] {
-			d := ds[i]
+		if err != nil {
+			for _, i := range idx {
+				res[i], errs[i] = care.Gone, fmt.Errorf("take message %s of %s: %w", ds[i].ID, ds[i].Contact, err)
+			}
+			continue
+		}
+		var prof care.Contact
+		if raw, ok := v[0].(string); ok {
+			// A profile that does not decode counts as none: the gate
+			// then refuses everything.
+			prof, _ = decodeProfile(raw)
+		}
+		missing := 0
+		for j, i := range idx {
+			n, _ := v[1+2*j].(int64)
+			body, found := v[2+2*j].(string)
 			switch {
-			case err != nil:
-				res[i], errs[i] = care.Gone, fmt.Errorf("take message %s of %s: %w", d.ID, d.Contact, err)
-			case ns[j] < 0:
+			case n < 0:
 				res[i], errs[i] = care.Gone, care.ErrNoConsent
 			default:
-				res[i] = care.TakeResult(ns[j])
+				res[i] = care.TakeResult(n)
+			}
+			if !found {
+				missing++
+				continue
+			}
+			if err := fill(&ds[i], body, prof); err != nil {
+				// One broken record must not hold the rest: it went to
+				// the dead letters, and the step goes on without it.
+				res[i], errs[i] = care.Gone, nil
+				if err := s.dropBroken(ctx, ds[i], body, err); err != nil {
+					errs[i] = err
+				}
+				continue
+			}
+			if res[i] == care.Taken || res[i] == care.Abandoned {
+				filled, where = append(filled, ds[i]), append(where, i)
+			}
+		}
+		d := ds[idx[0]]
+		if missing == len(idx) && !d.Again && s.now().Sub(entryTime(d.Ref)) < earlyRetry {
+			// Read before its messages were stored: once more, a second
+			// later.
+			ids := make([]string, len(idx))
+			for j, i := range idx {
+				ids[j] = ds[i].ID
+			}
+			later[laterMember(d.Lane, d.Contact, strings.Join(ids, idSep))+" 1"] = float64(s.now().Add(time.Second).UnixMilli())
+		}
+	}
+	if len(later) > 0 {
+		if err := s.release(ctx, nil, later); err != nil {
+			for i := range ds {
+				if res[i] == care.Gone && errs[i] == nil {
+					errs[i] = err
+				}
 			}
 		}
 	}
+	if err := s.staffChatStates(ctx, filled); err == nil {
+		err = s.campaignStatuses(ctx, filled)
+		if err == nil {
+			for k, i := range where {
+				ds[i] = filled[k]
+			}
+		}
+	} else {
+		for _, i := range where {
+			errs[i] = err
+		}
+	}
 	return res, errs
+}
+
+// fill decodes a message into d, keeping what Next named, with the
+// contact's profile.
+func fill(d *care.Delivery, body string, prof care.Contact) error {
+	var m care.Outbound
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return err
+	}
+	if m.Contact != d.Contact || m.ID != d.ID {
+		return errors.New("message does not match its entry")
+	}
+	d.Outbound, d.Profile = m, prof
+	return nil
+}
+
+// dropBroken moves a message that does not decode to the dead letters
+// and drops it with its marker.
+func (s *Store) dropBroken(ctx context.Context, d care.Delivery, body string, why error) error {
+	if err := s.deadLetter(ctx, entry{lane: d.Lane, XMessage: redis.XMessage{ID: d.Ref}}, d.Contact, d.ID, body, why.Error()); err != nil {
+		return err
+	}
+	if err := s.client.HDel(ctx, s.key(d.Contact, keyOutbound), d.ID).Err(); err != nil {
+		return fmt.Errorf("drop undecodable message %s: %w", d.ID, err)
+	}
+	if err := s.client.HDel(ctx, s.key(d.Contact, keyTaken), d.ID).Err(); err != nil {
+		return fmt.Errorf("drop undecodable message %s: %w", d.ID, err)
+	}
+	return nil
 }
 
 // stepRanges are the index ranges [start, end) of care.Steps(ds).
@@ -187,6 +305,8 @@ func (s *Store) marker(d care.Delivery) string {
 // releaseScript ends a delivery's claims on the messages of one step.
 // Mode "settle" also deletes the body, unless another entry holds the
 // message (a duplicate entry being settled while the real one sends);
+// "entry" touches nothing (the message was gone when taken: one stored
+// just after its entry was read goes on the entry's second read);
 // "abandon" deletes the body and another sender's stale marker, and
 // answers 0 when another sender did so first; "defer" only drops the
 // delivery's own marker.
@@ -206,8 +326,10 @@ for i = 3, #ARGV, 2 do
   elseif cur and (string.sub(cur, 1, string.len(ARGV[1])) ~= ARGV[1] or string.sub(cur, -string.len(ARGV[2])) ~= ARGV[2]) then
     out[#out + 1] = 0
   else
-    if cur then redis.call('HDEL', KEYS[2], id) end
-    if mode == 'settle' then redis.call('HDEL', KEYS[1], id) end
+    if mode ~= 'entry' then
+      if cur then redis.call('HDEL', KEYS[2], id) end
+      if mode == 'settle' then redis.call('HDEL', KEYS[1], id) end
+    end
     out[#out + 1] = 1
   end
 end
@@ -282,7 +404,10 @@ func (s *Store) SettleAll(ctx context.Context, ds []care.Delivery, os []care.Out
 			}
 			var rec record
 			mode := "settle"
-			if o.Verdict == care.Defer {
+			switch {
+			case o.Verdict == care.Refuse && o.Quiet:
+				mode = "entry"
+			case o.Verdict == care.Defer:
 				mode = "defer"
 				rec.later = laterMember(d.Lane, d.Contact, d.ID)
 				rec.score = o.Until.UnixMilli()

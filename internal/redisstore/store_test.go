@@ -483,14 +483,7 @@ func TestCommitMany(t *testing.T) {
 	if !convs[0].Seen || convs[0].Session.Version != 1 || convs[1].Seen || convs[1].Session.Version != 0 {
 		t.Errorf("after the batch: carol %+v, dave %+v", convs[0], convs[1])
 	}
-	ds, err := s.Next(ctx, "w", allLanes, 100, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, d := range ds {
-		got = append(got, d.Text)
-	}
+	got := texts(mustNext(t, s, "w", 100))
 	slices.Sort(got) // lanes are read in their order: whatsapp's, then telegram's
 	if strings.Join(got, ",") != "c1,c2,fine too" {
 		t.Errorf("queued %q, want only the stored steps' messages c1,c2,fine too", got)

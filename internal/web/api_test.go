@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -100,6 +101,9 @@ func (s inboxServer) queued(t *testing.T) []care.Delivery {
 	ds, err := s.store.Next(t.Context(), "test-sender", care.LanesOf(string(care.WhatsApp)), 50, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, errs := s.store.TakeAll(t.Context(), ds); errors.Join(errs...) != nil { // reads each message
+		t.Fatal(errors.Join(errs...))
 	}
 	return ds
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"html"
 	"log/slog"
 	"net/http"
@@ -119,6 +120,9 @@ func (s *consoleServer) outbox(t *testing.T) []care.Delivery {
 	ds, err := s.store.Next(t.Context(), "test-sender", care.LanesOf(string(care.WhatsApp)), 50, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, errs := s.store.TakeAll(t.Context(), ds); errors.Join(errs...) != nil { // reads each message
+		t.Fatal(errors.Join(errs...))
 	}
 	return ds
 }
