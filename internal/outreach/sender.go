@@ -279,7 +279,7 @@ const behindWait = 500 * time.Millisecond
 func (s *Sender) deliver(ctx context.Context, step []care.Delivery) {
 	now := s.cfg.Now()
 	st := &stepRun{s: s, ctx: ctx, now: now}
-	defer st.finish()
+	defer st.flush()
 	res := s.takes.do(ctx, step)
 	var ready []care.Delivery
 	var reasons []string
@@ -481,9 +481,6 @@ func (st *stepRun) flush() {
 		st.outcomes = nil
 	}
 }
-
-// finish records the step's outcomes.
-func (st *stepRun) finish() { st.flush() }
 
 // settleAbandoned settles a message whose sender died between taking it
 // and recording the outcome; the take has handed it over to this
