@@ -41,8 +41,8 @@ type alertWords struct {
 	claim     string // the customer: a button's label
 	more      string // the count
 	console   string // the link
-	proof     string // the order, the customer
-	fee       string // the order, the customer, the address
+	proof     string // the order
+	fee       string // the order
 	yesterday string
 	minutes   string
 	hours     string
@@ -56,8 +56,8 @@ var alertTexts = map[string]alertWords{
 		line:    "• %s · %s · sejak %s",
 		reason:  map[string]string{"person": "minta bicara dengan staf", "order": "pesanan", "not_understood": "bot tidak mengerti"},
 		reply:   "Balas KLAIM %s", claim: "Klaim %s", more: "…dan %d lainnya.", console: "Konsol: %s",
-		proof:     "🧾 Bukti bayar %s dari %s — cek lalu tandai dibayar",
-		fee:       "📦 Ongkir %s dari %s belum ada — alamatnya di luar area kirim (%s); tentukan ongkirnya",
+		proof:     "🧾 Bukti bayar %s masuk — cek lalu tandai dibayar",
+		fee:       "📦 Ongkir %s belum ada — alamatnya di luar area kirim; tentukan ongkirnya",
 		yesterday: "kemarin", minutes: "%d menit", hours: "%d jam",
 	},
 	"en": {
@@ -66,8 +66,8 @@ var alertTexts = map[string]alertWords{
 		line:    "• %s · %s · since %s",
 		reason:  map[string]string{"person": "asked for a person", "order": "an order", "not_understood": "the bot did not understand"},
 		reply:   "Reply CLAIM %s", claim: "Claim %s", more: "…and %d more.", console: "Console: %s",
-		proof:     "🧾 Payment proof for %s from %s — check it, then mark it paid",
-		fee:       "📦 %s from %s has no delivery fee yet — the address is in no delivery area (%s); set the fee",
+		proof:     "🧾 Payment proof for %s came — check it, then mark it paid",
+		fee:       "📦 %s has no delivery fee yet — the address is in no delivery area; set the fee",
 		yesterday: "yesterday", minutes: "%d min", hours: "%d h",
 	},
 }

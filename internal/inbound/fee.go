@@ -8,15 +8,19 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// alertFee tells the linked chats that order o, of the customer named
-// name, waits for its delivery fee (an address in no area): someone at
-// the shop sets it, and the customer then hears the total and how to
-// pay. Like the alert of a proof of payment it is sent
-// Config.AlertGather after the order was placed, and only while staff
-// are on duty (else at the opening); its id comes from the order, so
-// the message that placed it, processed again, queues the same alert,
-// which the outbox keeps once.
-func (r *Runtime) alertFee(ctx context.Context, o care.Order, name string) error {
+// alertFee tells the linked chats that order o waits for its delivery
+// fee (an address in no area): someone at the shop sets it, and the
+// customer then hears the total and how to pay. Like the alert of a
+// proof of payment it is sent Config.AlertGather after the order was
+// placed, and only while staff are on duty (else at the opening); its
+// id comes from the order, so the message that placed it, processed
+// again, queues the same alert, which the outbox keeps once.
+//
+// It names the order and links the conversation, nothing of the
+// customer: it may wait in the staff chat's outbox overnight, where
+// the customer's erasure does not reach (see alertProof), and staff
+// read the name and the address in the console.
+func (r *Runtime) alertFee(ctx context.Context, o care.Order) error {
 	chats, err := r.store.StaffChats(ctx)
 	if err != nil {
 		return fmt.Errorf("alert staff to the fee of %s: %w", o.Number, err)
@@ -26,7 +30,7 @@ func (r *Runtime) alertFee(ctx context.Context, o care.Order, name string) error
 	}
 	due := r.cfg.StaffHours.Next(o.Created.Add(r.cfg.AlertGather).In(r.cfg.TimeZone))
 	_, w := r.words()
-	text := fmt.Sprintf(w.fee, o.Number, customerName(o.Contact, name), clip(o.Delivery.Address, 120)) + "\n" + fmt.Sprintf(w.console, r.consoleLink(o.Contact))
+	text := fmt.Sprintf(w.fee, o.Number) + "\n" + fmt.Sprintf(w.console, r.consoleLink(o.Contact))
 	out := make([]care.Outbound, len(chats))
 	for i, c := range chats {
 		out[i] = care.Outbound{ID: chatMessageID("f", c.Address.String(), o.Number, o.Created.UTC().Format(time.RFC3339Nano)), Address: c.Address,

@@ -2,6 +2,8 @@ package inbound
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +35,7 @@ func TestFeeNotKnown(t *testing.T) {
 	}
 	f.now = f.now.Add(time.Minute)
 	alert := to(f.due(t), rinaTG)
-	want := "📦 Ongkir WBS-0001 dari Alice belum ada — alamatnya di luar area kirim (jl mawar 5 magelang); tentukan ongkirnya\nKonsol: https://toko.example/console/c/" + string(f.id(t, alice))
+	want := "📦 Ongkir WBS-0001 belum ada — alamatnya di luar area kirim; tentukan ongkirnya\nKonsol: https://toko.example/console/c/" + string(f.id(t, alice))
 	if len(alert) != 1 || alert[0].Text != want || alert[0].Order != "WBS-0001" {
 		t.Fatalf("alert %+v, want %q", alert, want)
 	}
@@ -57,4 +59,97 @@ func TestFeeNotKnown(t *testing.T) {
 	if len(told) != 1 || told[0].Text != want || told[0].Class != care.Transactional {
 		t.Errorf("the customer was told %+v, want %q", told, want)
 	}
+}
+
+// TestOrderAlertsOutliveNoErasure: an alert about an order held back
+// overnight waits in the staff chat's outbox, where the customer's
+// erasure does not reach; so it names the order and links the
+// conversation, never the customer's name or address, and once the
+// customer erased their data overnight no key or value in Redis holds
+// either, the alert included.
+func TestOrderAlertsOutliveNoErasure(t *testing.T) {
+	tests := []struct {
+		name  string
+		order []string
+		photo bool
+		want  string
+	}{
+		{"fee", []string{"beras 2kg kirim ke jl mawar 5 magelang, transfer", "ya"}, false,
+			"📦 Ongkir WBS-0001 belum ada — alamatnya di luar area kirim; tentukan ongkirnya\nKonsol: /console/c/"},
+		{"proof", []string{"beras 2kg kirim ke jl mawar 5 sleman, transfer", "ya"}, true,
+			"🧾 Bukti bayar WBS-0001 masuk — cek lalu tandai dibayar\nKonsol: /console/c/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, shopHours, func(c *Config) { c.AlertGather = time.Minute })
+			f.withStaff(t)
+			f.now = time.Date(2026, 5, 4, 16, 0, 0, 0, jakarta)
+			f.linkChat(t, rinaTG, "Rina")
+			f.now = time.Date(2026, 5, 4, 22, 0, 0, 0, jakarta)
+			f.say(t, alice, tt.order...)
+			if tt.photo {
+				if err := f.rt.Handle(context.Background(), photo(alice, "p1", "")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.drain(t)
+			id := f.id(t, alice)
+			f.say(t, alice, "hapus data saya", "ya")
+			f.now = f.now.Add(2 * time.Minute)
+			if n, err := f.store.Sweep(context.Background(), nil); n != 1 || err != nil {
+				t.Fatalf("Sweep = %d, %v; want the erasure finished", n, err)
+			}
+			for _, personal := range []string{"mawar", "Alice", "6281234567890"} {
+				if where := f.holding(t, personal); len(where) > 0 {
+					t.Errorf("after the erasure %q is still in %v", personal, where)
+				}
+			}
+			f.now = time.Date(2026, 5, 5, 8, 0, 0, 0, jakarta)
+			out := to(f.due(t), rinaTG)
+			if want := tt.want + string(id); len(out) != 1 || out[0].Text != want {
+				t.Errorf("at the opening %+v, want %q", out, want)
+			}
+		})
+	}
+}
+
+// holding lists the keys of the fixture's Redis whose name or value
+// holds s: every string, hash, list, set, sorted set and stream.
+func (f *fixture) holding(t *testing.T, s string) []string {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := f.client.Keys(ctx, f.prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, k := range keys {
+		var vals []string
+		switch typ := f.client.Type(ctx, k).Val(); typ {
+		case "string":
+			vals = []string{f.client.Get(ctx, k).Val()}
+		case "hash":
+			for field, v := range f.client.HGetAll(ctx, k).Val() {
+				vals = append(vals, field, v)
+			}
+		case "list":
+			vals = f.client.LRange(ctx, k, 0, -1).Val()
+		case "set":
+			vals = f.client.SMembers(ctx, k).Val()
+		case "zset":
+			vals = f.client.ZRange(ctx, k, 0, -1).Val()
+		case "stream":
+			for _, e := range f.client.XRange(ctx, k, "-", "+").Val() {
+				for field, v := range e.Values {
+					vals = append(vals, field, fmt.Sprint(v))
+				}
+			}
+		default:
+			t.Fatalf("key %s of type %s", k, typ)
+		}
+		if strings.Contains(k, s) || slices.ContainsFunc(vals, func(v string) bool { return strings.Contains(v, s) }) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -55,7 +55,7 @@ func (r *Runtime) attachProof(ctx context.Context, in care.Inbound, x *reads) er
 	}
 	x.proof = &proofKept{number: o.Number, told: movedToAwaiting(o)}
 	if x.proof.told {
-		if err := r.alertProof(ctx, o, in.Name); err != nil {
+		if err := r.alertProof(ctx, o); err != nil {
 			return err
 		}
 	}
@@ -63,14 +63,19 @@ func (r *Runtime) attachProof(ctx context.Context, in care.Inbound, x *reads) er
 }
 
 // alertProof tells the linked chats that a proof of payment of o came,
-// from the customer named name, so someone checks it and marks it paid:
-// one alert per spell the payment awaits the check, sent
-// Config.AlertGather after the photo that started it (the photos the
-// customer adds meanwhile are the same proof), and only when staff are
-// on duty (else at the opening). Its id and time come from that change
+// so someone checks it and marks it paid: one alert per spell the
+// payment awaits the check, sent Config.AlertGather after the photo
+// that started it (the photos the customer adds meanwhile are the same
+// proof), and only when staff are on duty (else at the opening). Its id and time come from that change
 // in the order's history, so the photo processed again queues the same
 // alert, which the outbox keeps once.
-func (r *Runtime) alertProof(ctx context.Context, o care.Order, name string) error {
+//
+// It names the order and links the conversation, nothing of the
+// customer: an alert held back until the opening waits in the staff
+// chat's outbox, which the customer's erasure (HAPUS DATA) does not
+// reach, so their name there would outlive it. Staff read who it is in
+// the console.
+func (r *Runtime) alertProof(ctx context.Context, o care.Order) error {
 	chats, err := r.store.StaffChats(ctx)
 	if err != nil {
 		return fmt.Errorf("alert staff to the proof of %s: %w", o.Number, err)
@@ -81,7 +86,7 @@ func (r *Runtime) alertProof(ctx context.Context, o care.Order, name string) err
 	at := o.History[len(o.History)-1].At
 	due := r.cfg.StaffHours.Next(at.Add(r.cfg.AlertGather).In(r.cfg.TimeZone))
 	_, w := r.words()
-	text := fmt.Sprintf(w.proof, o.Number, customerName(o.Contact, name)) + "\n" + fmt.Sprintf(w.console, r.consoleLink(o.Contact))
+	text := fmt.Sprintf(w.proof, o.Number) + "\n" + fmt.Sprintf(w.console, r.consoleLink(o.Contact))
 	out := make([]care.Outbound, len(chats))
 	for i, c := range chats {
 		out[i] = care.Outbound{ID: chatMessageID("p", c.Address.String(), o.Number, at.UTC().Format(time.RFC3339Nano)), Address: c.Address,

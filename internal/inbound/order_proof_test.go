@@ -20,8 +20,9 @@ func (f *fixture) due(t *testing.T) []care.Delivery {
 }
 
 // TestProofAlert: a proof of payment alerts the linked chats once,
-// AlertGather after the photo, naming the order, the customer and the
-// conversation's console page; more photos meanwhile alert nobody again.
+// AlertGather after the photo, naming the order and the conversation's
+// console page (never the customer: see TestOrderAlertsOutliveNoErasure);
+// more photos meanwhile alert nobody again.
 func TestProofAlert(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.AlertGather, c.PublicURL = time.Minute, "https://toko.example" })
 	f.withStaff(t)
@@ -48,7 +49,7 @@ func TestProofAlert(t *testing.T) {
 	}
 	f.now = f.now.Add(time.Second)
 	out := f.due(t)
-	want := "🧾 Bukti bayar WBS-0001 dari Alice — cek lalu tandai dibayar\nKonsol: https://toko.example/console/c/" + string(f.id(t, alice))
+	want := "🧾 Bukti bayar WBS-0001 masuk — cek lalu tandai dibayar\nKonsol: https://toko.example/console/c/" + string(f.id(t, alice))
 	if len(out) != 2 || len(to(out, rinaTG)) != 1 || len(to(out, budiWA)) != 1 {
 		t.Fatalf("after the gather %+v, want one alert to each linked chat", out)
 	}
