@@ -171,7 +171,7 @@ func (r *Runtime) placedBy(ctx context.Context, id care.ContactID, messageID str
 // the shop's account and QRIS for a payment ahead (the amount due now,
 // a pre-order's down payment), cash on delivery or at the shop for COD.
 func (r *Runtime) placedText(o care.Order, pl *placement) string {
-	lang := pl.lang
+	lang, q := pl.lang, pl.quote
 	var b strings.Builder
 	b.WriteString(pick(lang, "Terima kasih, Kak! 🙏 Pesanan %s sudah kami catat.", "Thank you! 🙏 Your order %s is in.", o.Number))
 	switch {
@@ -184,12 +184,18 @@ func (r *Runtime) placedText(o care.Order, pl *placement) string {
 		b.WriteString(pick(lang, "\nBayarnya di tempat (COD) %s saat pesanan sampai. Kami hubungi Kakak dulu sebelum pesanan dikirim.",
 			"\nYou pay %s cash on delivery (COD). We will check with you before we send it.", money(o.Total, lang)))
 	default:
-		// The ways the customer named, or every way the shop takes.
-		var only care.PaymentMethod
-		if !pl.ahead {
-			only = o.Method
+		b.WriteString(pick(lang, "\nSilakan bayar %s lewat:", "\nPlease pay %s by:", money(q.Due, lang)))
+		p := r.orders.cat.Payment()
+		if t := p.Transfer; t != nil && (pl.ahead || o.Method == care.MethodTransfer) {
+			b.WriteString(pick(lang, "\n• Transfer %s %s a.n. %s", "\n• Bank transfer: %s %s (%s)", t.Bank, t.Account, t.Name))
 		}
-		b.WriteString("\n" + r.orders.cat.HowToPay(o, catalog.PayRequest{Ask: catalog.AskDue, Method: only}, lang))
+		if p.QRIS && (pl.ahead || o.Method == care.MethodQRIS) {
+			b.WriteString(pick(lang, "\n• QRIS (kodenya kami kirimkan)", "\n• QRIS (we will send you the code)"))
+		}
+		if q.Deposit > 0 {
+			b.WriteString(pick(lang, "\nItu DP pre-order-nya; sisanya dibayar saat pesanan siap.", "\nThat is the pre-order deposit; the rest is paid when the order is ready."))
+		}
+		b.WriteString(pick(lang, "\nSetelah bayar, kirim foto bukti bayarnya di sini ya, Kak.", "\nOnce paid, send a photo of the receipt here."))
 	}
 	return b.String()
 }
