@@ -84,7 +84,8 @@ type Config struct {
 	FeedbackDelay time.Duration
 	// PelunasanBefore is how long before the day a pre-order is ready
 	// its customer, who paid the down payment, is reminded of the
-	// balance; 0 never.
+	// balance: 0 never, else at least a day, so that some of it is
+	// outside the quiet hours.
 	PelunasanBefore time.Duration
 	// Transcript is how long conversation texts are kept.
 	Transcript time.Duration
@@ -281,8 +282,12 @@ func FromEnv(base Config, getenv func(string) string) (Config, error) {
 		switch {
 		case strings.EqualFold(v, "off"):
 			c.PelunasanBefore = 0
-		case err != nil || d <= 0 || d > 30*24*time.Hour:
-			errs = append(errs, fmt.Errorf("MITRA_PELUNASAN_BEFORE=%q: want days like 1d or 2d (or a duration like 36h) up to 30d, or off", v))
+		case err != nil || d < 24*time.Hour || d > 30*24*time.Hour:
+			// The reminder goes from this long before the ready day to
+			// its midnight, outside the customer's quiet hours: a day or
+			// more holds every hour of the day once, so some of it is
+			// never quiet; less could fall wholly in the night.
+			errs = append(errs, fmt.Errorf("MITRA_PELUNASAN_BEFORE=%q: want days like 1d or 2d (or a duration like 36h) from 1d to 30d, or off: less could fall wholly in the quiet hours", v))
 		default:
 			c.PelunasanBefore = d
 		}

@@ -78,12 +78,12 @@ func TestFromEnv(t *testing.T) {
 				if c.PelunasanBefore != 48*time.Hour {
 					t.Errorf("PelunasanBefore = %v", c.PelunasanBefore)
 				}
-				for v, want := range map[string]time.Duration{"36h": 36 * time.Hour, "off": 0, "1d": 24 * time.Hour} {
+				for v, want := range map[string]time.Duration{"36h": 36 * time.Hour, "off": 0, "1d": 24 * time.Hour, "24h": 24 * time.Hour} {
 					if got, err := FromEnv(Defaults(), env(map[string]string{"MITRA_PELUNASAN_BEFORE": v})); err != nil || got.PelunasanBefore != want {
 						t.Errorf("%s: %v, %v; want %v", v, got.PelunasanBefore, err, want)
 					}
 				}
-				for _, v := range []string{"0d", "-1d", "31d", "besok", "1.5d"} {
+				for _, v := range []string{"0d", "-1d", "31d", "besok", "1.5d", "3h", "23h59m"} {
 					if _, err := FromEnv(Defaults(), env(map[string]string{"MITRA_PELUNASAN_BEFORE": v})); err == nil || !strings.Contains(err.Error(), "MITRA_PELUNASAN_BEFORE") {
 						t.Errorf("%s: %v; want refused", v, err)
 					}
