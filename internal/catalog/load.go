@@ -210,6 +210,12 @@ func (l *loader) item(n *yaml.Node) {
 		it.UnitRequired = l.boolean(v, what+": unit_required")
 	}
 	if v := m["preorder"]; v != nil {
+		// One limit an item: the store books an order against one
+		// count of it, and a stock's count starts again at a restock,
+		// which a quota's must not.
+		if m["stock"] != nil {
+			l.errf(v.Line, "%s: give stock or preorder, not both: a pre-order's limit is its quota", what)
+		}
 		it.Preorder = l.preorder(v, what, sold)
 	}
 	var aliases *yaml.Node

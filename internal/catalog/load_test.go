@@ -168,6 +168,8 @@ func TestLoadProblems(t *testing.T) {
 			`catalog.yaml:11: item "tempe": available must be true or false`,
 			`catalog.yaml:12: item "tempe": give available or stock, not both`,
 			`catalog.yaml:12: item "tempe": stock 2.5: a papan is sold whole`}},
+		{"stock and preorder", "    unit: papan\n", "    unit: papan\n    stock: 20\n    preorder: {closes: 2026-12-20, quota: 30}\n", []string{
+			`catalog.yaml:12: item "tempe": give stock or preorder, not both: a pre-order's limit is its quota`}},
 		{"bounds", "    unit: papan\n", "    unit: papan\n    min: 5\n    max: 2\n", []string{`catalog.yaml:12: item "tempe": max 2 is below min 5`}},
 		{"negative max", "    unit: papan\n", "    unit: papan\n    max: -1\n", []string{`catalog.yaml:11: item "tempe": max must be above 0`}},
 		{"unit_required", "    unit: papan\n", "    unit: papan\n    unit_required: sometimes\n", []string{`catalog.yaml:11: item "tempe": unit_required must be true or false`}},

@@ -16,7 +16,7 @@ import (
 // left; placing the order checks it again, at once with filing it.
 
 // limits are the catalog's limits by item: the stocks it counts and
-// the pre-orders' quotas.
+// the pre-orders' quotas (the catalog refuses both on one item).
 func (o *orderDesk) limits() map[string]care.ItemLimit {
 	out := map[string]care.ItemLimit{}
 	for _, it := range o.cat.Items() {

@@ -171,22 +171,38 @@ func roundBooked(q float64) float64 { return math.Round(q*1000) / 1000 }
 
 // Booked returns what the orders not cancelled hold of each pre-order
 // item and, since its last restock, of each stock; see care.OrderBook.
+// An item counts what bookScript checks its limit against: for a stock,
+// its current restock's key alone; else its plain key, so a pre-order's
+// bookings from before it was a counted stock (or the other way round)
+// count no more, as they do not at filing. What several keys hold for
+// one item adds up.
 func (s *Store) Booked(ctx context.Context) (map[string]float64, error) {
 	pipe := s.client.Pipeline()
 	all := pipe.HGetAll(ctx, s.ordersKey("booked"))
 	gens := pipe.HGetAll(ctx, s.ordersKey("stockgen"))
+	limits := pipe.HGetAll(ctx, s.ordersKey("limits"))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("booked: %w", unavailable(err))
 	}
-	out := make(map[string]float64, len(all.Val()))
+	sum := make(map[string]float64, len(all.Val()))
 	for key, v := range all.Val() {
 		item, gen, restocked := strings.Cut(key, "#")
-		if restocked && gen != cmp.Or(gens.Val()[item], "0") {
-			continue // booked before the last restock
+		stock := strings.HasPrefix(limits.Val()[item], "s|")
+		switch {
+		case restocked && (!stock || gen != cmp.Or(gens.Val()[item], "0")):
+			continue // booked before the last restock, or the item is no counted stock now
+		case !restocked && stock:
+			continue // booked as a pre-order before the item's stock was counted
 		}
+		if q, err := strconv.ParseFloat(v, 64); err == nil {
+			sum[item] += q
+		}
+	}
+	out := make(map[string]float64, len(sum))
+	for item, q := range sum {
 		// A total that went back to nothing may keep a rounding trace.
-		if q, err := strconv.ParseFloat(v, 64); err == nil && roundBooked(q) > 0 {
-			out[item] = roundBooked(q)
+		if q = roundBooked(q); q > 0 {
+			out[item] = q
 		}
 	}
 	return out, nil

@@ -163,3 +163,51 @@ func TestPlacedOrderBooksOnce(t *testing.T) {
 		t.Errorf("booked %v, %v; want telur 5", b, err)
 	}
 }
+
+// TestBookedAsFiled: what Booked says is booked of an item is what
+// filing an order checks against its limit, when the item changes from
+// a pre-order's quota to a counted stock and back: the bookings of the
+// other kind count for neither.
+func TestBookedAsFiled(t *testing.T) {
+	s, _ := newStore(t)
+	alice := customer(t, s, alice, "Alice", "id")
+	lapis := func(qty float64) care.Order {
+		return care.Order{Contact: alice, Method: care.MethodTransfer, Delivery: care.OrderDelivery{Pickup: true, Recipient: "Alice"},
+			Lines: []care.OrderLine{{Item: "lapis", Name: "Kue lapis legit", Qty: qty, Unit: "loyang", Price: 150_000, Preorder: true}}}
+	}
+	steps := []struct {
+		name   string
+		limit  care.ItemLimit
+		order  float64 // booked by a new order; 0 for none
+		left   float64 // what its refusal says is left; -1 when filed
+		booked float64
+	}{
+		{"a quota of 5, 2 booked", care.ItemLimit{Quota: 5}, 2, -1, 2},
+		{"a counted stock starts from nothing", care.ItemLimit{Stock: 4}, 0, -1, 0},
+		{"3 of the stock booked", care.ItemLimit{Stock: 4}, 3, -1, 3},
+		{"the quota again: its 2 count, not the stock's 3", care.ItemLimit{Quota: 5}, 0, -1, 2},
+		{"4 pass the quota's 3 left", care.ItemLimit{Quota: 5}, 4, 3, 2},
+		{"the quota's 3 left booked", care.ItemLimit{Quota: 5}, 3, -1, 5},
+	}
+	for _, st := range steps {
+		if err := s.SetLimits(ctx, map[string]care.ItemLimit{"lapis": st.limit}); err != nil {
+			t.Fatal(err)
+		}
+		if st.order > 0 {
+			_, err := s.CreateOrder(ctx, lapis(st.order), shopPrefix)
+			var over *care.OverBookedError
+			switch {
+			case st.left < 0 && err != nil:
+				t.Fatalf("%s: %v", st.name, err)
+			case st.left >= 0 && (!errors.As(err, &over) || over.Left["lapis"] != st.left):
+				t.Fatalf("%s: error %v; want lapis %v left", st.name, err, st.left)
+			}
+		}
+		// Read more than once: a map's order must not decide it.
+		for range 5 {
+			if b, err := s.Booked(ctx); err != nil || b["lapis"] != st.booked {
+				t.Fatalf("%s: booked %v, %v; want lapis %v", st.name, b, err, st.booked)
+			}
+		}
+	}
+}
