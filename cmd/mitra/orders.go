@@ -23,8 +23,8 @@ func ordersCmd() *cobra.Command {
 		Short: "List the shop's orders and change where they stand (MITRA_REDIS_URL)",
 		Long: "List and show the shop's orders, kept in the Redis of MITRA_REDIS_URL, and change their states.\n\n" +
 			"An order stands in three states at once: the order (new, confirmed, completed, cancelled), its payment " +
-			"(unpaid, awaiting, paid, cod) and its fulfilment (preparing, shipped, delivered, picked_up). The Indonesian words " +
-			"work too (baru, dikonfirmasi, selesai, dibatalkan, belum-dibayar, menunggu-konfirmasi, dibayar, disiapkan, dikirim, " +
+			"(unpaid, awaiting, dp_paid, paid, cod) and its fulfilment (preparing, shipped, delivered, picked_up). The Indonesian words " +
+			"work too (baru, dikonfirmasi, selesai, dibatalkan, belum-dibayar, menunggu-konfirmasi, dp-dibayar, dibayar, disiapkan, dikirim, " +
 			"diterima, diambil). A change that makes no sense is refused with the reason; every change is recorded in the " +
 			"order's history with --by, and the customer is told in their chat. An order to an address in no delivery area " +
 			"waits for its fee (set-fee) before it is confirmed, paid or shipped.",
@@ -303,7 +303,7 @@ func ordersSetPaymentCmd() *cobra.Command {
 	var f changeFlags
 	c := &cobra.Command{
 		Use:   "set-payment NUMBER STATUS",
-		Short: "Move an order's payment to unpaid, awaiting or paid",
+		Short: "Move an order's payment to unpaid, awaiting, dp_paid (a pre-order's down payment) or paid",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := care.ParseOrderStatus(args[1])
@@ -311,7 +311,7 @@ func ordersSetPaymentCmd() *cobra.Command {
 				return err
 			}
 			if !care.PaymentState(st).Valid() {
-				return fmt.Errorf("%q is not a state of the payment: want unpaid, awaiting or paid (belum-dibayar, menunggu-konfirmasi, dibayar)", args[1])
+				return fmt.Errorf("%q is not a state of the payment: want unpaid, awaiting, dp_paid or paid (belum-dibayar, menunggu-konfirmasi, dp-dibayar, dibayar)", args[1])
 			}
 			return changeOrder(cmd, args[0], care.OrderChange{Payment: care.PaymentState(st), Reason: f.reason}, f)
 		},

@@ -433,8 +433,8 @@ func (o Order) Tidy() (Order, error) {
 			return Order{}, err
 		}
 	}
-	if p := o.PreOrder; p != nil && (p.Deposit < 0 || p.Deposit > out.Total) {
-		return Order{}, Errorf(EInvalid, "down payment %d: want 0 to the total, %d", p.Deposit, out.Total)
+	if p := o.PreOrder; p != nil && (p.Deposit < 0 || p.Deposit > out.PreorderAmount()) {
+		return Order{}, Errorf(EInvalid, "down payment %d: want 0 to what the pre-order lines cost, %d", p.Deposit, out.PreorderAmount())
 	}
 	return out, nil
 }
@@ -527,7 +527,7 @@ func fulfilmentName(s FulfilmentState) string {
 // out, a transfer reversed) needs a reason, which the customer is told.
 func (o Order) CheckPayment(to PaymentState, reason string) error {
 	if !to.Valid() {
-		return Errorf(EInvalid, "unknown payment state %q: want unpaid, awaiting, paid or cod", clipName(string(to)))
+		return Errorf(EInvalid, "unknown payment state %q: want unpaid, awaiting, dp_paid, paid or cod", clipName(string(to)))
 	}
 	if to == o.Payment {
 		return nil
@@ -546,15 +546,15 @@ func (o Order) CheckPayment(to PaymentState, reason string) error {
 		return refused("order %s has no down payment (DP): mark it paid", o.Number)
 	case to == PaymentUnpaid && strings.TrimSpace(reason) == "":
 		return refused("order %s is %s: say why the payment goes back to unpaid (the customer is told)", o.Number, o.Payment)
-	case to == PaymentDeposit && (o.Payment == PaymentPaid || o.awaitingBalance()) && strings.TrimSpace(reason) == "":
+	case to == PaymentDeposit && (o.Payment == PaymentPaid || o.AwaitingBalance()) && strings.TrimSpace(reason) == "":
 		return refused("order %s is %s: say why only the DP counts as paid (the customer is told)", o.Number, o.Payment)
 	}
 	return nil
 }
 
-// awaitingBalance reports whether the order awaits the check of a
+// AwaitingBalance reports whether the order awaits the check of a
 // proof sent after its DP was paid: the proof of the balance.
-func (o Order) awaitingBalance() bool {
+func (o Order) AwaitingBalance() bool {
 	if o.Payment != PaymentAwaiting {
 		return false
 	}
@@ -566,14 +566,95 @@ func (o Order) awaitingBalance() bool {
 	return false
 }
 
-// Balance is what is left to pay of the order once its down payment
-// is in (the pelunasan): the total less the DP; the whole total for an
-// order without one.
-func (o Order) Balance() int64 {
-	if o.PreOrder == nil {
-		return o.Total
+// SplitDue splits what the customer pays for an order of total, whose
+// pre-order lines cost preorder of which deposit is paid ahead (the
+// DP): now, when it is placed — the DP, the delivery fee and any other
+// lines — and the balance (pelunasan), the rest of the pre-order lines,
+// when they are ready. Without a down payment all of it is due now.
+// The rekap (catalog.Quote) and the order (Order.DueNow, Order.Balance)
+// both split by it.
+func SplitDue(total, preorder, deposit int64) (now, balance int64) {
+	if deposit <= 0 {
+		return total, 0
 	}
-	return o.Total - o.PreOrder.Deposit
+	balance = max(preorder-deposit, 0)
+	return total - balance, balance
+}
+
+// PreorderAmount is what the order's pre-order lines cost.
+func (o Order) PreorderAmount() int64 {
+	var n int64
+	for _, l := range o.Lines {
+		if l.Preorder {
+			n += l.Amount()
+		}
+	}
+	return n
+}
+
+// deposit is the order's down payment; 0 without one.
+func (o Order) deposit() int64 {
+	if o.PreOrder == nil {
+		return 0
+	}
+	return o.PreOrder.Deposit
+}
+
+// DueNow is what the customer pays when the order is placed (SplitDue):
+// the total, or for a pre-order with a down payment the DP, the
+// delivery fee and the other lines.
+func (o Order) DueNow() int64 {
+	now, _ := SplitDue(o.Total, o.PreorderAmount(), o.deposit())
+	return now
+}
+
+// BalanceBase is the balance (pelunasan) as the order was placed: the
+// pre-order lines less the DP (SplitDue); 0 without a down payment.
+func (o Order) BalanceBase() int64 {
+	_, b := SplitDue(o.Total, o.PreorderAmount(), o.deposit())
+	return b
+}
+
+// Balance is what is left to pay of a pre-order once its down payment
+// is in (the pelunasan): BalanceBase, and the difference of a delivery
+// fee changed since the money came in (FeePaid), never below 0; 0 for
+// an order without a down payment.
+func (o Order) Balance() int64 {
+	if o.deposit() <= 0 {
+		return 0
+	}
+	b := o.BalanceBase()
+	if fee, ok := o.FeePaid(); ok {
+		b += o.DeliveryFee - fee
+	}
+	return max(b, 0)
+}
+
+// FeePaid is the delivery fee the money that came in was reckoned
+// with: the fee (0 while it was not known) when the payment last left
+// unpaid — a proof sent, the DP or the whole marked paid. ok is false
+// while nothing came in (unpaid, or COD).
+func (o Order) FeePaid() (fee int64, ok bool) {
+	if o.Payment == PaymentUnpaid || o.Payment == PaymentCOD {
+		return 0, false
+	}
+	at := -1
+	for i, e := range o.History {
+		if e.What == FieldPayment && e.From == string(PaymentUnpaid) {
+			at = i
+		}
+	}
+	if at < 0 {
+		return 0, false
+	}
+	for _, e := range o.History[at+1:] {
+		if e.What == FieldFee {
+			// The first change after it says what the fee was then.
+			fee, _ = strconv.ParseInt(e.From, 10, 64) // "" (not known) is 0
+			return fee, true
+		}
+	}
+	return o.DeliveryFee, true
 }
 
 // BalanceReminded reports whether the customer was reminded of the

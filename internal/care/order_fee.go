@@ -59,8 +59,9 @@ func (o Order) SetFee(fee int64, by string, at time.Time) (Order, error) {
 }
 
 // checkFee reports why change e cannot be made while the order's fee
-// is not known: confirming, completing, marking it paid, shipping it and
-// reminding its customer of the balance wait for the fee.
+// is not known: confirming, completing, marking it paid or its DP paid,
+// shipping it and reminding its customer of the balance wait for the
+// fee.
 func (o Order) checkFee(e OrderEvent) error {
 	if !o.FeePending {
 		return nil
@@ -74,6 +75,8 @@ func (o Order) checkFee(e OrderEvent) error {
 		}
 	case e.What == FieldPayment && e.To == string(PaymentPaid):
 		what = "it is marked paid"
+	case e.What == FieldPayment && e.To == string(PaymentDeposit):
+		what = "its down payment (DP) is marked paid: the customer pays the fee with the DP"
 	case e.What == FieldFulfilment && e.To == string(FulfilmentShipped):
 		what = "it is shipped"
 	case e.What == FieldBalanceReminder:
@@ -102,8 +105,6 @@ func (o Order) stepFee(e OrderEvent) (Order, error) {
 		return Order{}, refused("order %s was %s already: its delivery fee does not change", o.Number, fulfilmentVerb(o.Fulfilment))
 	case !o.CODAsked.IsZero() || o.CODConfirmed():
 		return Order{}, refused("order %s: its customer was asked to confirm it, paid on delivery, with its total: it does not change", o.Number)
-	case o.PreOrder != nil && o.PreOrder.Deposit > o.Subtotal+fee:
-		return Order{}, Errorf(EInvalid, "order %s: its down payment is above the total with a fee of %d", o.Number, fee)
 	}
 	o.DeliveryFee, o.FeePending = fee, false
 	o.Total = o.Subtotal + fee

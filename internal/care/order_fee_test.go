@@ -44,7 +44,6 @@ func TestSetFee(t *testing.T) {
 		{"paid", func() Order { o := known; o.Payment = PaymentPaid; return o }(), 5_000, EConflict, "paid already", 0, "", ""},
 		{"shipped", func() Order { o := known; o.Fulfilment, o.Resi = FulfilmentShipped, "JNE1"; return o }(), 5_000, EConflict, "was shipped already", 0, "", ""},
 		{"COD asked with its total", asked, 5_000, EConflict, "asked to confirm it", 0, "", ""},
-		{"down payment above the total", func() Order { o := deposit; o.PreOrder = &PreOrder{Deposit: 50_000}; return o }(), 1_000, EInvalid, "down payment", 0, "", ""},
 		{"down payment fits", deposit, 1_000, "", "", 46_000, "", ""},
 	}
 	for _, tt := range tests {
@@ -77,8 +76,8 @@ func TestSetFee(t *testing.T) {
 	}
 }
 
-// TestFeeWaits: confirming, marking paid, shipping and completing wait
-// for the fee, with the reason; cancelling does not.
+// TestFeeWaits: confirming, marking paid or the DP paid, shipping and
+// completing wait for the fee, with the reason; cancelling does not.
 func TestFeeWaits(t *testing.T) {
 	const why = "has no delivery fee yet"
 	tests := []struct {
@@ -96,7 +95,12 @@ func TestFeeWaits(t *testing.T) {
 			o := pendingFee(OrderConfirmed, PaymentUnpaid, "")
 			o.PreOrder = &PreOrder{Deposit: 20_000}
 			return o
-		}(), OrderChange{Payment: PaymentDeposit}, ""},
+		}(), OrderChange{Payment: PaymentDeposit}, "set the fee before its down payment (DP) is marked paid: the customer pays the fee with the DP"},
+		{"DP paid once its proof came", func() Order {
+			o := pendingFee(OrderConfirmed, PaymentAwaiting, "")
+			o.PreOrder = &PreOrder{Deposit: 20_000}
+			return o
+		}(), OrderChange{Payment: PaymentDeposit}, "set the fee before its down payment (DP) is marked paid"},
 		{"preparing", pendingFee(OrderConfirmed, PaymentUnpaid, ""), OrderChange{Fulfilment: FulfilmentPreparing}, ""},
 	}
 	for _, tt := range tests {

@@ -30,8 +30,9 @@ type Quote struct {
 	Free  bool
 	Total int64
 	// Deposit is the part of the pre-order lines paid ahead (their
-	// dp_percent), and Due what to pay now: the total less the rest of
-	// the pre-order lines, paid when they are ready.
+	// dp_percent), and Due what to pay now (care.SplitDue): the total
+	// less the rest of the pre-order lines, the balance paid when they
+	// are ready.
 	Deposit, Due int64
 }
 
@@ -82,7 +83,7 @@ func (c *Catalog) Quote(o Order) (Quote, error) {
 		}
 	}
 	q.Total = q.Subtotal + q.DeliveryFee
-	q.Due = q.Total - preorder + q.Deposit
+	q.Due, _ = care.SplitDue(q.Total, preorder, q.Deposit)
 	return q, nil
 }
 

@@ -29,7 +29,6 @@ var orderPlaceAction = action{do: func(s *step, a flow.Action) { s.placeOrder(a)
 // is committed (Runtime.place).
 type placement struct {
 	order care.Order
-	quote catalog.Quote
 	// ahead: the customer pays before delivery by any way the shop
 	// takes (not one they named).
 	ahead   bool
@@ -73,7 +72,7 @@ func (s *step) placeOrder(a flow.Action) {
 	if q.Deposit > 0 {
 		o.PreOrder = &care.PreOrder{Deposit: q.Deposit, Ready: ready}
 	}
-	s.place = &placement{order: o, quote: q, ahead: !care.PaymentMethod(d.pay).Valid(), lang: lang,
+	s.place = &placement{order: o, ahead: !care.PaymentMethod(d.pay).Valid(), lang: lang,
 		consent: care.ConsentEvent{Purpose: care.Orders, Granted: true, At: s.now, Channel: s.in.Address.Channel, Source: care.SourceOrder,
 			MessageID: s.in.MessageID, Text: consentText(s.in), Question: a.Question, Version: a.Version}}
 }
@@ -171,7 +170,7 @@ func (r *Runtime) placedBy(ctx context.Context, id care.ContactID, messageID str
 // the shop's account and QRIS for a payment ahead (the amount due now,
 // a pre-order's down payment), cash on delivery or at the shop for COD.
 func (r *Runtime) placedText(o care.Order, pl *placement) string {
-	lang, q := pl.lang, pl.quote
+	lang := pl.lang
 	var b strings.Builder
 	b.WriteString(pick(lang, "Terima kasih, Kak! 🙏 Pesanan %s sudah kami catat.", "Thank you! 🙏 Your order %s is in.", o.Number))
 	switch {
@@ -184,18 +183,12 @@ func (r *Runtime) placedText(o care.Order, pl *placement) string {
 		b.WriteString(pick(lang, "\nBayarnya di tempat (COD) %s saat pesanan sampai. Kami hubungi Kakak dulu sebelum pesanan dikirim.",
 			"\nYou pay %s cash on delivery (COD). We will check with you before we send it.", money(o.Total, lang)))
 	default:
-		b.WriteString(pick(lang, "\nSilakan bayar %s lewat:", "\nPlease pay %s by:", money(q.Due, lang)))
-		p := r.orders.cat.Payment()
-		if t := p.Transfer; t != nil && (pl.ahead || o.Method == care.MethodTransfer) {
-			b.WriteString(pick(lang, "\n• Transfer %s %s a.n. %s", "\n• Bank transfer: %s %s (%s)", t.Bank, t.Account, t.Name))
+		// The ways the customer named, or every way the shop takes.
+		var only care.PaymentMethod
+		if !pl.ahead {
+			only = o.Method
 		}
-		if p.QRIS && (pl.ahead || o.Method == care.MethodQRIS) {
-			b.WriteString(pick(lang, "\n• QRIS (kodenya kami kirimkan)", "\n• QRIS (we will send you the code)"))
-		}
-		if q.Deposit > 0 {
-			b.WriteString(pick(lang, "\nItu DP pre-order-nya; sisanya dibayar saat pesanan siap.", "\nThat is the pre-order deposit; the rest is paid when the order is ready."))
-		}
-		b.WriteString(pick(lang, "\nSetelah bayar, kirim foto bukti bayarnya di sini ya, Kak.", "\nOnce paid, send a photo of the receipt here."))
+		b.WriteString("\n" + r.orders.cat.HowToPay(o, catalog.PayRequest{Ask: catalog.AskDue, Method: only}, lang))
 	}
 	return b.String()
 }

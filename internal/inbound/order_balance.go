@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mitra-care/mitra/internal/care"
+	"github.com/mitra-care/mitra/internal/catalog"
 )
 
 // A pre-order with a down payment (DP) leaves a balance, the
@@ -107,8 +108,11 @@ func (r *Runtime) location(c care.Contact) *time.Location {
 }
 
 // balanceText is the reminder of o's balance in lang: "Kak, pesanan
-// WBS-0142 (Kue lapis legit) siap 24 Des. Sisa pelunasan Rp75.000 ya,
-// ke BCA 1234567890 a.n. Sari Wulandari. Terima kasih! 🙏".
+// WBS-0142 (Kue lapis legit) siap 24 Des. Sisa pelunasan Rp175.000 ya,
+// ke BCA 1234567890 a.n. Sari Wulandari. Terima kasih! 🙏", and in
+// English "Hi! Your order WBS-0142 (Lapis legit cake) will be ready on
+// 24 Dec. The balance of Rp175,000 is due by then; please transfer it
+// to BCA 1234567890 (Sari Wulandari). Thank you!".
 func (r *Runtime) balanceText(o care.Order, lang string) string {
 	var names []string
 	for _, l := range o.Lines {
@@ -125,16 +129,6 @@ func (r *Runtime) balanceText(o care.Order, lang string) string {
 	if len(names) > 0 {
 		what = " (" + strings.Join(names, ", ") + ")"
 	}
-	var b strings.Builder
-	b.WriteString(pick(lang, "Kak, pesanan %s%s siap %s. Sisa pelunasan %s ya", "Hello! Your order %s%s is ready on %s. The balance of %s is due",
-		o.Number, what, shortDate(o.PreOrder.Ready, lang), money(o.Balance(), lang)))
-	p := r.orders.cat.Payment()
-	switch {
-	case p.Transfer != nil:
-		b.WriteString(pick(lang, ", ke %s %s a.n. %s", ", to %s %s (%s)", p.Transfer.Bank, p.Transfer.Account, p.Transfer.Name))
-	case p.QRIS:
-		b.WriteString(pick(lang, ", lewat QRIS", ", by QRIS"))
-	}
-	b.WriteString(pick(lang, ". Terima kasih! 🙏", ". Thank you! 🙏"))
-	return b.String()
+	return pick(lang, "Kak, pesanan %s%s siap %s. %s Terima kasih! 🙏", "Hi! Your order %s%s will be ready on %s. %s Thank you!",
+		o.Number, what, shortDate(o.PreOrder.Ready, lang), r.orders.cat.HowToPay(o, catalog.PayRequest{Ask: catalog.AskBalance}, lang))
 }

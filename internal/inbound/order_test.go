@@ -95,7 +95,7 @@ func TestOrderPlacedTexts(t *testing.T) {
 		{"fee not known", "id", []string{"beras 2kg kirim ke jl mawar 5 magelang, transfer", "ya"},
 			"Terima kasih, Kak! 🙏 Pesanan WBS-0001 sudah kami catat.\nOngkir ke alamat ini dikonfirmasi admin dulu ya, Kak. Setelah itu kami kabari totalnya dan cara bayarnya di sini 🙏\n"},
 		{"pre-order deposit", "id", []string{"pesan lapis legit 1 loyang ambil sendiri, transfer", "ya"},
-			"Terima kasih, Kak! 🙏 Pesanan WBS-0001 sudah kami catat.\nSilakan bayar Rp175.000 lewat:\n• Transfer BCA 1234567890 a.n. Sari Wulandari\nItu DP pre-order-nya; sisanya dibayar saat pesanan siap.\nSetelah bayar, kirim foto bukti bayarnya di sini ya, Kak.\n"},
+			"Terima kasih, Kak! 🙏 Pesanan WBS-0001 sudah kami catat.\nSilakan bayar Rp175.000 lewat:\n• Transfer BCA 1234567890 a.n. Sari Wulandari\nItu DP pre-order-nya, Kak; sisa pelunasan Rp175.000 dibayar saat pesanan siap.\nSetelah bayar, kirim foto bukti bayarnya di sini ya, Kak.\n"},
 		{"english", "en", []string{"english please", "I want 2 kg rice, deliver to jl mawar 5 sleman", "yes", "no"},
 			"Thank you! 🙏 Your order WBS-0001 is in.\nPlease pay Rp38,000 by:\n• Bank transfer: BCA 1234567890 (Sari Wulandari)\n• QRIS (we will send you the code)\nOnce paid, send a photo of the receipt here.\n"},
 		{"english cod", "en", []string{"english please", "I want 2 kg rice, deliver to jl mawar 5 sleman", "yes", "yes"},

@@ -268,7 +268,7 @@ func TestOrdersPage(t *testing.T) {
 func (s *consoleServer) filesPreOrder(t *testing.T, id care.ContactID) care.Order {
 	t.Helper()
 	o, err := s.store.CreateOrder(t.Context(), care.Order{Contact: id, Method: care.MethodTransfer,
-		Lines:    []care.OrderLine{{Name: "Kue lapis legit", Qty: 1, Unit: "loyang", Price: 150_000}},
+		Lines:    []care.OrderLine{{Name: "Kue lapis legit", Qty: 1, Unit: "loyang", Price: 150_000, Preorder: true}},
 		Delivery: care.OrderDelivery{Pickup: true}, PreOrder: &care.PreOrder{Deposit: 75_000, Ready: s.clock.Now().AddDate(0, 0, 7)}}, "TS")
 	if err != nil {
 		t.Fatal(err)
@@ -285,6 +285,35 @@ func cardIn(t *testing.T, page, number string) string {
 	}
 	card := page[i:]
 	return card[:strings.Index(card, "</article>")]
+}
+
+// TestOrderPanelDepositWaitsForFee: a pre-order whose fee is not known
+// yet offers no "DP dibayar" (the DP is paid with the fee), and is
+// refused with the reason when asked; once the fee is set, it does.
+func TestOrderPanelDepositWaitsForFee(t *testing.T) {
+	s := newOrdersConsole(t)
+	id := s.handsOver(t, dian, "Dian", "mau pesan kue")
+	o, err := s.store.CreateOrder(t.Context(), care.Order{Contact: id, Method: care.MethodTransfer, FeePending: true,
+		Lines:    []care.OrderLine{{Name: "Kue lapis legit", Qty: 1, Unit: "loyang", Price: 150_000, Preorder: true}},
+		Delivery: care.OrderDelivery{Address: "Jl. Mawar 5, Magelang"}, PreOrder: &care.PreOrder{Deposit: 75_000, Ready: s.clock.Now().AddDate(0, 0, 7)}}, "TS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	budi := s.signedIn(t, "budi", staffPassword)
+	conv := "/console/c/" + string(id)
+	if card := cardIn(t, budi.get(conv).Body.String(), o.Number); strings.Contains(card, `data-do="dp_paid"`) {
+		t.Errorf("the DP is offered before the fee:\n%s", card)
+	}
+	rec := postStep(budi, id, o.Number, url.Values{"do": {"dp_paid"}})
+	if rec.Code != 409 || !strings.Contains(rec.Body.String(), "set the fee before its down payment (DP) is marked paid") {
+		t.Errorf("DP paid before the fee: %d %.500s", rec.Code, rec.Body)
+	}
+	if _, err := s.store.SetOrderFee(t.Context(), o.Number, 8_000, "budi", nil); err != nil {
+		t.Fatal(err)
+	}
+	if card := cardIn(t, budi.get(conv).Body.String(), o.Number); !strings.Contains(card, `data-do="dp_paid"`) {
+		t.Errorf("the DP is not offered once the fee is set:\n%s", card)
+	}
 }
 
 // TestOrderPanelDeposit: an order with a down payment offers "DP
