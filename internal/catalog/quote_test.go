@@ -26,6 +26,7 @@ func TestQuote(t *testing.T) {
 		{"no area, no flat fee", c, "beras 2kg kirim ke jl raya solo km 20 klaten", 30000, 0, 30000, 30000, "", false, false},
 		{"free over", c, "beras 10 kg sama minyak 2 liter, kirim ke depok sleman", 186000, 0, 186000, 186000, "Sleman", true, true},
 		{"free at exactly", c, "beras 10 kg, kirim ke depok", 150000, 0, 150000, 150000, "Sleman", true, true},
+		{"over free_over, no area, no flat fee: staff say it", c, "beras 10 kg kirim ke jl raya solo km 20 klaten", 150000, 0, 150000, 150000, "", false, false},
 		{"pickup", c, "tempe 2 papan tahu 1 papan ambil sendiri", 18000, 0, 18000, 18000, "", true, false},
 		{"not said", c, "nasi bungkus 3", 36000, 0, 36000, 36000, "", false, false},
 		{"half a kilo", c, "telur setengah kilo, pickup", 14500, 0, 14500, 14500, "", true, false},
