@@ -260,12 +260,7 @@ func changeOrder(cmd *cobra.Command, number string, ch care.OrderChange, f chang
 			return nil
 		}
 		fmt.Fprintf(out, "%s: %s · %s · %s\n", o.Number, o.State, o.Payment, fulfilmentOf(o.Fulfilment))
-		switch {
-		case u.Notice != nil:
-			fmt.Fprintf(out, "the customer is told (through the gate): %s\n", u.Notice.Text)
-		case o.Contact == "":
-			fmt.Fprintln(out, "kept for the books: the customer erased their data, nobody is told")
-		}
+		printNotice(out, u)
 		return nil
 	})
 }
@@ -335,4 +330,15 @@ func ordersShipCmd() *cobra.Command {
 	c.Flags().StringVar(&resi, "resi", "", "the courier's tracking number (required)")
 	_ = c.MarkFlagRequired("resi") // the flag exists: it cannot fail
 	return c
+}
+
+// printNotice says what the customer was told of an order's change, or
+// that nobody was (an erased customer's order, kept for the books).
+func printNotice(out io.Writer, u care.OrderUpdate) {
+	switch {
+	case u.Notice != nil:
+		fmt.Fprintf(out, "the customer is told (through the gate): %s\n", u.Notice.Text)
+	case u.Order.Contact == "":
+		fmt.Fprintln(out, "kept for the books: the customer erased their data, nobody is told")
+	}
 }

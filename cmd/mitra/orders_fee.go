@@ -52,12 +52,7 @@ func ordersSetFeeCmd() *cobra.Command {
 					return printJSON(out, map[string]any{"order": o, "notice": notice})
 				}
 				fmt.Fprintf(out, "%s: delivery fee %s, total %s\n", o.Number, care.Rupiah(o.DeliveryFee), care.Rupiah(o.Total))
-				switch {
-				case u.Notice != nil:
-					fmt.Fprintf(out, "the customer is told (through the gate): %s\n", u.Notice.Text)
-				case o.Contact == "":
-					fmt.Fprintln(out, "kept for the books: the customer erased their data, nobody is told")
-				}
+				printNotice(out, u)
 				return nil
 			})
 		},
