@@ -174,6 +174,11 @@ type Outbound struct {
 	Seq int64 `json:"q,omitempty"`
 	// Staff names the staff member who wrote it (OriginStaff).
 	Staff string `json:"staff,omitempty"`
+	// About names the contacts a message tells of when they are not
+	// its addressee: the customers a staff alert names or quotes. Their
+	// erasure deletes the message wherever it waits, and its dead
+	// letter.
+	About []ContactID `json:"about,omitempty"`
 }
 
 // Origin is who composed an outbound message. Whoever it is, the message

@@ -189,9 +189,11 @@ func (r *Runtime) alertMessages(ctx context.Context, entries []care.InboxEntry, 
 		var b strings.Builder
 		b.WriteString(head)
 		var choices []care.Choice
+		var about []care.ContactID
 		ids := []string{kind, c.Address.String()}
 		for i, e := range shown {
 			name := customerName(e.Contact, e.Name)
+			about = append(about, e.Contact)
 			ids = append(ids, string(e.Contact), e.Since.UTC().Format(time.RFC3339Nano))
 			b.WriteString("\n\n")
 			fmt.Fprintf(&b, w.line, name, channels(e.Channels), r.when(w, e.Since, now))
@@ -212,7 +214,7 @@ func (r *Runtime) alertMessages(ctx context.Context, entries []care.InboxEntry, 
 		}
 		b.WriteString("\n\n" + fmt.Sprintf(w.console, r.consoleLink("")))
 		out = append(out, care.Outbound{ID: chatMessageID("a", ids...), Address: c.Address, Class: care.StaffAlert,
-			Origin: care.OriginSystem, Staff: c.Account, Text: b.String(), Choices: choices, Lang: r.cfg.Lang, Created: now})
+			Origin: care.OriginSystem, Staff: c.Account, Text: b.String(), Choices: choices, Lang: r.cfg.Lang, Created: now, About: about})
 	}
 	return out, nil
 }

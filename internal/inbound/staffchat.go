@@ -132,9 +132,12 @@ func (r *Runtime) desk(ctx context.Context, in care.Inbound, account string) err
 	}
 	f := strings.Fields(strings.ToLower(in.Text))
 	var text string
+	var about []care.ContactID // the customer a claim's answer names
 	switch {
 	case in.Kind == care.KindChoice && strings.HasPrefix(in.Choice, claimChoice):
-		text, err = r.claim(ctx, account, care.ContactID(strings.TrimPrefix(in.Choice, claimChoice)))
+		id := care.ContactID(strings.TrimPrefix(in.Choice, claimChoice))
+		about = []care.ContactID{id}
+		text, err = r.claim(ctx, account, id)
 	case in.Kind == care.KindText && len(f) == 2 && (f[0] == "klaim" || f[0] == "claim"):
 		id, ok, err2 := r.store.ClaimCode(ctx, f[1])
 		switch {
@@ -143,6 +146,7 @@ func (r *Runtime) desk(ctx context.Context, in care.Inbound, account string) err
 		case !ok:
 			text = fmt.Sprintf(w.noCode, f[1], r.consoleLink(""))
 		default:
+			about = []care.ContactID{id}
 			text, err = r.claim(ctx, account, id)
 		}
 	case in.Kind == care.KindText && len(f) == 1 && f[0] == "unlink":
@@ -162,7 +166,7 @@ func (r *Runtime) desk(ctx context.Context, in care.Inbound, account string) err
 	if err != nil {
 		return fmt.Errorf("staff chat: %w", err)
 	}
-	if err := r.answer(ctx, in, account, now, text); err != nil {
+	if err := r.answer(ctx, in, account, now, text, about...); err != nil {
 		return err
 	}
 	if err := r.store.StaffMessageDone(ctx, in.Address, in.MessageID); err != nil {
@@ -244,10 +248,11 @@ func (r *Runtime) claim(ctx context.Context, account string, id care.ContactID) 
 	return "", fmt.Errorf("claim %s: %w", id, err)
 }
 
-// answer queues the desk's answer to in.
-func (r *Runtime) answer(ctx context.Context, in care.Inbound, account string, now time.Time, text string) error {
+// answer queues the desk's answer to in, which tells of the customers
+// about (care.Outbound.About).
+func (r *Runtime) answer(ctx context.Context, in care.Inbound, account string, now time.Time, text string, about ...care.ContactID) error {
 	m := care.Outbound{ID: chatMessageID("d", in.Address.String(), in.MessageID), Address: in.Address, Class: care.StaffAlert,
-		Origin: care.OriginSystem, Staff: account, InReplyTo: in.MessageID, Text: text, Lang: r.cfg.Lang, Created: now}
+		Origin: care.OriginSystem, Staff: account, InReplyTo: in.MessageID, Text: text, Lang: r.cfg.Lang, Created: now, About: about}
 	if err := r.store.QueueStaffChat(ctx, []care.Outbound{m}); err != nil {
 		return fmt.Errorf("answer a staff chat: %w", err)
 	}

@@ -73,6 +73,60 @@ func history(t *testing.T, s *Store, client redis.UniversalClient) {
 		t.Fatalf("the confirmation's profile is %+v, want the erasing stub with the address", conf[0].Profile)
 	}
 	must(s.Settle(ctx, conf[0], care.Outcome{Verdict: care.Allow, Sent: true}))
+	alerts(t, s, id)
+}
+
+// alerts queues staff alerts about alice (id) and bob in the staff
+// chats' boxes: about alice one that failed (a dead letter), one held
+// back, one queued and one that lists both; about bob one queued and
+// one held back, which her erasure must leave.
+func alerts(t *testing.T, s *Store, id care.ContactID) {
+	t.Helper()
+	bobID := care.ContactID("cbobbobbobbobbob0")
+	alert := func(mid string, a care.Address, text string, held bool, about ...care.ContactID) care.Outbound {
+		m := care.Outbound{ID: mid, Address: a, Class: care.StaffAlert, Origin: care.OriginSystem, Text: text, Created: t0, About: about}
+		if held {
+			m.NotBefore = time.Now().Add(time.Hour)
+		}
+		return m
+	}
+	if err := s.QueueStaffChat(ctx, []care.Outbound{alert("al-dead", budiTG, "🔔 Alice: tolong", false, id)}); err != nil {
+		t.Fatal(err)
+	}
+	ds := mustNext(t, s, "w", 10)
+	if len(ds) != 1 {
+		t.Fatalf("%d deliveries, want the alert", len(ds))
+	}
+	if err := s.Settle(ctx, ds[0], care.Outcome{Verdict: care.Allow, Error: "400: bad request"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.QueueStaffChat(ctx, []care.Outbound{
+		alert("al-held", rinaTG, "🔔 Alice: tolong", true, id),
+		alert("al-queued", budiTG, "🔔 Alice: tolong", false, id),
+		alert("al-both", rinaTG, "🔔 Bob, Alice", false, bobID, id),
+		alert("bl-queued", rinaTG, "🔔 Bob waits", false, bobID),
+		alert("bl-held", budiTG, "🔔 Bob waits", true, bobID),
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bobsAlerts counts the bodies of the alerts about bob that alerts
+// queued, wherever they wait.
+func bobsAlerts(t *testing.T, s *Store, client redis.UniversalClient) int {
+	t.Helper()
+	n := 0
+	for _, k := range client.Keys(ctx, s.prefix+"*").Val() {
+		if client.Type(ctx, k).Val() != "hash" {
+			continue
+		}
+		for _, v := range client.HGetAll(ctx, k).Val() {
+			if strings.Contains(v, "Bob waits") {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // noTrace checks that no key name or value under the prefix holds
@@ -119,6 +173,12 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 		t.Fatalf("Sweep = %d, %v; want the erasure done", n, err)
 	}
 	noTrace(t, s, client)
+	if n := bobsAlerts(t, s, client); n != 2 {
+		t.Errorf("%d alerts about bob left, want both", n)
+	}
+	if later := client.ZCard(ctx, s.later).Val(); later != 1 {
+		t.Errorf("%d held-back members left, want bob's", later)
+	}
 	if len(forget.forgot) != 1 || forget.forgot[0] != alice {
 		t.Errorf("channels asked to forget %v, want alice", forget.forgot)
 	}
@@ -131,7 +191,7 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 // its steps, as a process dying there would, and starts it again later:
 // the erasure completes and leaves nothing behind.
 func TestErasureSurvivesACrashAtEachStep(t *testing.T) {
-	for _, crash := range []JobStep{StepEraseSuppress, StepEraseShared, StepEraseForget, StepEraseKeys} {
+	for _, crash := range []JobStep{StepEraseSuppress, StepEraseShared, StepEraseAbout, StepEraseForget, StepEraseKeys} {
 		t.Run(string(crash), func(t *testing.T) {
 			now := time.Now()
 			var mu sync.Mutex
@@ -160,6 +220,9 @@ func TestErasureSurvivesACrashAtEachStep(t *testing.T) {
 				t.Fatalf("restart: Sweep = %d, %v", n, err)
 			}
 			noTrace(t, s, client)
+			if n := bobsAlerts(t, s, client); n != 2 {
+				t.Errorf("%d alerts about bob left, want both", n)
+			}
 		})
 	}
 }

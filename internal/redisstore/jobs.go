@@ -121,6 +121,7 @@ func (s *Store) sweep(ctx context.Context, forget []care.Forgetter, before func(
 const (
 	StepEraseSuppress JobStep = "erase: suppress and unindex the addresses"
 	StepEraseShared   JobStep = "erase: drop the shared records"
+	StepEraseAbout    JobStep = "erase: drop the messages about the contact"
 	StepEraseForget   JobStep = "erase: forget in the channels' stores"
 	StepEraseKeys     JobStep = "erase: delete the contact's keys"
 )
@@ -181,6 +182,12 @@ func (s *Store) erase(ctx context.Context, id care.ContactID, forget []care.Forg
 	if err := s.dropShared(ctx, id); err != nil {
 		return err
 	}
+	if err := before(StepEraseAbout); err != nil {
+		return err
+	}
+	if err := s.dropAbout(ctx, id); err != nil {
+		return err
+	}
 	if err := before(StepEraseForget); err != nil {
 		return err
 	}
@@ -226,7 +233,8 @@ func (s *Store) contactKeys(id care.ContactID) []string {
 }
 
 // dropShared deletes a contact's entries from the lanes, the held-back
-// set, the dead letters (which hold message texts) and the inbox's
+// set, the dead letters (which hold message texts, also those of the
+// messages about the contact: care.Outbound.About) and the inbox's
 // indexes. The audits keep their entries: they name the contact by its
 // id alone, which nothing links to the person once the addresses are
 // gone.
@@ -273,7 +281,8 @@ func toAny(s []string) []any {
 }
 
 // dropEntries deletes the contact's entries from a stream, page by
-// page, acknowledging them first when the stream is a lane.
+// page, acknowledging them first when the stream is a lane: those
+// under its id and the dead letters of messages about it.
 func (s *Store) dropEntries(ctx context.Context, stream string, id care.ContactID, lane bool) error {
 	start := "-"
 	for {
@@ -283,7 +292,9 @@ func (s *Store) dropEntries(ctx context.Context, stream string, id care.ContactI
 		}
 		var ids []string
 		for _, e := range page {
-			if c, _ := e.Values["c"].(string); c == string(id) {
+			c, _ := e.Values["c"].(string)
+			about, _ := e.Values["about"].(string)
+			if c == string(id) || slices.Contains(strings.Split(about, idSep), string(id)) {
 				ids = append(ids, e.ID)
 			}
 		}
@@ -302,6 +313,126 @@ func (s *Store) dropEntries(ctx context.Context, stream string, id care.ContactI
 		}
 		start = "(" + page[len(page)-1].ID
 	}
+}
+
+// queuedRef is a lane entry or a held-back member: the messages of one
+// outbox id it names.
+type queuedRef struct {
+	key, ref string // the lane and its entry id, or the held-back set and the member
+	box      care.ContactID
+	ids      []string
+}
+
+// dropAbout deletes the queued and held-back messages about a contact
+// that wait in other outboxes (care.Outbound.About: staff alerts that
+// name or quote the customer, in a staff chat's box): their bodies
+// first, then the lane entries and held-back members all of whose
+// messages went. A run that stops between the two leaves entries
+// without bodies, which the senders skip; none leaves a body behind.
+func (s *Store) dropAbout(ctx context.Context, id care.ContactID) error {
+	var refs []queuedRef
+	for _, l := range allLanes {
+		key, start := s.laneKey(l), "-"
+		for {
+			page, err := s.client.XRangeN(ctx, key, start, "+", 1000).Result()
+			if err != nil {
+				return fmt.Errorf("read %s: %w", key, err)
+			}
+			for _, e := range page {
+				c, _ := e.Values["c"].(string)
+				m, _ := e.Values["m"].(string)
+				if c != "" && c != string(id) && m != "" {
+					refs = append(refs, queuedRef{key: key, ref: e.ID, box: care.ContactID(c), ids: strings.Split(m, idSep)})
+				}
+			}
+			if len(page) < 1000 {
+				break
+			}
+			start = "(" + page[len(page)-1].ID
+		}
+	}
+	iter := s.client.ZScan(ctx, s.later, 0, "*", 1000).Iterator()
+	for i := 0; iter.Next(ctx); i++ {
+		if i%2 != 0 { // ZSCAN yields member, score
+			continue
+		}
+		f := strings.Fields(iter.Val())
+		if len(f) >= 3 && f[1] != string(id) {
+			refs = append(refs, queuedRef{key: s.later, ref: iter.Val(), box: care.ContactID(f[1]), ids: strings.Split(f[2], idSep)})
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return fmt.Errorf("read the held-back messages: %w", err)
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	// Each message once, however many references name it.
+	byBox := map[care.ContactID][]string{}
+	for _, r := range refs {
+		for _, m := range r.ids {
+			if !slices.Contains(byBox[r.box], m) {
+				byBox[r.box] = append(byBox[r.box], m)
+			}
+		}
+	}
+	pipe := s.client.Pipeline()
+	bodies := map[care.ContactID]*redis.SliceCmd{}
+	for box, ids := range byBox {
+		bodies[box] = pipe.HMGet(ctx, s.key(box, keyOutbound), ids...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("read the queued messages: %w", err)
+	}
+	gone := map[care.ContactID][]string{}
+	for box, ids := range byBox {
+		for i, v := range bodies[box].Val() {
+			raw, ok := v.(string)
+			if !ok {
+				continue
+			}
+			var m struct {
+				About []care.ContactID `json:"about"`
+			}
+			if json.Unmarshal([]byte(raw), &m) == nil && slices.Contains(m.About, id) {
+				gone[box] = append(gone[box], ids[i])
+			}
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	pipe = s.client.Pipeline()
+	for box, ids := range gone {
+		pipe.HDel(ctx, s.key(box, keyOutbound), ids...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("drop the messages about the contact: %w", err)
+	}
+	pipe = s.client.Pipeline()
+	for _, r := range refs {
+		if !slices.ContainsFunc(r.ids, func(m string) bool { return !slices.Contains(gone[r.box], m) }) {
+			if r.key == s.later {
+				pipe.ZRem(ctx, s.later, r.ref)
+			} else {
+				pipe.XAck(ctx, r.key, senders, r.ref)
+				pipe.XDel(ctx, r.key, r.ref)
+			}
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !redis.HasErrorPrefix(err, "NOGROUP") {
+		return fmt.Errorf("drop the entries of the messages about the contact: %w", err)
+	}
+	return nil
+}
+
+// joinIDs is contact ids joined by idSep, for a stream's field.
+func joinIDs(ids []care.ContactID) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return strings.Join(out, idSep)
 }
 
 // The steps of a merge.

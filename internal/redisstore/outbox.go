@@ -422,7 +422,7 @@ func (s *Store) SettleAll(ctx context.Context, ds []care.Delivery, os []care.Out
 					continue
 				}
 				rec.dead = []string{"m", d.ID, "c", string(d.Contact), "class", string(d.Class), "reason", o.Reason,
-					"error", o.Error, "at", o.At.UTC().Format(time.RFC3339Nano), "body", string(body)}
+					"error", o.Error, "at", o.At.UTC().Format(time.RFC3339Nano), "body", string(body), "about", joinIDs(d.About)}
 			}
 			idx, modes, recs = append(idx, i), append(modes, mode), append(recs, rec)
 		}
