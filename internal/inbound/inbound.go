@@ -80,9 +80,13 @@ type Store interface {
 
 // Config tunes the runtime.
 type Config struct {
-	// Workers is how many conversations are processed at once.
+	// Workers is how many conversations are processed at once (default
+	// 16): each takes every message waiting for it into one batch, one
+	// round trip to load and one to commit, so fewer workers make larger
+	// batches, and 16 keep two cores busy with half the round trips of
+	// 64.
 	Workers int
-	// Queue is how many messages may wait for each worker.
+	// Queue is how many messages may wait for each worker (default 256).
 	Queue int
 	// Lang is the language of contacts who have not picked one.
 	Lang string
@@ -197,10 +201,10 @@ const (
 // New starts the workers. Close stops them.
 func New(cfg Config, flows *flow.Set, store Store) *Runtime {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 64
+		cfg.Workers = 16
 	}
 	if cfg.Queue <= 0 {
-		cfg.Queue = 64
+		cfg.Queue = 256
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
