@@ -69,7 +69,8 @@ func TestCommandLabel(t *testing.T) {
 	}{
 		{[]any{"xadd", "p:{o}:q:telegram.reply", "*", "c", "x"}, "xadd"},
 		{[]any{"evalsha", "abc", 3, "p:{c:c1}:s", "p:{c:c1}:p", "p:{c:c1}:in", "m1"}, "evalsha:load"},
-		{[]any{"evalsha", "abc", 2, "p:{c:c1}:o", "p:{c:c1}:p", "m1"}, "evalsha:fetch"},
+		{[]any{"evalsha", "abc", 2, "p:{c:c1}:o", "p:{c:c1}:p", "m1", `{"id":"m1"}`, "telegram:1"}, "evalsha:enqueue"},
+		{[]any{"evalsha", "abc", 3, "p:{c:c1}:o", "p:{c:c1}:t", "p:{c:c1}:p", "w|1|1-1", "", 1, 300000, "telegram.reply", "w|", "|1-1", "", "m1"}, "evalsha:take"},
 		{[]any{"evalsha", "abc", 2, "p:{rate:telegram}", "p:{rate:telegram}:c1", 2000, 11, 2}, "evalsha:reserve"},
 		{[]any{"evalsha", "abc", 1, "p:{x}:new"}, "evalsha:(new)"},
 	} {

@@ -121,11 +121,7 @@ func commandLabel(args []any) string {
 		b.WriteString(kind)
 	}
 	sig := b.String()
-	argc := len(args) - 3 - n
 	switch {
-	case sig == "o,p" && (argc < 2 || !strings.HasPrefix(str(args[3+n+1]), "{")):
-		// fetch names message ids; enqueue an id, then the JSON body
-		return name + ":fetch"
 	case scriptNames[sig] != "":
 		return name + ":" + scriptNames[sig]
 	case first == "rate":
