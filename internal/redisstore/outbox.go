@@ -240,15 +240,18 @@ func (s *Store) TakeAll(ctx context.Context, ds []care.Delivery) ([]care.TakeRes
 			}
 		}
 	}
-	if err := s.staffChatStates(ctx, filled); err == nil {
+	err := s.staffChatStates(ctx, filled)
+	if err == nil {
 		err = s.campaignStatuses(ctx, filled)
-		if err == nil {
-			for k, i := range where {
-				ds[i] = filled[k]
-			}
-		}
-	} else {
-		for _, i := range where {
+	}
+	for k, i := range where {
+		switch {
+		case err == nil:
+			ds[i] = filled[k]
+		case res[i] == care.Taken:
+			// Without its chat's link or its campaign's state the gate
+			// cannot decide: the message waits and is taken again. (One
+			// taken over from a dead sender is settled without the gate.)
 			errs[i] = err
 		}
 	}
