@@ -24,9 +24,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mitra-care/mitra/flows"
+	"github.com/mitra-care/mitra/internal/app"
 	"github.com/mitra-care/mitra/internal/care"
-	"github.com/mitra-care/mitra/internal/flow"
 	"github.com/mitra-care/mitra/internal/inbound"
 	"github.com/mitra-care/mitra/internal/redisserver"
 	"github.com/mitra-care/mitra/internal/redisstore"
@@ -301,12 +300,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			fmt.Fprintf(progress, "cleaning up %s:* failed: %v\n", prefix, err)
 		}
 	}()
-	set, err := flow.Load(flows.FS, inbound.FlowOptions)
+	set, cat, err := app.LoadShop("") // the shipped flows and catalog, as mitra demo runs them
 	if err != nil {
 		return Result{}, err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rt := inbound.New(inbound.Config{Lang: "id", SessionTTL: 30 * 24 * time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7, Logger: quiet}, set, store)
+	rt := inbound.New(inbound.Config{Lang: "id", SessionTTL: 30 * 24 * time.Hour, Transcript: 90 * 24 * time.Hour, PromoMax: 2, PromoDays: 7, Catalog: cat, Logger: quiet}, set, store)
 	defer rt.Close()
 
 	r := &run{opts: opts, progress: progress, prefix: prefix, client: client, mon: mon, store: store, counter: counter,

@@ -76,6 +76,9 @@ type Store interface {
 	UpdateOrderTelling(ctx context.Context, ref string, fn func(care.Order) (care.Order, error), tell func(o care.Order, lang string) string) (care.OrderUpdate, error)
 	// Suggested indexes a customer's suggestion (care.Suggestions').
 	Suggested(ctx context.Context, contact care.ContactID, at time.Time) error
+	// LoadWithBooked is LoadMany and Booked in one round trip: what a
+	// batch needs when the catalog limits some items.
+	LoadWithBooked(ctx context.Context, refs []care.MessageRef) ([]care.Conversation, map[string]float64, error)
 }
 
 // Config tunes the runtime.
@@ -538,7 +541,7 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 	for i, f := range fresh {
 		deskOf(i, f.StaffChat)
 	}
-	convs, err := r.load(ctx, ins, ids, fresh, desk)
+	convs, booked, err := r.load(ctx, ins, ids, fresh, desk)
 	if err != nil {
 		for i := range errs {
 			errs[i] = err
@@ -575,7 +578,11 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 		ids2, fresh2, err := r.resolve(ctx, sub, rep, nil)
 		if err == nil {
 			var convs2 []care.Conversation
-			convs2, err = r.load(ctx, sub, ids2, fresh2, nil)
+			var booked2 map[string]float64
+			convs2, booked2, err = r.load(ctx, sub, ids2, fresh2, nil)
+			if booked2 != nil {
+				booked = booked2
+			}
 			for k, i := range again {
 				if err == nil {
 					ids[i], fresh[i], convs[i] = ids2[k], fresh2[k], convs2[k]
@@ -599,7 +606,7 @@ func (r *Runtime) attempt(ctx context.Context, ins []care.Inbound, deadlines []t
 		if desk[i] || errs[i] != nil || convs[i].Seen || convs[i].Contact.ID == "" {
 			continue
 		}
-		if extra[i], errs[i] = r.read(ctx, ids[i], convs[i], in); errs[i] == nil {
+		if extra[i], errs[i] = r.read(ctx, ids[i], convs[i], in, booked); errs[i] == nil {
 			errs[i] = r.attachProof(ctx, in, &extra[i])
 		}
 	}
@@ -706,8 +713,9 @@ func (r *Runtime) resolve(ctx context.Context, ins []care.Inbound, replace []car
 // load reads the conversations of the contacts that exist; a contact
 // made just now has nothing to read, a staff chat no conversation. It
 // also asks, for an address the cache knew, whether it became a staff
-// member's chat since (Conversation.StaffChat).
-func (r *Runtime) load(ctx context.Context, ins []care.Inbound, ids []care.ContactID, fresh []care.Resolution, skip []bool) ([]care.Conversation, error) {
+// member's chat since (Conversation.StaffChat), and, when the catalog
+// limits some items, what orders book of them, in the same round trip.
+func (r *Runtime) load(ctx context.Context, ins []care.Inbound, ids []care.ContactID, fresh []care.Resolution, skip []bool) ([]care.Conversation, map[string]float64, error) {
 	convs := make([]care.Conversation, len(ins))
 	var refs []care.MessageRef
 	var idx []int
@@ -723,16 +731,28 @@ func (r *Runtime) load(ctx context.Context, ins []care.Inbound, ids []care.Conta
 		idx = append(idx, i)
 	}
 	if len(refs) == 0 {
-		return convs, nil
+		return convs, nil, nil
 	}
-	loaded, err := r.store.LoadMany(ctx, refs)
+	var loaded []care.Conversation
+	var booked map[string]float64
+	var err error
+	if r.orders.limited {
+		// The catalog's limits are kept first: what is booked is
+		// counted against them.
+		if err := r.keepLimits(ctx); err != nil {
+			return nil, nil, err
+		}
+		loaded, booked, err = r.store.LoadWithBooked(ctx, refs)
+	} else {
+		loaded, err = r.store.LoadMany(ctx, refs)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("load conversations: %w", err)
+		return nil, nil, fmt.Errorf("load conversations: %w", err)
 	}
 	for k, i := range idx {
 		convs[i] = loaded[k]
 	}
-	return convs, nil
+	return convs, booked, nil
 }
 
 // outboundID derives the ids of the replies to one inbound message from

@@ -394,3 +394,27 @@ func TestRedisGoesAway(t *testing.T) {
 		t.Error("the message sent while Redis was away was not stored after it came back")
 	}
 }
+
+// TestLoneMessageRoundTrips: with a catalog that limits some items, a
+// known contact's message still costs two round trips, the load (which
+// reads what is booked too) and the commit.
+func TestLoneMessageRoundTrips(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.rt.Handle(ctx, text(alice, "m1", "halo")); err != nil {
+		t.Fatal(err)
+	}
+	if !f.rt.orders.limited {
+		t.Fatal("the shipped catalog limits no item: this test needs one that does")
+	}
+	if err := f.rt.Handle(ctx, text(alice, "m2", "harga telur sekilo brp kak?")); err != nil { // scripts cached
+		t.Fatal(err)
+	}
+	before := f.store.RoundTrips()
+	if err := f.rt.Handle(ctx, text(alice, "m3", "mau pesan telur 2 kilo")); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.store.RoundTrips() - before; n != 2 {
+		t.Errorf("a known contact's message took %d round trips, want 2", n)
+	}
+}

@@ -28,18 +28,10 @@ type reads struct {
 	proof *proofKept
 }
 
-// read reads what the step of in needs besides its conversation conv.
-func (r *Runtime) read(ctx context.Context, id care.ContactID, conv care.Conversation, in care.Inbound) (reads, error) {
-	var x reads
-	if r.orders.limited {
-		if err := r.keepLimits(ctx); err != nil {
-			return x, err
-		}
-		var err error
-		if x.booked, err = r.store.Booked(ctx); err != nil {
-			return x, fmt.Errorf("booked: %w", err)
-		}
-	}
+// read reads what the step of in needs besides its conversation conv
+// and what is booked (read with it).
+func (r *Runtime) read(ctx context.Context, id care.ContactID, conv care.Conversation, in care.Inbound, booked map[string]float64) (reads, error) {
+	x := reads{booked: booked}
 	switch {
 	case myData(in):
 		rec, err := r.store.Records(ctx, id)

@@ -44,9 +44,22 @@ func (s *Store) Load(ctx context.Context, id care.ContactID, messageID string) (
 // LoadMany is Load for several messages in one round trip, so a runtime
 // worker with many conversations waiting pays one round trip for all.
 func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Conversation, error) {
+	convs, _, err := s.load(ctx, refs, false)
+	return convs, err
+}
+
+// LoadWithBooked is LoadMany, and what orders book of the shop's
+// limited items (Booked), in the same round trip. See care.OrderBook.
+func (s *Store) LoadWithBooked(ctx context.Context, refs []care.MessageRef) ([]care.Conversation, map[string]float64, error) {
+	return s.load(ctx, refs, true)
+}
+
+// load reads the conversations of refs, and what is booked when booked
+// is set, in one pipeline.
+func (s *Store) load(ctx context.Context, refs []care.MessageRef, booked bool) ([]care.Conversation, map[string]float64, error) {
 	for _, r := range refs {
 		if err := r.Contact.Validate(); err != nil {
-			return nil, fmt.Errorf("load conversation: %w", err)
+			return nil, nil, fmt.Errorf("load conversation: %w", err)
 		}
 	}
 	// Two plain commands a conversation (the session and the profile in
@@ -69,22 +82,26 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 			all[i].staff = pipe.HMGet(ctx, s.staffChatsKey(), r.Address.String(), r.Alias.String())
 		}
 	}
+	var held func() (map[string]float64, error)
+	if booked {
+		held = s.bookedIn(ctx, pipe)
+	}
 	_, _ = pipe.Exec(ctx)
 	convs := make([]care.Conversation, len(refs))
 	for i, c := range all {
 		id := refs[i].Contact
 		if err := firstErr(c.records, c.seen); err != nil {
-			return nil, fmt.Errorf("load conversation %s: %w", id, unavailable(err))
+			return nil, nil, fmt.Errorf("load conversation %s: %w", id, unavailable(err))
 		}
 		records := c.records.Val()
 		if len(records) != 2 {
-			return nil, fmt.Errorf("load conversation %s: MGET answered %d values for 2 keys", id, len(records))
+			return nil, nil, fmt.Errorf("load conversation %s: MGET answered %d values for 2 keys", id, len(records))
 		}
 		conv := &convs[i]
 		if c.staff != nil {
 			links, err := c.staff.Result()
 			if err != nil {
-				return nil, fmt.Errorf("load conversation %s: %w", id, unavailable(err))
+				return nil, nil, fmt.Errorf("load conversation %s: %w", id, unavailable(err))
 			}
 			for _, l := range links {
 				if raw, ok := l.(string); ok && conv.StaffChat == "" {
@@ -107,7 +124,14 @@ func (s *Store) LoadMany(ctx context.Context, refs []care.MessageRef) ([]care.Co
 		}
 		conv.Seen = c.seen.Err() == nil
 	}
-	return convs, nil
+	if held == nil {
+		return convs, nil, nil
+	}
+	b, err := held()
+	if err != nil {
+		return nil, nil, err
+	}
+	return convs, b, nil
 }
 
 func decodeSession(v string) (care.Session, error) {

@@ -178,18 +178,34 @@ func roundBooked(q float64) float64 { return math.Round(q*1000) / 1000 }
 // one item adds up.
 func (s *Store) Booked(ctx context.Context) (map[string]float64, error) {
 	pipe := s.client.Pipeline()
+	held := s.bookedIn(ctx, pipe)
+	_, _ = pipe.Exec(ctx)
+	return held()
+}
+
+// bookedIn adds to pipe the reads of Booked, and returns what makes its
+// answer once pipe ran.
+func (s *Store) bookedIn(ctx context.Context, pipe redis.Pipeliner) func() (map[string]float64, error) {
 	all := pipe.HGetAll(ctx, s.ordersKey("booked"))
 	gens := pipe.HGetAll(ctx, s.ordersKey("stockgen"))
 	limits := pipe.HGetAll(ctx, s.ordersKey("limits"))
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("booked: %w", unavailable(err))
+	return func() (map[string]float64, error) {
+		if err := firstErr(all, gens, limits); err != nil {
+			return nil, fmt.Errorf("booked: %w", unavailable(err))
+		}
+		return booked(all.Val(), gens.Val(), limits.Val()), nil
 	}
-	sum := make(map[string]float64, len(all.Val()))
-	for key, v := range all.Val() {
+}
+
+// booked sums what orders book of each item, from the booked, restock
+// counter and limits hashes.
+func booked(all, gens, limits map[string]string) map[string]float64 {
+	sum := make(map[string]float64, len(all))
+	for key, v := range all {
 		item, gen, restocked := strings.Cut(key, "#")
-		stock := strings.HasPrefix(limits.Val()[item], "s|")
+		stock := strings.HasPrefix(limits[item], "s|")
 		switch {
-		case restocked && (!stock || gen != cmp.Or(gens.Val()[item], "0")):
+		case restocked && (!stock || gen != cmp.Or(gens[item], "0")):
 			continue // booked before the last restock, or the item is no counted stock now
 		case !restocked && stock:
 			continue // booked as a pre-order before the item's stock was counted
@@ -205,7 +221,7 @@ func (s *Store) Booked(ctx context.Context) (map[string]float64, error) {
 			out[item] = q
 		}
 	}
-	return out, nil
+	return out
 }
 
 // setLimitsScript keeps the catalog's limits; a stock whose number is
