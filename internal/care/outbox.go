@@ -244,11 +244,16 @@ type Limit struct {
 }
 
 // Reservation asks to book N sends (one when N is 0), one after the
-// other, under limits, as far as their moments come within MaxWait.
+// other, under limits: the first when its moment comes within MaxWait,
+// each later one while its moment comes within Spread of the first's.
+// A later send that a per-chat limit holds back is not booked (the
+// caller tries it again when its time comes), so it never holds the
+// channel's overall limit for the other chats meanwhile.
 type Reservation struct {
 	Limits  []Limit
 	MaxWait time.Duration
 	N       int
+	Spread  time.Duration
 }
 
 // Booking is what became of a Reservation. Waits are the waits until

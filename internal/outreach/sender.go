@@ -259,6 +259,12 @@ func (s *Sender) promote(ctx context.Context) {
 // queue.
 const waitInline = 2 * time.Second
 
+// stepSpread is how much later than a step's first message its later
+// ones may be booked to go: one a chat's limit holds back longer is
+// held back instead, so its booking never holds the channel's overall
+// limit for the other chats meanwhile.
+const stepSpread = 250 * time.Millisecond
+
 // behindWait is how long a message waits for an earlier one of the same
 // contact to go out first.
 const behindWait = 500 * time.Millisecond
@@ -542,7 +548,7 @@ func (s *Sender) rateWaits(ctx context.Context, ds []care.Delivery) ([]time.Time
 	b := s.bookings.do(ctx, care.Reservation{Limits: []care.Limit{
 		{Key: ch, Rate: lim.Overall},
 		{Key: ch + ":" + string(d.Contact), Rate: lim.PerChat},
-	}, MaxWait: waitInline, N: len(ds)})
+	}, MaxWait: waitInline, N: len(ds), Spread: stepSpread})
 	if b.Err != nil {
 		return at, booking{wait: time.Second, err: b.Err}
 	}

@@ -22,7 +22,8 @@ var _ care.RateLimiter = (*Store)(nil)
 // reservation (the messages of one step) are booked one after the other.
 //
 //	KEYS: the limits' keys (one slot); ARGV: max wait µs, sends to
-//	book, then each key's interval µs
+//	book, spread µs (how much later than the first a later send may
+//	be), then each key's interval µs
 //
 // It returns the wait in µs until each booked moment and, when a send's
 // moment is beyond the max wait (it and the rest are not booked),
@@ -35,15 +36,17 @@ local next = {}
 for i, k in ipairs(KEYS) do next[i] = tonumber(redis.call('GET', k) or '0') end
 local out = {}
 local booked = false
+local limit = tonumber(ARGV[1])
 for n = 1, tonumber(ARGV[2]) do
   local at = now
   for i = 1, #KEYS do if next[i] > at then at = next[i] end end
   local wait = at - now
-  if wait > tonumber(ARGV[1]) then
+  if wait > limit then
     out[#out + 1] = -(wait + 1)
     break
   end
-  for i = 1, #KEYS do next[i] = at + tonumber(ARGV[i + 2]) end
+  if n == 1 then limit = math.min(limit, wait + tonumber(ARGV[3])) end
+  for i = 1, #KEYS do next[i] = at + tonumber(ARGV[i + 3]) end
   out[#out + 1] = wait
   booked = true
 end
@@ -89,7 +92,7 @@ func (s *Store) ReserveAll(ctx context.Context, reqs []care.Reservation) []care.
 	for i, r := range reqs {
 		n := max(r.N, 1)
 		var keys []string
-		args := []any{r.MaxWait.Microseconds(), n}
+		args := []any{r.MaxWait.Microseconds(), n, r.Spread.Microseconds()}
 		tag := ""
 		for _, l := range r.Limits {
 			if l.Rate.Zero() {

@@ -84,13 +84,18 @@ func TestRateHoldsInEveryWindow(t *testing.T) {
 }
 
 // TestReserveSteps: the sends of one reservation are booked one after
-// the other, as far as they fit in the max wait; the rest are not.
+// the other, the later ones while they come within the spread of the
+// first; one a chat's limit holds back longer is not booked, so the
+// channel's overall limit stays free for the other chats.
 func TestReserveSteps(t *testing.T) {
 	s, _ := newStore(t)
-	perChat := care.Rate{N: 1, Per: time.Second}
-	b := s.ReserveAll(ctx, []care.Reservation{{Limits: []care.Limit{{Key: "telegram:cx", Rate: perChat}}, MaxWait: 1500 * time.Millisecond, N: 3}})[0]
+	overall, perChat := care.Rate{N: 30, Per: time.Second}, care.Rate{N: 1, Per: time.Second}
+	limits := func(ch, chat string) []care.Limit {
+		return []care.Limit{{Key: ch, Rate: overall}, {Key: ch + ":" + chat, Rate: perChat}}
+	}
+	b := s.ReserveAll(ctx, []care.Reservation{{Limits: limits("telegram", "cx"), MaxWait: 2 * time.Second, N: 3, Spread: 1500 * time.Millisecond}})[0]
 	if b.Err != nil || b.OK || len(b.Waits) != 2 {
-		t.Fatalf("booking 3 sends at 1/s within 1.5 s = %+v, want 2 booked", b)
+		t.Fatalf("booking 3 sends at 1/s a chat, spread 1.5 s = %+v, want 2 booked", b)
 	}
 	if b.Waits[0] != 0 || b.Waits[1] < time.Second || b.Waits[1] > 1100*time.Millisecond {
 		t.Errorf("waits %v, want 0 then about a second", b.Waits)
@@ -98,10 +103,14 @@ func TestReserveSteps(t *testing.T) {
 	if b.Wait < 2*time.Second || b.Wait > 2200*time.Millisecond {
 		t.Errorf("the third would wait %v, want about 2 s", b.Wait)
 	}
-	// The third was not booked: the next send waits for the second's
-	// interval only.
-	wait, ok, err := s.Reserve(ctx, []care.Limit{{Key: "telegram:cx", Rate: perChat}}, time.Minute)
-	if err != nil || !ok || wait < time.Second || wait > 2200*time.Millisecond {
-		t.Errorf("next send waits %v (ok %v, %v), want about 2 s", wait, ok, err)
+	b = s.ReserveAll(ctx, []care.Reservation{{Limits: limits("whatsapp", "cy"), MaxWait: 2 * time.Second, N: 2, Spread: 250 * time.Millisecond}})[0]
+	if b.Err != nil || b.OK || len(b.Waits) != 1 || b.Wait < time.Second {
+		t.Fatalf("booking 2 sends at 1/s a chat, spread 250 ms = %+v, want the first booked, the second needing a second", b)
+	}
+	// Another chat is not kept waiting by the send that was not booked:
+	// only the overall limit's interval after the first.
+	wait, ok, err := s.Reserve(ctx, limits("whatsapp", "cz"), time.Minute)
+	if err != nil || !ok || wait > 100*time.Millisecond {
+		t.Errorf("another chat waits %v (ok %v, %v); want at most the overall interval", wait, ok, err)
 	}
 }
