@@ -445,19 +445,7 @@ func jsString(s string) string {
 // once the stream gets through again the banner goes.
 func TestInboxFallbackInBrowser(t *testing.T) {
 	s := newConsoleServer(t)
-	var broken atomic.Bool
-	broken.Store(true)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if broken.Load() && r.URL.Path == "/console/events" {
-			http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
-			return
-		}
-		s.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() {
-		s.EndStreams()
-		srv.Close()
-	})
+	srv, broken := brokenStream(t, s)
 	ctx := browsertest.New(t)
 	viewport(t, ctx, desktop)
 	logIn(t, ctx, srv.URL, "rina")
@@ -483,4 +471,24 @@ func TestInboxFallbackInBrowser(t *testing.T) {
 	until(t, ctx, "the stream is back and the banner gone", `document.getElementById('banner').hidden`)
 	s.handsOver(t, care.Address{Channel: care.Telegram, ID: "5550002"}, "Eko", "halo")
 	until(t, ctx, "a new conversation shows up live again", rows+`.includes('Eko')`)
+}
+
+// brokenStream serves s behind a proxy that answers 502 to the live
+// stream while broken is set (it starts set).
+func brokenStream(t *testing.T, s *consoleServer) (*httptest.Server, *atomic.Bool) {
+	t.Helper()
+	broken := new(atomic.Bool)
+	broken.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if broken.Load() && r.URL.Path == "/console/events" {
+			http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+			return
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		s.EndStreams()
+		srv.Close()
+	})
+	return srv, broken
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -17,21 +18,7 @@ import (
 // has its down payment marked paid, then offers the balance. Screenshots
 // at a desk's and a phone's width.
 func TestOrderPanelInBrowser(t *testing.T) {
-	s := newOrdersConsole(t)
-	id := s.handsOver(t, dian, "Dian", "mau pesan telur")
-	o := s.files(t, id, false)
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		s.EndStreams()
-		srv.Close()
-	})
-	base := srv.URL
-	ctx := browsertest.New(t)
-	consoleErrors := watchConsole(ctx)
-	fakeNotifications(t, ctx)
-	viewport(t, ctx, desktop)
-	logIn(t, ctx, base, "budi")
-	navigate(t, ctx, "open the conversation", chromedp.Navigate(base+"/console/c/"+string(id)))
+	s, id, o, base, ctx, consoleErrors := openOrder(t)
 	card := `document.getElementById('order-` + o.Number + `')`
 	until(t, ctx, "the order shows beside the conversation, new and unpaid",
 		card+` && /baru/.test(`+card+`.querySelector('.order-state').textContent) && /belum dibayar/.test(`+card+`.textContent) && /Rp45\.000/.test(`+card+`.textContent)`)
@@ -72,4 +59,28 @@ func TestOrderPanelInBrowser(t *testing.T) {
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("the console said: %s", strings.Join(errs, "\n"))
 	}
+}
+
+// openOrder starts an orders console with Dian's conversation handed
+// over and an order of hers filed, and a browser at a desk's width
+// logged in as budi with her conversation open: the console, her
+// contact, the order, the console's address, the browser and what its
+// console said.
+func openOrder(t *testing.T) (*consoleServer, care.ContactID, care.Order, string, context.Context, func() []string) {
+	t.Helper()
+	s := newOrdersConsole(t)
+	id := s.handsOver(t, dian, "Dian", "mau pesan telur")
+	o := s.files(t, id, false)
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		s.EndStreams()
+		srv.Close()
+	})
+	ctx := browsertest.New(t)
+	consoleErrors := watchConsole(ctx)
+	fakeNotifications(t, ctx)
+	viewport(t, ctx, desktop)
+	logIn(t, ctx, srv.URL, "budi")
+	navigate(t, ctx, "open the conversation", chromedp.Navigate(srv.URL+"/console/c/"+string(id)))
+	return s, id, o, srv.URL, ctx, consoleErrors
 }

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,21 +17,7 @@ import (
 // without a reload, and what staff were typing in the panel stays. An
 // order without a delivery fee waits for it: staff set it in the panel.
 func TestOrdersLiveInBrowser(t *testing.T) {
-	s := newOrdersConsole(t)
-	id := s.handsOver(t, dian, "Dian", "mau pesan telur")
-	o := s.files(t, id, false)
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		s.EndStreams()
-		srv.Close()
-	})
-	base := srv.URL
-	ctx := browsertest.New(t)
-	consoleErrors := watchConsole(ctx)
-	fakeNotifications(t, ctx)
-	viewport(t, ctx, desktop)
-	logIn(t, ctx, base, "budi")
-	navigate(t, ctx, "open the conversation", chromedp.Navigate(base+"/console/c/"+string(id)))
+	s, id, o, base, ctx, consoleErrors := openOrder(t)
 	card := `document.getElementById('order-` + o.Number + `')`
 	until(t, ctx, "the order shows new", card+` && /baru/.test(`+card+`.querySelector('.order-state').textContent)`)
 	step(t, ctx, "mark the page, and start typing a reason to cancel",
@@ -95,19 +78,7 @@ func TestOrdersLiveInBrowser(t *testing.T) {
 func TestOrdersFallbackInBrowser(t *testing.T) {
 	s := newOrdersConsole(t)
 	id := s.handsOver(t, dian, "Dian", "mau pesan telur")
-	var broken atomic.Bool
-	broken.Store(true)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if broken.Load() && r.URL.Path == "/console/events" {
-			http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
-			return
-		}
-		s.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() {
-		s.EndStreams()
-		srv.Close()
-	})
+	srv, broken := brokenStream(t, s)
 	ctx := browsertest.New(t)
 	consoleErrors := watchConsole(ctx)
 	viewport(t, ctx, desktop)
