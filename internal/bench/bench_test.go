@@ -68,7 +68,7 @@ func TestCommandLabel(t *testing.T) {
 		want string
 	}{
 		{[]any{"xadd", "p:{o}:q:telegram.reply", "*", "c", "x"}, "xadd"},
-		{[]any{"evalsha", "abc", 3, "p:{c:c1}:s", "p:{c:c1}:p", "p:{c:c1}:in", "m1"}, "evalsha:load"},
+		{[]any{"evalsha", "abc", 7, "p:{c:c1}:s", "p:{c:c1}:p", "p:{c:c1}:in", "p:{c:c1}:o", "p:{c:c1}:consent", "p:{c:c1}:log", "p:{c:c1}:ev", "m1"}, "evalsha:commit"},
 		{[]any{"evalsha", "abc", 2, "p:{c:c1}:o", "p:{c:c1}:p", "m1", `{"id":"m1"}`, "telegram:1"}, "evalsha:enqueue"},
 		{[]any{"evalsha", "abc", 3, "p:{c:c1}:o", "p:{c:c1}:t", "p:{c:c1}:p", "w|1|1-1", "", 1, 300000, "telegram.reply", "w|", "|1-1", "", "m1"}, "evalsha:take"},
 		{[]any{"evalsha", "abc", 2, "p:{rate:telegram}", "p:{rate:telegram}:c1", 2000, 11, 2}, "evalsha:reserve"},

@@ -148,7 +148,6 @@ func str(v any) string {
 // scriptNames are the store's scripts, by the kinds of their keys (a
 // script not here is named by them).
 var scriptNames = map[string]string{
-	"s,p,in":                  "load",
 	"s,p,in,o,consent,log,ev": "commit",
 	"addr,suppressed":         "resolve",
 	"o,t,p":                   "take",
