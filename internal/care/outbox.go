@@ -246,9 +246,11 @@ type Limit struct {
 // Reservation asks to book N sends (one when N is 0), one after the
 // other, under limits: the first when its moment comes within MaxWait,
 // each later one while its moment comes within Spread of the first's.
-// A later send that a per-chat limit holds back is not booked (the
-// caller tries it again when its time comes), so it never holds the
-// channel's overall limit for the other chats meanwhile.
+// The first limit is the shared one (the channel's overall limit). With
+// a Spread, a send that another limit (a chat's own) holds back more
+// than Spread past the shared limit's next free moment is not booked
+// (the caller tries it again when its time comes), so one chat's limit
+// never holds the channel's overall limit for the other chats.
 type Reservation struct {
 	Limits  []Limit
 	MaxWait time.Duration

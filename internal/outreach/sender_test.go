@@ -554,6 +554,58 @@ func TestRateLimitDefers(t *testing.T) {
 	}
 }
 
+// bookingSignal is a rate limiter that tells booked each time the
+// sender has booked.
+type bookingSignal struct {
+	care.RateLimiter
+	booked chan []care.Booking
+}
+
+func (l bookingSignal) ReserveAll(ctx context.Context, reqs []care.Reservation) []care.Booking {
+	b := l.RateLimiter.ReserveAll(ctx, reqs)
+	l.booked <- b
+	return b
+}
+
+// TestChatLimitHoldsOnlyItsChat: a reply that Budi's own limit (one a
+// second on Telegram) holds back waits for its moment without holding
+// the channel's overall limit: another call on the channel, such as the
+// answer to his button tap, goes at once meanwhile.
+func TestChatLimitHoldsOnlyItsChat(t *testing.T) {
+	booked := make(chan []care.Booking, 10)
+	h := newHarness(t, func(c *SenderConfig) {
+		c.Limits = map[care.Channel]Limits{care.Telegram: {Overall: care.Rate{N: 30, Per: time.Second}, PerChat: care.Rate{N: 1, Per: time.Second}}}
+		c.Limiter = bookingSignal{c.Limiter, booked}
+	})
+	h.contact(budi, "")
+	send := func(text string) {
+		if err := h.store.Enqueue(ctx, []care.Outbound{staff(h.id(budi), budi, text, text, h.clock())}); err != nil {
+			t.Fatal(err)
+		}
+		replies, _ := h.s.Lanes()
+		ds, err := h.store.Next(ctx, "test", replies, 10, 0)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("Next = %d messages, %v; want one", len(ds), err)
+		}
+		h.s.deliver(ctx, ds)
+	}
+	send("one")
+	<-booked
+	done := make(chan struct{})
+	go func() { defer close(done); send("two") }()
+	if b := <-booked; len(b) != 1 || len(b[0].Waits) != 0 || b[0].Wait < 900*time.Millisecond {
+		t.Errorf("the second reply's first booking = %+v, want nothing booked, a second to wait", b)
+	}
+	wait, ok, err := h.store.Reserve(ctx, []care.Limit{{Key: string(care.Telegram), Rate: care.Rate{N: 30, Per: time.Second}}}, time.Minute)
+	if err != nil || !ok || wait > 100*time.Millisecond {
+		t.Errorf("another call on the channel waits %v (%v, %v), want at most the overall interval", wait, ok, err)
+	}
+	<-done
+	if got := strings.Join(h.ch.texts(), ","); got != "one,two" {
+		t.Errorf("sent %s, want one,two: the second after its wait, in place", got)
+	}
+}
+
 // TestStopOnOneChannelStopsTheOther: Sari is one person on WhatsApp and
 // Telegram; her STOP on Telegram stops a promotion queued for WhatsApp.
 func TestStopOnOneChannelStopsTheOther(t *testing.T) {

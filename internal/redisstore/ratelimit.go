@@ -21,9 +21,17 @@ var _ care.RateLimiter = (*Store)(nil)
 // booked moment instead of asking again. Several sends of one
 // reservation (the messages of one step) are booked one after the other.
 //
+// The first key is the shared one (the channel's overall limit). With a
+// spread, a send that another key (a chat's own limit) holds back more
+// than the spread past the shared key's own next moment is not booked:
+// booking it would move the shared key on to that moment and keep every
+// other chat waiting for one chat's limit. The caller asks again when
+// its time comes.
+//
 //	KEYS: the limits' keys (one slot); ARGV: max wait µs, sends to
 //	book, spread µs (how much later than the first a later send may
-//	be), then each key's interval µs
+//	be, and how far past the shared key's moment a send may be; 0: no
+//	bound), then each key's interval µs
 //
 // It returns the wait in µs until each booked moment and, when a send's
 // moment is beyond the max wait (it and the rest are not booked),
@@ -37,15 +45,16 @@ for i, k in ipairs(KEYS) do next[i] = tonumber(redis.call('GET', k) or '0') end
 local out = {}
 local booked = false
 local limit = tonumber(ARGV[1])
+local spread = tonumber(ARGV[3])
 for n = 1, tonumber(ARGV[2]) do
   local at = now
   for i = 1, #KEYS do if next[i] > at then at = next[i] end end
   local wait = at - now
-  if wait > limit then
+  if wait > limit or (spread > 0 and at - math.max(now, next[1]) > spread) then
     out[#out + 1] = -(wait + 1)
     break
   end
-  if n == 1 then limit = math.min(limit, wait + tonumber(ARGV[3])) end
+  if n == 1 then limit = math.min(limit, wait + spread) end
   for i = 1, #KEYS do next[i] = at + tonumber(ARGV[i + 3]) end
   out[#out + 1] = wait
   booked = true

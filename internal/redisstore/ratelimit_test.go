@@ -107,8 +107,15 @@ func TestReserveSteps(t *testing.T) {
 	if b.Err != nil || b.OK || len(b.Waits) != 1 || b.Wait < time.Second {
 		t.Fatalf("booking 2 sends at 1/s a chat, spread 250 ms = %+v, want the first booked, the second needing a second", b)
 	}
-	// Another chat is not kept waiting by the send that was not booked:
-	// only the overall limit's interval after the first.
+	// The chat's next step, at once: its first send is not booked
+	// either, though it is within the max wait, since the chat's limit
+	// holds it back a second past the overall limit's next moment.
+	b = s.ReserveAll(ctx, []care.Reservation{{Limits: limits("whatsapp", "cy"), MaxWait: 2 * time.Second, N: 1, Spread: 250 * time.Millisecond}})[0]
+	if b.Err != nil || b.OK || len(b.Waits) != 0 || b.Wait < 900*time.Millisecond {
+		t.Fatalf("booking the chat's next step = %+v, want nothing booked, needing about a second", b)
+	}
+	// Another chat is not kept waiting by the sends that were not
+	// booked: only the overall limit's interval after the first.
 	wait, ok, err := s.Reserve(ctx, limits("whatsapp", "cz"), time.Minute)
 	if err != nil || !ok || wait > 100*time.Millisecond {
 		t.Errorf("another chat waits %v (ok %v, %v); want at most the overall interval", wait, ok, err)
