@@ -161,7 +161,7 @@ func decodeVersioned(raw string, v any) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("stored version: %w", err)
 	}
-	if err := json.Unmarshal([]byte(data), v); err != nil {
+	if err := decodeRecord([]byte(data), v); err != nil {
 		return 0, err
 	}
 	return n, nil

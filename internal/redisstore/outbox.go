@@ -262,7 +262,7 @@ func (s *Store) TakeAll(ctx context.Context, ds []care.Delivery) ([]care.TakeRes
 // contact's profile.
 func fill(d *care.Delivery, body string, prof care.Contact) error {
 	var m care.Outbound
-	if err := json.Unmarshal([]byte(body), &m); err != nil {
+	if err := decodeRecord([]byte(body), &m); err != nil {
 		return err
 	}
 	if m.Contact != d.Contact || m.ID != d.ID {
