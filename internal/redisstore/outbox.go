@@ -383,7 +383,9 @@ func (s *Store) Defer(ctx context.Context, d care.Delivery, o care.Outcome) erro
 func (s *Store) SettleAll(ctx context.Context, ds []care.Delivery, os []care.Outcome) []error {
 	errs := make([]error, len(ds))
 	var calls []scriptCall
-	var parts [][]int
+	var parts []settlePart
+	byLane := map[care.Lane]*laneRecords{}
+	var lanes []*laneRecords
 	for _, st := range stepRanges(ds) {
 		var idx []int
 		var modes []string
@@ -436,22 +438,64 @@ func (s *Store) SettleAll(ctx context.Context, ds []care.Delivery, os []care.Out
 		for k, i := range idx {
 			step[k] = ds[i]
 		}
-		calls = append(calls, s.releaseCall(step, modes), s.recordCall(step[0], recs))
-		parts = append(parts, idx)
+		calls = append(calls, s.releaseCall(step, modes))
+		lane, ref := laneEntry(step[0])
+		r := byLane[lane]
+		if r == nil {
+			r = &laneRecords{lane: lane}
+			byLane[lane] = r
+			lanes = append(lanes, r)
+		}
+		if ref != "" {
+			r.refs = append(r.refs, ref)
+		}
+		r.recs = append(r.recs, recs...)
+		parts = append(parts, settlePart{idx, len(calls) - 1, r})
+	}
+	for _, r := range lanes {
+		r.call = len(calls)
+		calls = append(calls, s.recordCall(r.lane, r.refs, r.recs))
 	}
 	cmds := s.runAll(ctx, calls)
-	for k, idx := range parts {
-		err := cmds[2*k].Err()
+	for _, p := range parts {
+		err := cmds[p.release].Err()
 		if err == nil {
-			err = cmds[2*k+1].Err()
+			err = cmds[p.lane.call].Err()
 		}
 		if err != nil {
-			for _, i := range idx {
+			for _, i := range p.idx {
 				errs[i] = fmt.Errorf("settle message %s of %s: %w", ds[i].ID, ds[i].Contact, err)
 			}
 		}
 	}
 	return errs
+}
+
+// settlePart is one step of a SettleAll: its deliveries' indexes, its
+// release call and the record of its lane.
+type settlePart struct {
+	idx     []int
+	release int
+	lane    *laneRecords
+}
+
+// laneRecords are the outcomes of a SettleAll's steps read from one
+// lane, recorded in one call (call, its index): the lane entries to
+// acknowledge and each message's record.
+type laneRecords struct {
+	lane care.Lane
+	refs []string
+	recs []record
+	call int
+}
+
+// laneEntry is the lane and the entry id a delivery's outcome
+// acknowledges: none for a delivery that names no valid lane.
+func laneEntry(d care.Delivery) (care.Lane, string) {
+	if validLane(d.Lane) != nil {
+		return allLanes[0], ""
+	}
+	return d.Lane, d.Ref
 }
 
 // settleUnknown settles a message its sender took and never settled:
@@ -466,7 +510,8 @@ func (s *Store) settleUnknown(ctx context.Context, d care.Delivery, o care.Outco
 	if len(ns) == 1 && ns[0] == 1 && !o.Quiet {
 		rec.audit = s.auditFields(d, o, o.At)
 	}
-	rc := s.recordCall(d, []record{rec})
+	lane, ref := laneEntry(d)
+	rc := s.recordCall(lane, []string{ref}, []record{rec})
 	if err := rc.script.Run(ctx, s.client, rc.keys, rc.args...).Err(); err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
 	}
@@ -482,48 +527,50 @@ type record struct {
 	score       int64
 }
 
-// recordScript records what became of the messages of one lane entry in
-// the shared keys, in one step: per message an audit entry, a dead
-// letter, a held-back member; then the entry acknowledged and deleted
-// from its lane (an acknowledged entry is never read again, and lanes
-// are never trimmed otherwise).
+// recordScript records what became of the messages of a lane's entries
+// in the shared keys, in one step: per message an audit entry, a dead
+// letter, a held-back member; then the entries acknowledged and deleted
+// from their lane (an acknowledged entry is never read again, and lanes
+// are never trimmed otherwise). One call records the steps of many
+// contacts: these keys are shared, unlike the contacts' own.
 //
 //	KEYS: lane, audit, dead letters, held-back set (all {o})
-//	ARGV: entry id ("": none), audit length cap, dead letters cap, then
-//	      per message: held-back member ("": none), its score, the
-//	      count of audit fields, the count of dead letter fields, the
-//	      audit fields, the dead letter's fields
+//	ARGV: audit length cap, dead letters cap, the count of entry ids,
+//	      the entry ids, then per message: held-back member ("":
+//	      none), its score, the count of audit fields, the count of
+//	      dead letter fields, the audit fields, the dead letter's fields
 var recordScript = redis.NewScript(`
-local i = 4
+local nrefs = tonumber(ARGV[3])
+if nrefs > 0 then
+  redis.call('XACK', KEYS[1], 'senders', unpack(ARGV, 4, 3 + nrefs))
+  redis.call('XDEL', KEYS[1], unpack(ARGV, 4, 3 + nrefs))
+end
+local i = 4 + nrefs
 while i <= #ARGV do
   local member, score, na, nd = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
   i = i + 4
   if na > 0 then
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, i, i + na - 1))
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, i, i + na - 1))
   end
   i = i + na
   if nd > 0 then
-    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, i, i + nd - 1))
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, i, i + nd - 1))
   end
   i = i + nd
   if member ~= '' then redis.call('ZADD', KEYS[4], score, member) end
-end
-if ARGV[1] ~= '' then
-  redis.call('XACK', KEYS[1], 'senders', ARGV[1])
-  redis.call('XDEL', KEYS[1], ARGV[1])
 end
 return 1
 `)
 
 // recordCall is the recordScript call for the outcomes of the messages
-// of d's lane entry.
-func (s *Store) recordCall(d care.Delivery, recs []record) scriptCall {
-	lane := d.Lane
-	ref := d.Ref
-	if validLane(lane) != nil {
-		lane, ref = allLanes[0], ""
+// of lane's entries refs ("" for none).
+func (s *Store) recordCall(lane care.Lane, refs []string, recs []record) scriptCall {
+	refs = slices.DeleteFunc(slices.Clone(refs), func(r string) bool { return r == "" })
+	args := make([]any, 0, 3+len(refs)+4*len(recs))
+	args = append(args, auditLen, deadLen, len(refs))
+	for _, r := range refs {
+		args = append(args, r)
 	}
-	args := []any{ref, auditLen, deadLen}
 	for _, r := range recs {
 		args = append(args, r.later, r.score, len(r.audit), len(r.dead))
 		for _, f := range r.audit {

@@ -1,8 +1,11 @@
 package redisstore
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -487,6 +490,83 @@ func TestStepTakeSettle(t *testing.T) {
 	}
 	if res, err := s.Take(ctx, later[0]); res != care.Behind || err != nil {
 		t.Errorf("take of the later step while an earlier reply is held = %v, %v; want behind", res, err)
+	}
+}
+
+// scriptCalls counts the calls of one script a client makes.
+type scriptCalls struct {
+	sha string
+	n   atomic.Int64
+}
+
+func (c *scriptCalls) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *scriptCalls) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.count(cmd)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *scriptCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, cmd := range cmds {
+			c.count(cmd)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func (c *scriptCalls) count(cmd redis.Cmder) {
+	if args := cmd.Args(); len(args) > 1 && args[1] == c.sha {
+		c.n.Add(1)
+	}
+}
+
+// TestSettleStepsOfManyContacts: the steps of several contacts settled
+// together are recorded, and their lane entries acknowledged, in one
+// call of the record script.
+func TestSettleStepsOfManyContacts(t *testing.T) {
+	s, client := newStore(t)
+	records := &scriptCalls{sha: recordScript.Hash()}
+	client.AddHook(records)
+	people := []care.Address{alice, {Channel: care.WhatsApp, ID: "6281200000002"}, {Channel: care.WhatsApp, ID: "6281200000003"}}
+	for _, a := range people {
+		mustCommit(t, s, step(a, "m1", 0, "one", "two"))
+	}
+	ds := mustNext(t, s, "w1", 10)
+	if got := care.Steps(ds); len(got) != 3 {
+		t.Fatalf("Next = %d steps, want 3", len(got))
+	}
+	if _, errs := s.TakeAll(ctx, ds); slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		t.Fatalf("take: %v", errs)
+	}
+	os := make([]care.Outcome, len(ds))
+	for i := range os {
+		os[i] = care.Outcome{Verdict: care.Allow, Sent: true, At: t0}
+	}
+	before := records.n.Load()
+	for i, err := range s.SettleAll(ctx, ds, os) {
+		if err != nil {
+			t.Fatalf("settle %d: %v", i, err)
+		}
+	}
+	if n := records.n.Load() - before; n != 1 {
+		t.Errorf("settling three contacts' steps called the record script %d times, want 1", n)
+	}
+	if n := client.XLen(ctx, s.laneKey(replyLane)).Val(); n != 0 {
+		t.Errorf("lane holds %d entries after every step settled, want none", n)
+	}
+	if p := client.XPending(ctx, s.laneKey(replyLane), senders).Val(); p.Count != 0 {
+		t.Errorf("%d entries pending after every step settled, want none", p.Count)
+	}
+	if n := client.XLen(ctx, s.audit).Val(); n != 6 {
+		t.Errorf("audit holds %d entries, want 6", n)
+	}
+	for _, a := range people {
+		if left := client.HLen(ctx, s.key(idOf(a), keyOutbound)).Val(); left != 0 {
+			t.Errorf("%d bodies left for %s, want none", left, a.ID)
+		}
 	}
 }
 
