@@ -121,3 +121,29 @@ func TestReserveSteps(t *testing.T) {
 		t.Errorf("another chat waits %v (ok %v, %v); want at most the overall interval", wait, ok, err)
 	}
 }
+
+// TestReserveManyInOneCall: the reservations of one channel are booked
+// in one script call, one after the other under the shared limit; each
+// channel's in its own call.
+func TestReserveManyInOneCall(t *testing.T) {
+	s, client := newStore(t)
+	calls := &scriptCalls{sha: reserveScript.Hash()}
+	client.AddHook(calls)
+	overall, perChat := care.Rate{N: 10, Per: time.Second}, care.Rate{N: 1, Per: time.Second}
+	var reqs []care.Reservation
+	for _, chat := range []string{"a", "b", "c"} {
+		reqs = append(reqs, care.Reservation{Limits: []care.Limit{{Key: "whatsapp", Rate: overall}, {Key: "whatsapp:" + chat, Rate: perChat}}, MaxWait: time.Second, Spread: 250 * time.Millisecond})
+	}
+	reqs = append(reqs, care.Reservation{Limits: []care.Limit{{Key: "telegram", Rate: overall}}, MaxWait: time.Second})
+	bs := s.ReserveAll(ctx, reqs)
+	if n := calls.n.Load(); n != 2 {
+		t.Errorf("four reservations on two channels took %d script calls, want 2", n)
+	}
+	step := time.Duration(interval(overall)) * time.Microsecond
+	for i, want := range []time.Duration{0, step, 2 * step, 0} {
+		b := bs[i]
+		if b.Err != nil || !b.OK || len(b.Waits) != 1 || b.Wait < want-time.Millisecond || b.Wait > want+20*time.Millisecond {
+			t.Errorf("reservation %d = %+v, want booked to wait about %v", i, b, want)
+		}
+	}
+}
