@@ -82,17 +82,17 @@ type Sender struct {
 
 	// takes and settles gather the concurrent steps' outbox writes into
 	// shared round trips; each request is one step's messages.
-	takes    *coalescer[[]care.Delivery, []takeResult]
+	takes    *coalescer[[]care.Delivery, taken]
 	settles  *coalescer[[]settlement, []error]
 	bookings *coalescer[care.Reservation, care.Booking]
 }
 
-// takeResult is what taking a delivery answered, with the delivery as
-// the take filled it in.
-type takeResult struct {
-	d   care.Delivery
-	res care.TakeResult
-	err error
+// taken is what taking a step's deliveries answered, with the
+// deliveries as the take filled them in.
+type taken struct {
+	ds   []care.Delivery
+	res  []care.TakeResult
+	errs []error
 }
 
 // settlement is an outcome to record for a delivery, and how the
@@ -118,20 +118,17 @@ func NewSender(cfg SenderConfig) *Sender {
 		cfg.OptOutLine = func(string) string { return "" }
 	}
 	s := &Sender{cfg: cfg, paused: map[care.Channel]time.Time{}}
-	s.takes = &coalescer[[]care.Delivery, []takeResult]{run: func(ctx context.Context, steps [][]care.Delivery) [][]takeResult {
-		var ds []care.Delivery
+	s.takes = &coalescer[[]care.Delivery, taken]{run: func(ctx context.Context, steps [][]care.Delivery) []taken {
+		ds := make([]care.Delivery, 0, total(steps))
 		for _, st := range steps {
 			ds = append(ds, st...)
 		}
 		res, errs := s.cfg.Outbox.TakeAll(ctx, ds)
-		out := make([][]takeResult, len(steps))
+		out := make([]taken, len(steps))
 		k := 0
 		for i, st := range steps {
-			out[i] = make([]takeResult, len(st))
-			for j := range st {
-				out[i][j] = takeResult{ds[k], res[k], errs[k]}
-				k++
-			}
+			out[i] = taken{ds[k : k+len(st)], res[k : k+len(st)], errs[k : k+len(st)]}
+			k += len(st)
 		}
 		return out
 	}}
@@ -139,8 +136,8 @@ func NewSender(cfg SenderConfig) *Sender {
 		s.bookings = &coalescer[care.Reservation, care.Booking]{run: cfg.Limiter.ReserveAll}
 	}
 	s.settles = &coalescer[[]settlement, []error]{run: func(ctx context.Context, steps [][]settlement) [][]error {
-		var ds []care.Delivery
-		var os []care.Outcome
+		n := total(steps)
+		ds, os := make([]care.Delivery, 0, n), make([]care.Outcome, 0, n)
 		for _, st := range steps {
 			for _, x := range st {
 				ds, os = append(ds, x.d), append(os, x.o)
@@ -156,6 +153,15 @@ func NewSender(cfg SenderConfig) *Sender {
 		return out
 	}}
 	return s
+}
+
+// total is the number of items in steps.
+func total[T any](steps [][]T) int {
+	n := 0
+	for _, st := range steps {
+		n += len(st)
+	}
+	return n
 }
 
 // promoteEvery is how often held-back messages whose time has come are
@@ -288,29 +294,28 @@ const behindWait = 500 * time.Millisecond
 // after it, which keeps their order.
 func (s *Sender) deliver(ctx context.Context, step []care.Delivery) {
 	now := s.cfg.Now()
-	st := &stepRun{s: s, ctx: ctx, now: now}
+	st := &stepRun{s: s, ctx: ctx, now: now, outcomes: make([]settlement, 0, len(step))}
 	defer st.flush()
-	res := s.takes.do(ctx, step)
-	var ready []care.Delivery
-	var reasons []string
-	for _, tr := range res {
-		d := tr.d
+	tk := s.takes.do(ctx, step)
+	ready, reasons := make([]care.Delivery, 0, len(tk.ds)), make([]string, 0, len(tk.ds))
+	for i, d := range tk.ds {
+		res, err := tk.res[i], tk.errs[i]
 		switch {
-		case errors.Is(tr.err, care.ErrNoConsent):
+		case errors.Is(err, care.ErrNoConsent):
 			st.settle(d, care.Outcome{Verdict: care.Refuse, Reason: "no promotions consent (withdrawn while queued)", At: now}, "refused")
-		case tr.err != nil:
-			s.cfg.Logger.Warn("taking a message failed; it will be retried", "message", d.ID, "err", tr.err)
+		case err != nil:
+			s.cfg.Logger.Warn("taking a message failed; it will be retried", "message", d.ID, "err", err)
 			st.hold(d, "", now.Add(time.Second))
-		case tr.res == care.Gone:
+		case res == care.Gone:
 			// Settled already, or never stored: only this entry goes.
 			st.settle(d, care.Outcome{Verdict: care.Refuse, Reason: "gone", At: now, Quiet: true}, "duplicate")
-		case tr.res == care.Behind:
+		case res == care.Behind:
 			st.hold(d, "", now.Add(behindWait))
-		case tr.res == care.Busy:
+		case res == care.Busy:
 			// Another sender is sending it; look again once it should
 			// be done: gone then, or abandoned.
 			st.hold(d, "", now.Add(time.Minute))
-		case tr.res == care.Abandoned:
+		case res == care.Abandoned:
 			st.flush()
 			s.settleAbandoned(ctx, d, s.route(d.Address), now)
 		case !st.heldUntil.IsZero():

@@ -173,8 +173,7 @@ func (s *Store) TakeAll(ctx context.Context, ds []care.Delivery) ([]care.TakeRes
 		parts = append(parts, idx)
 	}
 	later := map[string]float64{}
-	var filled []care.Delivery
-	var where []int
+	filled, where := make([]care.Delivery, 0, len(ds)), make([]int, 0, len(ds))
 	for k, c := range s.runAll(ctx, calls) {
 		idx := parts[k]
 		v, err := c.Slice()
@@ -339,14 +338,13 @@ end
 return out
 `)
 
-// releaseCall is the releaseScript call for the deliveries of one step,
-// each with its mode.
-func (s *Store) releaseCall(ds []care.Delivery, modes []string) scriptCall {
-	d := ds[0]
-	args := make([]any, 0, 2+2*len(ds))
+// releaseCall is the releaseScript call for messages ids of one step,
+// each with its mode; d is the step's first delivery.
+func (s *Store) releaseCall(d care.Delivery, ids, modes []string) scriptCall {
+	args := make([]any, 0, 2+2*len(ids))
 	args = append(args, d.Consumer+"|", "|"+d.Ref)
-	for i, x := range ds {
-		args = append(args, x.ID, modes[i])
+	for i, id := range ids {
+		args = append(args, id, modes[i])
 	}
 	return scriptCall{releaseScript, []string{s.key(d.Contact, keyOutbound), s.key(d.Contact, keyTaken)}, args}
 }
@@ -434,12 +432,12 @@ func (s *Store) SettleAll(ctx context.Context, ds []care.Delivery, os []care.Out
 		if len(idx) == 0 {
 			continue
 		}
-		step := make([]care.Delivery, len(idx))
+		ids := make([]string, len(idx))
 		for k, i := range idx {
-			step[k] = ds[i]
+			ids[k] = ds[i].ID
 		}
-		calls = append(calls, s.releaseCall(step, modes))
-		lane, ref := laneEntry(step[0])
+		calls = append(calls, s.releaseCall(ds[idx[0]], ids, modes))
+		lane, ref := laneEntry(ds[idx[0]])
 		r := byLane[lane]
 		if r == nil {
 			r = &laneRecords{lane: lane}
@@ -501,7 +499,7 @@ func laneEntry(d care.Delivery) (care.Lane, string) {
 // settleUnknown settles a message its sender took and never settled:
 // released whoever took it, and audited once, by whoever released it.
 func (s *Store) settleUnknown(ctx context.Context, d care.Delivery, o care.Outcome) error {
-	c := s.releaseCall([]care.Delivery{d}, []string{"abandon"})
+	c := s.releaseCall(d, []string{d.ID}, []string{"abandon"})
 	ns, err := c.script.Run(ctx, s.client, c.keys, c.args...).Int64Slice()
 	if err != nil {
 		return fmt.Errorf("settle message %s of %s: %w", d.ID, d.Contact, err)
