@@ -302,7 +302,7 @@ func (s *Store) Commit(ctx context.Context, c care.Commit) error {
 // failed.
 func (s *Store) CommitMany(ctx context.Context, commits []care.Commit) []error {
 	errs := make([]error, len(commits))
-	var batch []pendingCommit
+	batch := make([]pendingCommit, 0, len(commits))
 	now := s.now()
 	for i, c := range commits {
 		id := c.Contact.ID

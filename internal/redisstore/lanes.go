@@ -301,7 +301,7 @@ const earlyRetry = 10 * time.Second
 // Ref (the sender delivers them as one step), and releases the entries
 // that name none. The messages themselves are read by TakeAll.
 func (s *Store) deliveries(ctx context.Context, consumer string, refs []entry) ([]care.Delivery, error) {
-	out := make([]care.Delivery, 0, len(refs))
+	out := make([]care.Delivery, 0, 2*len(refs)) // a step has a reply or two
 	var gone []entry
 	for _, r := range refs {
 		c, _ := r.Values["c"].(string)

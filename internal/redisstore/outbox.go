@@ -564,7 +564,11 @@ return 1
 // of lane's entries refs ("" for none).
 func (s *Store) recordCall(lane care.Lane, refs []string, recs []record) scriptCall {
 	refs = slices.DeleteFunc(slices.Clone(refs), func(r string) bool { return r == "" })
-	args := make([]any, 0, 3+len(refs)+4*len(recs))
+	n := 3 + len(refs)
+	for _, r := range recs {
+		n += 4 + len(r.audit) + len(r.dead)
+	}
+	args := make([]any, 0, n)
 	args = append(args, auditLen, deadLen, len(refs))
 	for _, r := range refs {
 		args = append(args, r)
