@@ -69,7 +69,7 @@ func ordersListCmd() *cobra.Command {
 				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(w, "NUMBER\tORDER\tPAYMENT\tFULFILMENT\tTOTAL\tUPDATED\tCUSTOMER")
 				for _, o := range orders {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Number, o.State, o.Payment, fulfilmentOf(o.Fulfilment), care.Rupiah(o.Total),
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Number, o.State, o.Payment, fulfilmentOf(o.Fulfilment), care.Rupiah(o.Total, "id"),
 						o.Updated.In(cfg.TimeZone).Format("2006-01-02 15:04"), customerOf(o, names))
 				}
 				return w.Flush()
@@ -164,15 +164,15 @@ func printOrder(out io.Writer, o care.Order, customer string, loc *time.Location
 		if l.Unit != "" {
 			qty += " " + l.Unit
 		}
-		fmt.Fprintf(w, "%s\t%s %s × %s = %s\n", label, qty, l.Name, care.Rupiah(l.Price), care.Rupiah(l.Amount()))
+		fmt.Fprintf(w, "%s\t%s %s × %s = %s\n", label, qty, l.Name, care.Rupiah(l.Price, "id"), care.Rupiah(l.Amount(), "id"))
 	}
-	fmt.Fprintf(w, "subtotal\t%s\n", care.Rupiah(o.Subtotal))
+	fmt.Fprintf(w, "subtotal\t%s\n", care.Rupiah(o.Subtotal, "id"))
 	if o.FeePending {
 		fmt.Fprintf(w, "delivery fee\tnot known yet: set it (mitra orders set-fee %s FEE)\n", o.Number)
 	} else {
-		fmt.Fprintf(w, "delivery fee\t%s\n", care.Rupiah(o.DeliveryFee))
+		fmt.Fprintf(w, "delivery fee\t%s\n", care.Rupiah(o.DeliveryFee, "id"))
 	}
-	fmt.Fprintf(w, "total\t%s, by %s\n", care.Rupiah(o.Total), o.Method)
+	fmt.Fprintf(w, "total\t%s, by %s\n", care.Rupiah(o.Total, "id"), o.Method)
 	d := o.Delivery
 	if d.Pickup {
 		fmt.Fprintf(w, "delivery\tpicked up at the shop\n")
@@ -186,7 +186,7 @@ func printOrder(out io.Writer, o care.Order, customer string, loc *time.Location
 		}
 	}
 	if p := o.PreOrder; p != nil {
-		fmt.Fprintf(w, "pre-order\tdown payment %s, ready %s\n", care.Rupiah(p.Deposit), p.Ready.In(loc).Format("2006-01-02"))
+		fmt.Fprintf(w, "pre-order\tdown payment %s, ready %s\n", care.Rupiah(p.Deposit, "id"), p.Ready.In(loc).Format("2006-01-02"))
 	}
 	if !o.Erased.IsZero() {
 		fmt.Fprintf(w, "erased\t%s: kept for the books without the customer\n", at(o.Erased))
@@ -220,7 +220,7 @@ func feeOf(s string) string {
 	if err != nil {
 		return "not known"
 	}
-	return care.Rupiah(n)
+	return care.Rupiah(n, "id")
 }
 
 // cmpOrDash is s, or "-" when it is empty.

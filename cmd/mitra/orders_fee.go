@@ -51,7 +51,7 @@ func ordersSetFeeCmd() *cobra.Command {
 					}
 					return printJSON(out, map[string]any{"order": o, "notice": notice})
 				}
-				fmt.Fprintf(out, "%s: delivery fee %s, total %s\n", o.Number, care.Rupiah(o.DeliveryFee), care.Rupiah(o.Total))
+				fmt.Fprintf(out, "%s: delivery fee %s, total %s\n", o.Number, care.Rupiah(o.DeliveryFee, "id"), care.Rupiah(o.Total, "id"))
 				printNotice(out, u)
 				return nil
 			})

@@ -962,8 +962,8 @@ func noticeOf(o Order, e OrderEvent, en bool) string {
 			if o.Method == MethodCOD && !o.Delivery.Pickup {
 				return "" // the customer is asked to confirm it instead
 			}
-			return pick("Pesanan "+n+" sudah kami konfirmasi, Kak. Totalnya "+Rupiah(o.Total)+".",
-				"Your order "+n+" is confirmed. The total is "+Rupiah(o.Total)+".")
+			return pick("Pesanan "+n+" sudah kami konfirmasi, Kak. Totalnya "+Rupiah(o.Total, "id")+".",
+				"Your order "+n+" is confirmed. The total is "+Rupiah(o.Total, "en")+".")
 		case OrderCompleted:
 			return pick("Pesanan "+n+" selesai. Terima kasih sudah belanja, Kak! 🙏",
 				"Your order "+n+" is complete. Thank you for shopping with us! 🙏")
@@ -983,8 +983,8 @@ func noticeOf(o Order, e OrderEvent, en bool) string {
 				return because(pick("Maaf Kak, pelunasan pesanan "+n+" belum bisa kami konfirmasi; yang kami terima baru DP-nya",
 					"Sorry, we could not confirm the balance of order "+n+"; we have the deposit only"))
 			}
-			return pick("DP pesanan "+n+" sudah kami terima, Kak. Sisa pelunasannya "+Rupiah(o.Balance())+", dibayar saat pesanan siap.",
-				"We received the deposit for order "+n+". The balance of "+Rupiah(o.Balance())+" is due when the order is ready.")
+			return pick("DP pesanan "+n+" sudah kami terima, Kak. Sisa pelunasannya "+Rupiah(o.Balance(), "id")+", dibayar saat pesanan siap.",
+				"We received the deposit for order "+n+". The balance of "+Rupiah(o.Balance(), "en")+" is due when the order is ready.")
 		case PaymentUnpaid:
 			return because(pick("Maaf Kak, pembayaran pesanan "+n+" belum bisa kami konfirmasi", "Sorry, we could not confirm the payment for order "+n))
 		}
@@ -1017,15 +1017,20 @@ func (o Order) resiAt(e OrderEvent) string {
 	return o.Resi
 }
 
-// Rupiah writes an amount the Indonesian way: "Rp45.000".
-func Rupiah(n int64) string {
+// Rupiah writes an amount as the shop's customers read it: Rp45.000,
+// and Rp45,000 to a customer who reads English (lang "en").
+func Rupiah(n int64, lang string) string {
+	sep := byte('.')
+	if lang == "en" {
+		sep = ','
+	}
 	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	var b strings.Builder
 	for i, r := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
+			b.WriteByte(sep)
 		}
 		b.WriteRune(r)
 	}

@@ -64,7 +64,7 @@ func TestDepositNotices(t *testing.T) {
 		{"DP paid", depositOrder(PaymentAwaiting, false), OrderChange{Payment: PaymentDeposit}, "id",
 			"DP pesanan WBS-0142 sudah kami terima, Kak. Sisa pelunasannya Rp75.000, dibayar saat pesanan siap."},
 		{"DP paid, in English", depositOrder(PaymentUnpaid, false), OrderChange{Payment: PaymentDeposit}, "en",
-			"We received the deposit for order WBS-0142. The balance of Rp75.000 is due when the order is ready."},
+			"We received the deposit for order WBS-0142. The balance of Rp75,000 is due when the order is ready."},
 		{"the balance's proof refused", depositOrder(PaymentAwaiting, true), OrderChange{Payment: PaymentDeposit, Reason: "nominal kurang"}, "id",
 			"Maaf Kak, pelunasan pesanan WBS-0142 belum bisa kami konfirmasi; yang kami terima baru DP-nya. Alasannya: nominal kurang."},
 		{"paid in full", depositOrder(PaymentDeposit, false), OrderChange{Payment: PaymentPaid}, "id",

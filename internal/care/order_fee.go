@@ -134,12 +134,12 @@ func feeNotice(o Order, e OrderEvent, en bool) string {
 	fee, _ := strconv.ParseInt(e.To, 10, 64)
 	if en {
 		if e.From != "" {
-			return "The delivery fee of order " + o.Number + " is now " + Rupiah(fee) + ", so the total is " + Rupiah(o.Total) + "."
+			return "The delivery fee of order " + o.Number + " is now " + Rupiah(fee, "en") + ", so the total is " + Rupiah(o.Total, "en") + "."
 		}
-		return "The delivery fee of order " + o.Number + " is " + Rupiah(fee) + ", so the total is " + Rupiah(o.Total) + "."
+		return "The delivery fee of order " + o.Number + " is " + Rupiah(fee, "en") + ", so the total is " + Rupiah(o.Total, "en") + "."
 	}
 	if e.From != "" {
-		return "Ongkir pesanan " + o.Number + " kami perbarui jadi " + Rupiah(fee) + ", jadi totalnya " + Rupiah(o.Total) + ", Kak."
+		return "Ongkir pesanan " + o.Number + " kami perbarui jadi " + Rupiah(fee, "id") + ", jadi totalnya " + Rupiah(o.Total, "id") + ", Kak."
 	}
-	return "Ongkir pesanan " + o.Number + " " + Rupiah(fee) + ", jadi totalnya " + Rupiah(o.Total) + ", Kak."
+	return "Ongkir pesanan " + o.Number + " " + Rupiah(fee, "id") + ", jadi totalnya " + Rupiah(o.Total, "id") + ", Kak."
 }

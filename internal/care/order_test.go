@@ -358,7 +358,7 @@ func TestNotice(t *testing.T) {
 		{"confirmed", change(orderIn(OrderNew, PaymentUnpaid, "", false), OrderChange{Order: OrderConfirmed}), "id",
 			"Pesanan WBS-0142 sudah kami konfirmasi, Kak. Totalnya Rp45.000."},
 		{"confirmed, in English", change(orderIn(OrderNew, PaymentUnpaid, "", false), OrderChange{Order: OrderConfirmed}), "en",
-			"Your order WBS-0142 is confirmed. The total is Rp45.000."},
+			"Your order WBS-0142 is confirmed. The total is Rp45,000."},
 		{"a language without texts speaks Indonesian", change(orderIn(OrderNew, PaymentUnpaid, "", false), OrderChange{Order: OrderConfirmed}), "jv",
 			"Pesanan WBS-0142 sudah kami konfirmasi, Kak. Totalnya Rp45.000."},
 		{"proof came", proof(orderIn(OrderNew, PaymentUnpaid, "", false)), "id",
@@ -498,11 +498,6 @@ func TestOrderNames(t *testing.T) {
 	if StatusLabel("awaiting") != "menunggu konfirmasi" || StatusLabel("") != "belum diproses" {
 		t.Errorf("labels: %q %q", StatusLabel("awaiting"), StatusLabel(""))
 	}
-	for n, want := range map[int64]string{0: "Rp0", 500: "Rp500", 45_000: "Rp45.000", 1_234_567: "Rp1.234.567", -5_000: "-Rp5.000"} {
-		if got := Rupiah(n); got != want {
-			t.Errorf("Rupiah(%d) = %q, want %q", n, got, want)
-		}
-	}
 	id := NewOrderID()
 	if id.Validate() != nil || OrderID("o123").Validate() == nil || OrderID("c"+string(id[1:])).Validate() == nil {
 		t.Errorf("order ids: %q", id)
@@ -538,5 +533,27 @@ func TestConfirmCOD(t *testing.T) {
 	n := orderIn(OrderNew, PaymentCOD, "", false)
 	if got, _ := n.Apply(OrderChange{Order: OrderConfirmed}, "sari", orderAt); got.Notice(n, "id") != "" {
 		t.Errorf("confirming a COD delivery tells %q", got.Notice(n, "id"))
+	}
+}
+
+func TestRupiah(t *testing.T) {
+	for _, tt := range []struct {
+		n      int64
+		id, en string
+	}{
+		{0, "Rp0", "Rp0"},
+		{500, "Rp500", "Rp500"},
+		{5000, "Rp5.000", "Rp5,000"},
+		{59000, "Rp59.000", "Rp59,000"},
+		{150000, "Rp150.000", "Rp150,000"},
+		{1_234_567, "Rp1.234.567", "Rp1,234,567"},
+		{-5_000, "-Rp5.000", "-Rp5,000"},
+	} {
+		if got := Rupiah(tt.n, "id"); got != tt.id {
+			t.Errorf("Rupiah(%d, id) = %s, want %s", tt.n, got, tt.id)
+		}
+		if got := Rupiah(tt.n, "en"); got != tt.en {
+			t.Errorf("Rupiah(%d, en) = %s, want %s", tt.n, got, tt.en)
+		}
 	}
 }

@@ -48,7 +48,7 @@ func (c *Catalog) HowToPay(o care.Order, r PayRequest, lang string) string {
 	qris := p.QRIS && (r.Method == "" || r.Method == care.MethodQRIS)
 	if r.Ask == AskBalance {
 		var b strings.Builder
-		b.WriteString(pick(en, "Sisa pelunasan %s ya", "The balance of %s is due by then", formatRupiah(o.Balance(), lang)))
+		b.WriteString(pick(en, "Sisa pelunasan %s ya", "The balance of %s is due by then", care.Rupiah(o.Balance(), lang)))
 		switch {
 		case transfer != nil:
 			b.WriteString(pick(en, ", ke %s %s a.n. %s.", "; please transfer it to %s %s (%s).", transfer.Bank, transfer.Account, transfer.Name))
@@ -61,9 +61,9 @@ func (c *Catalog) HowToPay(o care.Order, r PayRequest, lang string) string {
 	}
 	var b strings.Builder
 	if r.Ask == AskDifference {
-		b.WriteString(pick(en, "Silakan bayar kekurangannya %s lewat:", "Please pay the difference of %s by:", formatRupiah(r.Amount, lang)))
+		b.WriteString(pick(en, "Silakan bayar kekurangannya %s lewat:", "Please pay the difference of %s by:", care.Rupiah(r.Amount, lang)))
 	} else {
-		b.WriteString(pick(en, "Silakan bayar %s lewat:", "Please pay %s by:", formatRupiah(o.DueNow(), lang)))
+		b.WriteString(pick(en, "Silakan bayar %s lewat:", "Please pay %s by:", care.Rupiah(o.DueNow(), lang)))
 	}
 	if transfer != nil {
 		b.WriteString(pick(en, "\n• Transfer %s %s a.n. %s", "\n• Bank transfer: %s %s (%s)", transfer.Bank, transfer.Account, transfer.Name))
@@ -87,14 +87,14 @@ func dueParts(o care.Order, balance int64, lang string) string {
 	rest := balance
 	if deposit == o.DueNow() {
 		return pick(en, "Itu DP pre-order-nya, Kak; sisa pelunasan %s dibayar saat pesanan siap.",
-			"That is the pre-order deposit; the balance of %s is paid when the order is ready.", formatRupiah(rest, lang))
+			"That is the pre-order deposit; the balance of %s is paid when the order is ready.", care.Rupiah(rest, lang))
 	}
-	parts := []string{pick(en, "DP pre-order %s", "the pre-order deposit %s", formatRupiah(deposit, lang))}
+	parts := []string{pick(en, "DP pre-order %s", "the pre-order deposit %s", care.Rupiah(deposit, lang))}
 	if o.DeliveryFee > 0 {
-		parts = append(parts, pick(en, "ongkir %s", "the delivery fee %s", formatRupiah(o.DeliveryFee, lang)))
+		parts = append(parts, pick(en, "ongkir %s", "the delivery fee %s", care.Rupiah(o.DeliveryFee, lang)))
 	}
 	if other := o.DueNow() - deposit - o.DeliveryFee; other > 0 {
-		parts = append(parts, pick(en, "belanjaan lainnya %s", "the other items %s", formatRupiah(other, lang)))
+		parts = append(parts, pick(en, "belanjaan lainnya %s", "the other items %s", care.Rupiah(other, lang)))
 	}
 	and := pick(en, " dan ", " and ")
 	list := parts[0]
@@ -102,7 +102,7 @@ func dueParts(o care.Order, balance int64, lang string) string {
 		list = strings.Join(parts[:n-1], ", ") + and + parts[n-1]
 	}
 	return pick(en, "Itu %s, Kak; sisa pelunasan %s dibayar saat pesanan siap.",
-		"That is %s; the balance of %s is paid when the order is ready.", list, formatRupiah(rest, lang))
+		"That is %s; the balance of %s is paid when the order is ready.", list, care.Rupiah(rest, lang))
 }
 
 // OrderPayText says how the customer pays an order once staff set or
@@ -116,7 +116,7 @@ func dueParts(o care.Order, balance int64, lang string) string {
 func (c *Catalog) OrderPayText(o care.Order, lang string) string {
 	en := lang == "en"
 	if o.Method == care.MethodCOD {
-		return pick(en, "Bayarnya di tempat (COD) %s saat pesanan sampai ya, Kak.", "You pay %s cash on delivery (COD).", formatRupiah(o.Total, lang))
+		return pick(en, "Bayarnya di tempat (COD) %s saat pesanan sampai ya, Kak.", "You pay %s cash on delivery (COD).", care.Rupiah(o.Total, lang))
 	}
 	paidFee, in := o.FeePaid()
 	if !in {
@@ -126,10 +126,10 @@ func (c *Catalog) OrderPayText(o care.Order, lang string) string {
 		// The balance is still to come: the difference goes into it.
 		if over := paidFee - o.DeliveryFee - o.BalanceBase(); over > 0 {
 			return pick(en, "Kelebihan bayarnya %s kami kembalikan ya, Kak, dan pelunasannya tidak ada lagi.",
-				"We will give you back the %s paid over, and there is no balance left to pay.", formatRupiah(over, lang))
+				"We will give you back the %s paid over, and there is no balance left to pay.", care.Rupiah(over, lang))
 		}
 		return pick(en, "Selisih ongkirnya masuk ke pelunasan ya, Kak: sisa pelunasannya sekarang %s, dibayar saat pesanan siap.",
-			"The difference goes into the balance: it is now %s, paid when the order is ready.", formatRupiah(o.Balance(), lang))
+			"The difference goes into the balance: it is now %s, paid when the order is ready.", care.Rupiah(o.Balance(), lang))
 	}
 	// The whole (or the balance) was paid with the fee as it was before
 	// this change.
@@ -138,7 +138,7 @@ func (c *Catalog) OrderPayText(o care.Order, lang string) string {
 	case diff > 0:
 		return c.HowToPay(o, PayRequest{Ask: AskDifference, Amount: diff}, lang)
 	case diff < 0:
-		return pick(en, "Kelebihan bayarnya %s kami kembalikan ya, Kak.", "We will give you back the %s paid over.", formatRupiah(-diff, lang))
+		return pick(en, "Kelebihan bayarnya %s kami kembalikan ya, Kak.", "We will give you back the %s paid over.", care.Rupiah(-diff, lang))
 	}
 	return ""
 }

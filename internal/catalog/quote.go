@@ -113,7 +113,7 @@ func (c *Catalog) Rekap(q Quote, lang string) string {
 	for _, l := range q.Lines {
 		it, _ := c.Item(l.Item)
 		fmt.Fprintf(&b, "• %s %s %s × %s = %s", it.Name(lang), formatQty(l.Qty, lang), it.UnitWord(l.Qty, lang),
-			formatRupiah(l.Price, lang), formatRupiah(l.Amount(), lang))
+			care.Rupiah(l.Price, lang), care.Rupiah(l.Amount(), lang))
 		if po := it.Preorder; po != nil {
 			if po.Ready.IsZero() {
 				b.WriteString(" (PO)")
@@ -123,26 +123,26 @@ func (c *Catalog) Rekap(q Quote, lang string) string {
 		}
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "Subtotal: %s\n", formatRupiah(q.Subtotal, lang))
+	fmt.Fprintf(&b, "Subtotal: %s\n", care.Rupiah(q.Subtotal, lang))
 	switch {
 	case q.Pickup:
 		b.WriteString(pick(en, "Ambil di toko: tanpa ongkir\n", "Pickup at the shop: no delivery fee\n"))
 	case q.Free:
-		b.WriteString(pick(en, "Ongkir: gratis (belanja %s ke atas) 🎉\n", "Delivery: free (orders of %s or more) 🎉\n", formatRupiah(c.delivery.FreeOver, lang)))
+		b.WriteString(pick(en, "Ongkir: gratis (belanja %s ke atas) 🎉\n", "Delivery: free (orders of %s or more) 🎉\n", care.Rupiah(c.delivery.FreeOver, lang)))
 	case q.FeeKnown && q.Area != "":
-		b.WriteString(pick(en, "Ongkir %s: %s\n", "Delivery to %s: %s\n", q.Area, formatRupiah(q.DeliveryFee, lang)))
+		b.WriteString(pick(en, "Ongkir %s: %s\n", "Delivery to %s: %s\n", q.Area, care.Rupiah(q.DeliveryFee, lang)))
 	case q.FeeKnown:
-		b.WriteString(pick(en, "Ongkir: %s\n", "Delivery: %s\n", formatRupiah(q.DeliveryFee, lang)))
+		b.WriteString(pick(en, "Ongkir: %s\n", "Delivery: %s\n", care.Rupiah(q.DeliveryFee, lang)))
 	case q.Deliver:
 		b.WriteString(pick(en, "Ongkir ke alamat ini dikonfirmasi admin dulu ya, Kak\n", "Delivery fee to this address: the shop confirms it first\n"))
 	}
 	if q.FeeKnown {
-		fmt.Fprintf(&b, "Total: %s\n", formatRupiah(q.Total, lang))
+		fmt.Fprintf(&b, "Total: %s\n", care.Rupiah(q.Total, lang))
 	} else {
-		b.WriteString(pick(en, "Total: %s (belum termasuk ongkir)\n", "Total: %s (before delivery)\n", formatRupiah(q.Total, lang)))
+		b.WriteString(pick(en, "Total: %s (belum termasuk ongkir)\n", "Total: %s (before delivery)\n", care.Rupiah(q.Total, lang)))
 	}
 	if q.Deposit > 0 {
-		b.WriteString(pick(en, "DP pre-order: %s\n", "Pre-order deposit: %s\n", formatRupiah(q.Deposit, lang)))
+		b.WriteString(pick(en, "DP pre-order: %s\n", "Pre-order deposit: %s\n", care.Rupiah(q.Deposit, lang)))
 	}
 	if q.Deliver && q.Address != "" {
 		b.WriteString(pick(en, "Dikirim ke: %s\n", "Delivered to: %s\n", q.Address))
@@ -155,7 +155,7 @@ func (c *Catalog) Rekap(q Quote, lang string) string {
 func (c *Catalog) PaymentText(q Quote, lang string) string {
 	en := lang == "en"
 	var b strings.Builder
-	b.WriteString(pick(en, "Silakan bayar %s lewat:", "Please pay %s by:", formatRupiah(q.Due, lang)))
+	b.WriteString(pick(en, "Silakan bayar %s lewat:", "Please pay %s by:", care.Rupiah(q.Due, lang)))
 	p := c.payment
 	if t := p.Transfer; t != nil {
 		b.WriteString(pick(en, "\n• Transfer %s %s a.n. %s", "\n• Bank transfer: %s %s (%s)", t.Bank, t.Account, t.Name))
@@ -172,24 +172,6 @@ func (c *Catalog) PaymentText(q Quote, lang string) string {
 		b.WriteString(pick(en, "\nOngkirnya menyusul ya, Kak 🙏", "\nThe delivery fee comes on top; we'll tell you 🙏"))
 	}
 	return b.String()
-}
-
-// formatRupiah writes an amount the Indonesian way, Rp59.000; with lang
-// "en" the thousands are separated by commas, Rp59,000.
-func formatRupiah(n int64, lang string) string {
-	sep := byte('.')
-	if lang == "en" {
-		sep = ','
-	}
-	s := strconv.FormatInt(n, 10)
-	b := []byte("Rp")
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b = append(b, sep)
-		}
-		b = append(b, s[i])
-	}
-	return string(b)
 }
 
 // formatQty writes a quantity: 2, 0,5 (0.5 in English), 1,25.

@@ -159,27 +159,6 @@ func TestPaymentText(t *testing.T) {
 	}
 }
 
-func TestFormatRupiah(t *testing.T) {
-	for _, tt := range []struct {
-		n      int64
-		id, en string
-	}{
-		{0, "Rp0", "Rp0"},
-		{500, "Rp500", "Rp500"},
-		{5000, "Rp5.000", "Rp5,000"},
-		{59000, "Rp59.000", "Rp59,000"},
-		{150000, "Rp150.000", "Rp150,000"},
-		{1250000, "Rp1.250.000", "Rp1,250,000"},
-	} {
-		if got := formatRupiah(tt.n, "id"); got != tt.id {
-			t.Errorf("formatRupiah(%d, id) = %s, want %s", tt.n, got, tt.id)
-		}
-		if got := formatRupiah(tt.n, "en"); got != tt.en {
-			t.Errorf("formatRupiah(%d, en) = %s, want %s", tt.n, got, tt.en)
-		}
-	}
-}
-
 // TestUnitWord shows each unit an item is sold by as a customer reads
 // it: its Indonesian name, or its English word, singular for one; an
 // item may name its unit in English itself.

@@ -178,10 +178,10 @@ func (r *Runtime) placedText(o care.Order, pl *placement) string {
 		b.WriteString(pick(lang, "\nOngkir ke alamat ini dikonfirmasi admin dulu ya, Kak. Setelah itu kami kabari totalnya dan cara bayarnya di sini 🙏",
 			"\nThe shop confirms the delivery fee to this address first; then we will tell you the total and how to pay, here 🙏"))
 	case o.Method == care.MethodCOD && o.Delivery.Pickup:
-		b.WriteString(pick(lang, "\nBayarnya tunai %s saat diambil di toko ya, Kak.", "\nPlease pay %s in cash when you pick it up.", money(o.Total, lang)))
+		b.WriteString(pick(lang, "\nBayarnya tunai %s saat diambil di toko ya, Kak.", "\nPlease pay %s in cash when you pick it up.", care.Rupiah(o.Total, lang)))
 	case o.Method == care.MethodCOD:
 		b.WriteString(pick(lang, "\nBayarnya di tempat (COD) %s saat pesanan sampai. Kami hubungi Kakak dulu sebelum pesanan dikirim.",
-			"\nYou pay %s cash on delivery (COD). We will check with you before we send it.", money(o.Total, lang)))
+			"\nYou pay %s cash on delivery (COD). We will check with you before we send it.", care.Rupiah(o.Total, lang)))
 	default:
 		// The ways the customer named, or every way the shop takes.
 		var only care.PaymentMethod

@@ -99,7 +99,7 @@ func TestBalanceMixedOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	told := f.drain(t)
-	want := "The delivery fee of order WBS-0001 is Rp8.000, so the total is Rp416.000.\nPlease pay Rp241,000 by:\n" +
+	want := "The delivery fee of order WBS-0001 is Rp8,000, so the total is Rp416,000.\nPlease pay Rp241,000 by:\n" +
 		"• Bank transfer: BCA 1234567890 (Sari Wulandari)\n• QRIS (we will send you the code)\n" +
 		"That is the pre-order deposit Rp175,000, the delivery fee Rp8,000 and the other items Rp58,000; the balance of Rp175,000 is paid when the order is ready.\n" +
 		"Once paid, send a photo of the receipt here."
@@ -110,7 +110,7 @@ func TestBalanceMixedOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	told = f.drain(t)
-	want = "We received the deposit for order WBS-0001. The balance of Rp175.000 is due when the order is ready."
+	want = "We received the deposit for order WBS-0001. The balance of Rp175,000 is due when the order is ready."
 	if len(told) != 1 || told[0].Text != want {
 		t.Errorf("DP paid: told %+v\nwant %q", told, want)
 	}
@@ -118,7 +118,7 @@ func TestBalanceMixedOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	told = f.drain(t)
-	want = "The delivery fee of order WBS-0001 is now Rp12.000, so the total is Rp420.000.\nThe difference goes into the balance: it is now Rp179,000, paid when the order is ready."
+	want = "The delivery fee of order WBS-0001 is now Rp12,000, so the total is Rp420,000.\nThe difference goes into the balance: it is now Rp179,000, paid when the order is ready."
 	if len(told) != 1 || told[0].Text != want {
 		t.Errorf("fee changed after the DP: told %+v\nwant %q", told, want)
 	}

@@ -565,7 +565,7 @@ func (o *orderDesk) list(guide, lang string) string {
 		b.WriteString(pick(lang, "Mau pesan apa, Kak? 🛒", "What would you like to order? 🛒"))
 	}
 	for i, it := range o.listed(guide) {
-		fmt.Fprintf(&b, "\n%d. %s — %s/%s", i+1, it.Name(lang), money(it.Price, lang), it.UnitWord(1, lang))
+		fmt.Fprintf(&b, "\n%d. %s — %s/%s", i+1, it.Name(lang), care.Rupiah(it.Price, lang), it.UnitWord(1, lang))
 		if !it.Available || o.soldOut(it) {
 			b.WriteString(pick(lang, " (habis)", " (out of stock)"))
 		}
@@ -850,16 +850,6 @@ func pick(lang, id, en string, args ...any) string {
 		return fmt.Sprintf(en, args...)
 	}
 	return fmt.Sprintf(id, args...)
-}
-
-// money writes rupiah as the catalog's rekap does: Rp59.000, and
-// Rp59,000 in English.
-func money(n int64, lang string) string {
-	s := care.Rupiah(n)
-	if lang == "en" {
-		s = strings.ReplaceAll(s, ".", ",")
-	}
-	return s
 }
 
 // capitalize upper-cases the first letter of s.

@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -100,7 +101,7 @@ func (r *Runtime) SweepCOD(ctx context.Context) (int, error) {
 // asked.
 func (r *Runtime) askCOD(ctx context.Context, o care.Order, now time.Time) (bool, error) {
 	msgID := "cod." + string(o.ID)
-	vars := map[string]string{varCODOrder: o.Number, varCODTotal: care.Rupiah(o.Total)}
+	vars := map[string]string{varCODOrder: o.Number}
 	marked := false
 	for range maxConflicts {
 		convs, err := r.store.LoadMany(ctx, []care.MessageRef{{Contact: o.Contact, MessageID: msgID}})
@@ -114,6 +115,7 @@ func (r *Runtime) askCOD(ctx context.Context, o care.Order, now time.Time) (bool
 		if conv.Seen || !conv.Contact.Live() || r.busy(conv, now) {
 			return false, nil
 		}
+		vars[varCODTotal] = care.Rupiah(o.Total, cmp.Or(conv.Session.Lang, conv.Contact.Lang))
 		c, ok := r.orderStep(conv, o, msgID, codFlow, vars, now)
 		if !ok {
 			return false, nil

@@ -45,7 +45,7 @@ func TestCODConfirmed(t *testing.T) {
 		t.Errorf("the confirmation told %q; the question tells instead", texts(out))
 	}
 	n, out := f.sweepCOD(t)
-	want := "Pesanan " + o.Number + " akan kami kirim, bayar di tempat " + care.Rupiah(o.Total) + ". Sudah benar, Kak? Balas YA"
+	want := "Pesanan " + o.Number + " akan kami kirim, bayar di tempat " + care.Rupiah(o.Total, "id") + ". Sudah benar, Kak? Balas YA"
 	if n != 1 || len(out) != 1 || out[0].Text != want || out[0].Class != care.Transactional || out[0].Order != o.Number {
 		t.Fatalf("asked %d, queued %+v; want %q", n, out, want)
 	}

@@ -18,7 +18,7 @@ func ordersList(orders []care.Order, lang string, day func(time.Time) string) st
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, "• %s · %s · %s · %s", o.Number, day(o.Created), money(o.Total, lang),
+		fmt.Fprintf(&b, "• %s · %s · %s · %s", o.Number, day(o.Created), care.Rupiah(o.Total, lang),
 			strings.Join([]string{statusWord(string(o.State), lang), statusWord(string(o.Payment), lang), statusWord(string(o.Fulfilment), lang)}, ", "))
 	}
 	return b.String()

@@ -20,7 +20,7 @@ func TestSetOrderFee(t *testing.T) {
 		t.Fatalf("filed %+v, %v", o, err)
 	}
 	pay := func(o care.Order, lang string) string {
-		return "Silakan bayar " + care.Rupiah(o.Total) + " ke BCA 123."
+		return "Silakan bayar " + care.Rupiah(o.Total, "id") + " ke BCA 123."
 	}
 	for range 2 {
 		u, err := s.SetOrderFee(ctx, o.Number, 12_000, "sari", pay)

@@ -123,17 +123,17 @@ func (s *Server) panelOf(id care.ContactID, token string, orders []care.Order, e
 
 // cardOf is o with its words and the steps that make sense next.
 func (s *Server) cardOf(o care.Order) orderCard {
-	c := orderCard{Order: o, TotalText: care.Rupiah(o.Total), Created: s.clock(o.Created), ProofURL: proofURL(o.Proof),
+	c := orderCard{Order: o, TotalText: care.Rupiah(o.Total, "id"), Created: s.clock(o.Created), ProofURL: proofURL(o.Proof),
 		StateText: care.StatusLabel(string(o.State)), PaymentText: care.StatusLabel(string(o.Payment)), FulText: care.StatusLabel(string(o.Fulfilment))}
 	for _, l := range o.Lines {
 		qty := strconv.FormatFloat(l.Qty, 'f', -1, 64)
 		if l.Unit != "" {
 			qty += " " + l.Unit
 		}
-		c.Items = append(c.Items, fmt.Sprintf("%s × %s (%s)", qty, l.Name, care.Rupiah(l.Amount())))
+		c.Items = append(c.Items, fmt.Sprintf("%s × %s (%s)", qty, l.Name, care.Rupiah(l.Amount(), "id")))
 	}
 	if o.DeliveryFee > 0 {
-		c.FeeText = care.Rupiah(o.DeliveryFee)
+		c.FeeText = care.Rupiah(o.DeliveryFee, "id")
 	}
 	if o.FeePending {
 		c.TotalText += " + ongkir"

@@ -27,7 +27,7 @@ func newOrdersConsole(t *testing.T) *consoleServer {
 
 // testPayText says how to pay as a shop's catalog would.
 func testPayText(o care.Order, lang string) string {
-	return "Silakan bayar " + care.Rupiah(o.Total) + " ke BCA 123."
+	return "Silakan bayar " + care.Rupiah(o.Total, "id") + " ke BCA 123."
 }
 
 // files an order of Rp45.000 for id: delivered to an address, or
