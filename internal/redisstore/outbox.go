@@ -539,10 +539,6 @@ type record struct {
 //	      dead letter fields, the audit fields, the dead letter's fields
 var recordScript = redis.NewScript(`
 local nrefs = tonumber(ARGV[3])
-if nrefs > 0 then
-  redis.call('XACK', KEYS[1], 'senders', unpack(ARGV, 4, 3 + nrefs))
-  redis.call('XDEL', KEYS[1], unpack(ARGV, 4, 3 + nrefs))
-end
 local i = 4 + nrefs
 while i <= #ARGV do
   local member, score, na, nd = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
@@ -556,6 +552,10 @@ while i <= #ARGV do
   end
   i = i + nd
   if member ~= '' then redis.call('ZADD', KEYS[4], score, member) end
+end
+if nrefs > 0 then
+  redis.call('XACK', KEYS[1], 'senders', unpack(ARGV, 4, 3 + nrefs))
+  redis.call('XDEL', KEYS[1], unpack(ARGV, 4, 3 + nrefs))
 end
 return 1
 `)
