@@ -10,9 +10,10 @@ import (
 	"github.com/mitra-care/mitra/internal/care"
 )
 
-// TestDecodeRecordAsEncodingJSON: the records read on every message
-// decode to what encoding/json makes of them, field for field. Each
-// sample sets every field, so a field added later is checked too.
+// TestDecodeRecordAsEncodingJSON: the records decodeRecord reads (a
+// queued message, a session, a profile, an order) decode to what
+// encoding/json makes of them, field for field. Each sample sets every
+// field, nested ones too, so a field added later is checked as well.
 func TestDecodeRecordAsEncodingJSON(t *testing.T) {
 	wib := time.FixedZone("WIB", 7*3600)
 	at := time.Date(2026, 3, 2, 10, 4, 5, 123456789, wib)
@@ -30,8 +31,20 @@ func TestDecodeRecordAsEncodingJSON(t *testing.T) {
 			Consent:     map[care.Purpose]care.ConsentState{care.Promotions: {Granted: true, At: at, Source: care.SourceKeyword}},
 			Unreachable: map[care.Channel]string{care.WhatsApp: "not on WhatsApp"}, Blocked: true, Suppressed: at,
 			Merged: []care.ContactID{"c0"}, HeldSince: at,
-			Handover: care.Handover{State: care.StateWaiting, Holder: "rina", Since: at, Until: at, Reason: "asked"},
-			Erasing:  at, MergedInto: "c9"},
+			Handover: care.Handover{State: care.StateWaiting, Holder: "rina", Since: at, Until: at, Reason: "asked", FirstWords: text,
+				LastStaff: at, Reminded: at, Alerted: at, OwnerAlerted: at, Resume: &care.Resume{At: at, Notice: true, Flow: "menu"}},
+			Erasing: at, MergedInto: "c9"},
+		&care.Order{ID: "o1", Number: "WBS-0142", Contact: "c1",
+			Lines:    []care.OrderLine{{Item: "beras", Name: "Beras pandan wangi", Qty: 2.5, Unit: "kg", Price: 15000, Preorder: true}},
+			Subtotal: 37500, DeliveryFee: 8000, FeePending: true, Total: 45500,
+			Delivery: care.OrderDelivery{Pickup: true, Recipient: text, Phone: "0812", Address: text, Area: "Sleman"},
+			Method:   care.MethodCOD, State: care.OrderConfirmed, Payment: care.PaymentAwaiting, Fulfilment: care.FulfilmentShipped,
+			Created: at, Updated: at, Note: text, Placed: "m7", Proof: "proof/1.jpg", Resi: "JNE123",
+			PreOrder: &care.PreOrder{Deposit: 10000, Ready: at},
+			Feedback: &care.Feedback{Asked: at, Score: 5, Comment: text, At: at},
+			CODAsked: at,
+			History:  []care.OrderEvent{{At: at, By: "rina", What: care.FieldPayment, From: "unpaid", To: "paid", Resi: "JNE123", Reason: text}},
+			Erased:   at},
 	}
 	for _, v := range samples {
 		name := reflect.TypeOf(v).Elem().Name()
@@ -59,16 +72,50 @@ func TestDecodeRecordAsEncodingJSON(t *testing.T) {
 }
 
 // zeroFields names the exported fields of a struct that are zero, but
-// for those never encoded.
+// for those never encoded, looking into nested structs, what pointers
+// point to and the elements of slices and maps.
 func zeroFields(v reflect.Value) []string {
 	var out []string
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
-		if f.IsExported() && f.Tag.Get("json") != "-" && v.Field(i).IsZero() {
+		if !f.IsExported() || f.Tag.Get("json") == "-" {
+			continue
+		}
+		if v.Field(i).IsZero() {
 			out = append(out, f.Name)
+			continue
+		}
+		for _, n := range zeroWithin(v.Field(i)) {
+			out = append(out, f.Name+"."+n)
 		}
 	}
 	return out
+}
+
+// zeroWithin is zeroFields of the structs a value holds.
+func zeroWithin(v reflect.Value) []string {
+	switch v.Kind() {
+	case reflect.Pointer:
+		return zeroWithin(v.Elem())
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			return nil
+		}
+		return zeroFields(v)
+	case reflect.Slice:
+		var out []string
+		for i := range v.Len() {
+			out = append(out, zeroWithin(v.Index(i))...)
+		}
+		return out
+	case reflect.Map:
+		var out []string
+		for _, k := range v.MapKeys() {
+			out = append(out, zeroWithin(v.MapIndex(k))...)
+		}
+		return out
+	}
+	return nil
 }
 
 // equalRecords compares two decoded records: times by the instant and
