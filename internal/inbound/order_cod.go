@@ -115,7 +115,7 @@ func (r *Runtime) askCOD(ctx context.Context, o care.Order, now time.Time) (bool
 		if conv.Seen || !conv.Contact.Live() || r.busy(conv, now) {
 			return false, nil
 		}
-		vars[varCODTotal] = care.Rupiah(o.Total, cmp.Or(conv.Session.Lang, conv.Contact.Lang))
+		vars[varCODTotal] = care.Rupiah(o.Total, cmp.Or(conv.Session.Lang, conv.Contact.Lang, r.cfg.Lang))
 		c, ok := r.orderStep(conv, o, msgID, codFlow, vars, now)
 		if !ok {
 			return false, nil
