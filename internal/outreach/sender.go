@@ -340,7 +340,7 @@ func (s *Sender) deliver(ctx context.Context, step []care.Delivery) {
 			if booked.err != nil {
 				s.cfg.Logger.Warn("rate limit failed; the message waits a little", "message", d.ID, "err", booked.err)
 			}
-			st.hold(d, "rate limit", now.Add(booked.wait))
+			st.hold(d, "rate limit", s.cfg.Now().Add(booked.wait))
 		case !backoff.Sleep(ctx, time.Until(waits[i])):
 			st.release(d)
 			st.hold(d, "", now)
