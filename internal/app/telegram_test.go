@@ -29,7 +29,7 @@ var menuButtons = [][]telegramtest.Button{
 	{{Text: "Bicara dengan staf", CallbackData: "person"}},
 	{{Text: "Ganti bahasa (language)", CallbackData: "language"}},
 	{{Text: "Info promo", CallbackData: "promo"}},
-	{{Text: "Sudah, terima kasih", CallbackData: "done"}},
+	{{Text: "Sudah, terima kasih", CallbackData: "nothing"}},
 }
 
 // startTelegram runs the whole program, WhatsApp off, with Telegram on
