@@ -28,11 +28,7 @@ func TestOrdersSetFee(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	steps := []struct {
-		name       string
-		args       []string
-		out, fails string
-	}{
+	runOrderSteps(t, []orderStep{
 		{name: "show it waits", args: []string{"show", "WBS-0001"}, out: "delivery fee  not known yet: set it (mitra orders set-fee WBS-0001 FEE)"},
 		{name: "confirm waits", args: []string{"set-status", "WBS-0001", "confirmed"}, fails: "has no delivery fee yet (the address is in none of the shop's areas): set the fee before it is confirmed"},
 		{name: "paid waits", args: []string{"set-payment", "WBS-0001", "paid"}, fails: "set the fee before it is marked paid"},
@@ -45,18 +41,7 @@ func TestOrdersSetFee(t *testing.T) {
 				"Silakan bayar Rp57.000 lewat:\n• Transfer BCA 1234567890 a.n. Sari Wulandari"},
 		{name: "the history", args: []string{"show", "WBS-0001"}, out: "sari  delivery fee not known → Rp12.000"},
 		{name: "confirm now", args: []string{"set-status", "WBS-0001", "confirmed"}, out: "WBS-0001: confirmed · unpaid · -"},
-	}
-	for _, st := range steps {
-		out, err := runOrders(t, st.args...)
-		switch {
-		case st.fails != "" && (err == nil || !strings.Contains(err.Error(), st.fails)):
-			t.Errorf("%s: error %v, want one with %q", st.name, err, st.fails)
-		case st.fails == "" && err != nil:
-			t.Errorf("%s: %v", st.name, err)
-		case !strings.Contains(out, st.out):
-			t.Errorf("%s: printed\n%s\nwant %q in it", st.name, out, st.out)
-		}
-	}
+	})
 	out, err := runOrders(t, "set-fee", "WBS-0001", "15000", "--json")
 	var got struct {
 		Order  care.Order

@@ -15,6 +15,30 @@ func runOrders(t *testing.T, args ...string) (string, error) {
 	return run(t, ordersCmd(), args...)
 }
 
+// orderStep is one `mitra orders` call of a test: out is in what it
+// prints; fails is in its error, when it must fail.
+type orderStep struct {
+	name       string
+	args       []string
+	out, fails string
+}
+
+// runOrderSteps makes the calls in turn and checks each.
+func runOrderSteps(t *testing.T, steps []orderStep) {
+	t.Helper()
+	for _, st := range steps {
+		out, err := runOrders(t, st.args...)
+		switch {
+		case st.fails != "" && (err == nil || !strings.Contains(err.Error(), st.fails)):
+			t.Errorf("%s: error %v, want one with %q", st.name, err, st.fails)
+		case st.fails == "" && err != nil:
+			t.Errorf("%s: %v", st.name, err)
+		case !strings.Contains(out, st.out):
+			t.Errorf("%s: printed\n%s\nwant %q in it", st.name, out, st.out)
+		}
+	}
+}
+
 func TestOrdersCommands(t *testing.T) {
 	t.Setenv("MITRA_TIMEZONE", "Asia/Jakarta")
 	s := cliStore(t)
@@ -33,12 +57,7 @@ func TestOrdersCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	steps := []struct {
-		name string
-		args []string
-		// out is in stdout; fails is in the error, when it must fail.
-		out, fails string
-	}{
+	runOrderSteps(t, []orderStep{
 		{name: "list", args: []string{"list"}, out: "WBS-0001  new    unpaid   -           Rp45.000"},
 		{name: "list names the customer", args: []string{"list"}, out: "Dewi (" + string(id) + ")"},
 		{name: "list a state", args: []string{"list", "--state", "cod"}, out: "WBS-0002"},
@@ -64,18 +83,7 @@ func TestOrdersCommands(t *testing.T) {
 		{name: "the states in Indonesian too", args: []string{"show", "WBS-0001"}, out: "completed · paid · delivered (selesai · dibayar · diterima)"},
 		{name: "a fulfilment not started", args: []string{"show", "WBS-0002"}, out: "new · cod · - (baru · COD · belum diproses)"},
 		{name: "the history says cli", args: []string{"show", "WBS-0001"}, out: "cli  fulfilment - → shipped, resi JNE0099"},
-	}
-	for _, st := range steps {
-		out, err := runOrders(t, st.args...)
-		switch {
-		case st.fails != "" && (err == nil || !strings.Contains(err.Error(), st.fails)):
-			t.Errorf("%s: error %v, want one with %q", st.name, err, st.fails)
-		case st.fails == "" && err != nil:
-			t.Errorf("%s: %v", st.name, err)
-		case !strings.Contains(out, st.out):
-			t.Errorf("%s: printed\n%s\nwant %q in it", st.name, out, st.out)
-		}
-	}
+	})
 	out, err := runOrders(t, "list", "--json")
 	var list []care.Order
 	if err != nil || json.Unmarshal([]byte(out), &list) != nil || len(list) != 2 || list[0].Number != "WBS-0001" || list[0].State != care.OrderCompleted {
