@@ -163,25 +163,17 @@ func (r *Runtime) SweepFeedback(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := r.cfg.Now()
+	due := func(o care.Order) bool {
+		at, ok := feedbackDue(o, r.cfg.FeedbackDelay)
+		return ok && !now.Before(at) && now.Sub(at) <= feedbackMaxAge
+	}
 	asked := 0
 	var errs []error
 	for _, st := range []care.FulfilmentState{care.FulfilmentDelivered, care.FulfilmentPickedUp} {
-		orders, err := r.store.ListOrders(ctx, care.OrderQuery{Status: string(st), Limit: feedbackScan})
+		n, err := r.sweepOrders(ctx, string(st), feedbackScan, now, due, r.askFeedback)
+		asked += n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("orders %s: %w", st, err))
-			continue
-		}
-		for _, o := range orders {
-			due, ok := feedbackDue(o, r.cfg.FeedbackDelay)
-			if !ok || now.Before(due) || now.Sub(due) > feedbackMaxAge {
-				continue
-			}
-			ok, err := r.askFeedback(ctx, o, now)
-			if err != nil {
-				errs = append(errs, err)
-			} else if ok {
-				asked++
-			}
 		}
 	}
 	return asked, errors.Join(errs...)

@@ -33,18 +33,31 @@ func (r *Runtime) SweepBalances(ctx context.Context) (int, error) {
 	if r.cfg.PelunasanBefore <= 0 || r.orders.cat == nil {
 		return 0, nil
 	}
-	orders, err := r.store.ListOrders(ctx, care.OrderQuery{Status: string(care.PaymentDeposit), Limit: balanceScan})
-	if err != nil {
-		return 0, fmt.Errorf("orders with their DP paid: %w", err)
-	}
 	now := r.cfg.Now()
+	n, err := r.sweepOrders(ctx, string(care.PaymentDeposit), balanceScan, now,
+		func(o care.Order) bool { return r.balanceDue(o, now) }, r.remindBalance)
+	if err != nil {
+		return n, fmt.Errorf("orders with their DP paid: %w", err)
+	}
+	return n, nil
+}
+
+// sweepOrders runs act on each of up to limit orders with status that
+// due accepts, and returns on how many it acted (act reports whether it
+// did); the errors of all are joined.
+func (r *Runtime) sweepOrders(ctx context.Context, status string, limit int, now time.Time,
+	due func(care.Order) bool, act func(context.Context, care.Order, time.Time) (bool, error)) (int, error) {
+	orders, err := r.store.ListOrders(ctx, care.OrderQuery{Status: status, Limit: limit})
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	var errs []error
 	for _, o := range orders {
-		if !r.balanceDue(o, now) {
+		if !due(o) {
 			continue
 		}
-		ok, err := r.remindBalance(ctx, o, now)
+		ok, err := act(ctx, o, now)
 		if err != nil {
 			errs = append(errs, err)
 		} else if ok {

@@ -75,25 +75,11 @@ func (r *Runtime) SweepCOD(ctx context.Context) (int, error) {
 	if !slices.Contains(r.flows.Flows(), codFlow) {
 		return 0, nil
 	}
-	orders, err := r.store.ListOrders(ctx, care.OrderQuery{Status: string(care.OrderConfirmed), Limit: codScan})
+	asked, err := r.sweepOrders(ctx, string(care.OrderConfirmed), codScan, r.cfg.Now(), codDue, r.askCOD)
 	if err != nil {
-		return 0, fmt.Errorf("orders confirmed: %w", err)
+		return asked, fmt.Errorf("orders confirmed: %w", err)
 	}
-	now := r.cfg.Now()
-	asked := 0
-	var errs []error
-	for _, o := range orders {
-		if !codDue(o) {
-			continue
-		}
-		ok, err := r.askCOD(ctx, o, now)
-		if err != nil {
-			errs = append(errs, err)
-		} else if ok {
-			asked++
-		}
-	}
-	return asked, errors.Join(errs...)
+	return asked, nil
 }
 
 // askCOD asks o's customer to confirm it, unless it is their quiet
