@@ -148,6 +148,20 @@ func lastSeq(t *testing.T, base, user string) int64 {
 	return ms[len(ms)-1].Seq
 }
 
+// pausedBanner waits for the banner saying, in both languages, that
+// live updates are paused, and checks it came about 20 s after the page
+// loaded.
+func pausedBanner(t *testing.T, ctx context.Context, loaded time.Time) {
+	t.Helper()
+	until(t, ctx, "the banner says updates are paused", `!document.getElementById('banner').hidden`)
+	if d := time.Since(loaded); d < 19*time.Second {
+		t.Errorf("the banner showed after %v, want about 20 s", d)
+	}
+	if b := eval[string](t, ctx, `document.getElementById('banner').textContent`); !strings.Contains(b, "menyambung ulang") || !strings.Contains(b, "Updates paused") {
+		t.Errorf("banner %q", b)
+	}
+}
+
 // until waits for a JavaScript expression to be true on the page, as
 // long as patience.
 func until(t *testing.T, ctx context.Context, what, expr string) {
@@ -457,13 +471,7 @@ func TestInboxFallbackInBrowser(t *testing.T) {
 	if eval[bool](t, ctx, rows+`.includes('Dian')`) || !eval[bool](t, ctx, `document.getElementById('banner').hidden`) {
 		t.Fatal("without a stream the page changed, or said so, before 20 s")
 	}
-	until(t, ctx, "the banner says updates are paused", `!document.getElementById('banner').hidden`)
-	if d := time.Since(loaded); d < 19*time.Second {
-		t.Errorf("the banner showed after %v, want about 20 s", d)
-	}
-	if b := eval[string](t, ctx, `document.getElementById('banner').textContent`); !strings.Contains(b, "menyambung ulang") || !strings.Contains(b, "Updates paused") {
-		t.Errorf("banner %q", b)
-	}
+	pausedBanner(t, ctx, loaded)
 	until(t, ctx, "the queue comes by polling", rows+`.includes('Dian')`)
 	screenshot(t, ctx, "queue-paused.png")
 

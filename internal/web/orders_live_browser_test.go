@@ -95,13 +95,7 @@ func TestOrdersFallbackInBrowser(t *testing.T) {
 	if eval[bool](t, ctx, row(first.Number)) || !eval[bool](t, ctx, `document.getElementById('banner').hidden`) {
 		t.Fatal("without a stream the list changed, or said so, before 20 s")
 	}
-	until(t, ctx, "the banner says updates are paused", `!document.getElementById('banner').hidden`)
-	if d := time.Since(loaded); d < 19*time.Second {
-		t.Errorf("the banner showed after %v, want about 20 s", d)
-	}
-	if b := eval[string](t, ctx, `document.getElementById('banner').textContent`); !strings.Contains(b, "menyambung ulang") || !strings.Contains(b, "Updates paused") {
-		t.Errorf("banner %q", b)
-	}
+	pausedBanner(t, ctx, loaded)
 	until(t, ctx, "the order comes by polling", `window.notReloaded && `+row(first.Number))
 
 	broken.Store(false)
